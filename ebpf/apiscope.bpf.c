@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Syscall tracepoints: stash the buffer at enter, parse what the syscall
+ * really moved at exit, and keep per-connection HTTP state keyed by
+ * {tgid, fd}. Everything that decides what the bytes mean is in
+ * http_stream.h; this file only moves bytes and connection lifetimes.
+ */
+#include "vmlinux_min.h"
+#include <bpf/bpf_helpers.h>
+
+#define AS_READ_USER(dst, len, src) bpf_probe_read_user((dst), (len), (const void *)(src))
+
+#include "maps.bpf.h"
+#include "record.bpf.h"
+#include "target.bpf.h"
+
+#define AS_MAX_IOV 4
+
+struct bpf_map;
+
+struct as_iovec {
+	__u64 base;
+	__u64 len;
+};
+
+static __always_inline struct as_scratch *as_scratch_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+static __always_inline int as_enter(__u64 fd, __u64 buf, __u32 kind)
+{
+	struct as_stash *st;
+
+	if (!as_target_process(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	st = bpf_task_storage_get(&stash, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st)
+		return 0;
+	st->fd = fd;
+	st->buf = buf;
+	st->kind = kind;
+	return 0;
+}
+
+/* Quick reject: an HTTP/1 message starts with an uppercase method or "HTTP/". */
+static __always_inline bool as_maybe_http(__u64 ubuf)
+{
+	__u8 c = 0;
+
+	if (bpf_probe_read_user(&c, 1, (const void *)ubuf))
+		return false;
+	return c >= 'A' && c <= 'Z';
+}
+
+static __always_inline void as_close_conn(struct as_conn_key *key, struct as_conn *c)
+{
+	struct as_scratch *s = as_scratch_get();
+
+	if (s) {
+		s->now = bpf_ktime_get_ns();
+		as_conn_close(c, s);
+	}
+	bpf_map_delete_elem(&conns, key);
+}
+
+/* A connection seen for the first time: only if its first bytes could be HTTP. */
+static __always_inline struct as_conn *as_conn_new(struct as_conn_key *key, __u64 ubuf)
+{
+	struct as_conn *c;
+	__u8 one = 1;
+
+	if (!as_maybe_http(ubuf))
+		return NULL;
+	if (bpf_map_update_elem(&conns, key, &as_zero_conn, BPF_NOEXIST))
+		return NULL;
+	c = bpf_map_lookup_elem(&conns, key);
+	if (!c)
+		return NULL;
+	if (as_socket_info(key->fd, c)) {
+		bpf_map_delete_elem(&conns, key);
+		return NULL;
+	}
+	bpf_get_current_comm(c->comm, sizeof(c->comm));
+	bpf_map_update_elem(&http_procs, &key->tgid, &one, BPF_ANY);
+	as_hook_count(AS_CNT_CONN_OPENED);
+	return c;
+}
+
+static __always_inline void as_feed_buf(struct as_conn_key *key, struct as_conn *c,
+					struct as_scratch *s, __u64 ubuf, __u64 n)
+{
+	s->ubuf = ubuf;
+	s->n = n;
+	if (as_feed(c, s) < 0)
+		bpf_map_delete_elem(&conns, key); /* its first bytes were not HTTP */
+}
+
+static __always_inline int as_exit(long ret, __u32 dir_in)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct as_conn_key key;
+	struct as_stash *st;
+	struct as_scratch *s;
+	struct as_conn *c;
+	__u64 ubuf, n;
+	__u32 kind;
+
+	st = bpf_task_storage_get(&stash, task, 0, 0);
+	if (!st || !st->kind)
+		return 0;
+	kind = st->kind;
+	st->kind = AS_IO_NONE;
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	key.fd = st->fd;
+	ubuf = st->buf;
+
+	if (kind == AS_IO_NEWFD) {
+		/* accept/connect: whatever we knew of an earlier socket on this fd is stale */
+		if (ret < 0 && ret != -115 /* EINPROGRESS */)
+			return 0;
+		if (ret >= 0 && !ubuf)
+			key.fd = ret; /* accept returns the new fd */
+		c = bpf_map_lookup_elem(&conns, &key);
+		if (c)
+			as_close_conn(&key, c);
+		return 0;
+	}
+	if (ret < 0)
+		return 0;
+	c = bpf_map_lookup_elem(&conns, &key);
+	s = as_scratch_get();
+	if (!s)
+		return 0;
+	s->now = bpf_ktime_get_ns();
+	s->dir_in = dir_in;
+	if (ret == 0) {
+		if (c && dir_in)
+			as_stream_eof(c, s, dir_in);
+		return 0;
+	}
+	if (kind == AS_IO_SENDFILE) {
+		if (c)
+			as_feed_opaque(c, s, &c->out, ret);
+		return 0;
+	}
+	if (kind == AS_IO_BUF) {
+		if (!c && !(c = as_conn_new(&key, ubuf)))
+			return 0;
+		as_feed_buf(&key, c, s, ubuf, ret);
+		return 0;
+	}
+
+	/* iovec based: msghdr holds the iovec array at offset 16, its length at 24 */
+	n = AS_MAX_IOV;
+	if (kind == AS_IO_MSG) {
+		__u64 mh[2];
+
+		if (bpf_probe_read_user(mh, sizeof(mh), (const void *)(ubuf + 16)))
+			return 0;
+		ubuf = mh[0];
+		n = mh[1];
+	}
+	{
+		struct as_iovec iov[AS_MAX_IOV] = {};
+		__u64 left = ret;
+		int i;
+
+		if (bpf_probe_read_user(iov, sizeof(iov), (const void *)ubuf) &&
+		    bpf_probe_read_user(iov, sizeof(iov[0]), (const void *)ubuf))
+			return 0;
+		if (!c && !(c = as_conn_new(&key, iov[0].base)))
+			return 0;
+		for (i = 0; i < AS_MAX_IOV; i++) {
+			__u64 len = iov[i].len < left ? iov[i].len : left;
+
+			if (i >= n || !left)
+				break;
+			if (!len)
+				continue;
+			as_feed_buf(&key, c, s, iov[i].base, len);
+			left -= len;
+			/* the first feed may have found it is not HTTP and dropped it */
+			c = bpf_map_lookup_elem(&conns, &key);
+			if (!c)
+				return 0;
+		}
+		if (left)
+			as_feed_opaque(c, s, dir_in ? &c->in : &c->out, left);
+	}
+	return 0;
+}
+
+#define AS_DATA_SYSCALL(name, kind, dir_in)                                                \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                                        \
+	int enter_##name(struct syscall_enter_ctx *ctx)                                    \
+	{                                                                                  \
+		return as_enter(ctx->args[0], ctx->args[1], kind);                         \
+	}                                                                                  \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                                         \
+	int exit_##name(struct syscall_exit_ctx *ctx)                                      \
+	{                                                                                  \
+		return as_exit(ctx->ret, dir_in);                                          \
+	}
+
+AS_DATA_SYSCALL(read, AS_IO_BUF, 1)
+AS_DATA_SYSCALL(recvfrom, AS_IO_BUF, 1)
+AS_DATA_SYSCALL(readv, AS_IO_IOV, 1)
+AS_DATA_SYSCALL(recvmsg, AS_IO_MSG, 1)
+AS_DATA_SYSCALL(write, AS_IO_BUF, 0)
+AS_DATA_SYSCALL(sendto, AS_IO_BUF, 0)
+AS_DATA_SYSCALL(writev, AS_IO_IOV, 0)
+AS_DATA_SYSCALL(sendmsg, AS_IO_MSG, 0)
+
+SEC("tracepoint/syscalls/sys_enter_sendfile64")
+int enter_sendfile64(struct syscall_enter_ctx *ctx)
+{
+	return as_enter(ctx->args[0], 0, AS_IO_SENDFILE);
+}
+
+SEC("tracepoint/syscalls/sys_exit_sendfile64")
+int exit_sendfile64(struct syscall_exit_ctx *ctx)
+{
+	return as_exit(ctx->ret, 0);
+}
+
+/* accept: buf 0 means "the fd is the return value"; connect: the fd is the argument */
+#define AS_NEWFD_SYSCALL(name, fd_arg, is_connect)                                         \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                                        \
+	int enter_##name(struct syscall_enter_ctx *ctx)                                    \
+	{                                                                                  \
+		return as_enter(fd_arg, is_connect, AS_IO_NEWFD);                          \
+	}                                                                                  \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                                         \
+	int exit_##name(struct syscall_exit_ctx *ctx)                                      \
+	{                                                                                  \
+		return as_exit(ctx->ret, 0);                                               \
+	}
+
+AS_NEWFD_SYSCALL(accept, 0, 0)
+AS_NEWFD_SYSCALL(accept4, 0, 0)
+AS_NEWFD_SYSCALL(connect, ctx->args[0], 1)
+
+SEC("tracepoint/syscalls/sys_enter_close")
+int enter_close(struct syscall_enter_ctx *ctx)
+{
+	struct as_conn_key key = {
+		.tgid = bpf_get_current_pid_tgid() >> 32,
+		.fd = ctx->args[0],
+	};
+	struct as_conn *c = bpf_map_lookup_elem(&conns, &key);
+
+	if (c)
+		as_close_conn(&key, c);
+	return 0;
+}
+
+static long as_reap_conn(struct bpf_map *map, struct as_conn_key *key, struct as_conn *c,
+			 __u32 *tgid)
+{
+	if (key->tgid == *tgid)
+		as_close_conn(key, c);
+	return 0;
+}
+
+/* The kernel closes an exiting process's fds without close(2): flush them here. */
+SEC("tracepoint/sched/sched_process_exit")
+int process_exit(void *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+
+	if ((__u32)id != tgid || !bpf_map_lookup_elem(&http_procs, &tgid))
+		return 0;
+	bpf_for_each_map_elem(&conns, as_reap_conn, &tgid, 0);
+	bpf_map_delete_elem(&http_procs, &tgid);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

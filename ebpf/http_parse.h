@@ -1,0 +1,631 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * HTTP/1.x parsing over a window of bytes copied from a syscall buffer.
+ * Pure C with no libc and no BPF helpers: the BPF programs, the Catch2 tests
+ * and the fuzzer all compile this very file.
+ *
+ * In BPF the entry points are global functions (AS_API): the verifier checks
+ * each once on its own instead of once per call site, which keeps the byte
+ * loops below well inside its limits.
+ */
+#ifndef APISCOPE_HTTP_PARSE_H
+#define APISCOPE_HTTP_PARSE_H
+
+#include "apiscope_shared.h"
+
+#ifdef __bpf__
+#define AS_API __attribute__((noinline))
+#define AS_INLINE static __attribute__((always_inline)) inline
+#else
+#define AS_API static inline
+#define AS_INLINE static inline
+#endif
+
+/* Read a value back from memory: the verifier then treats it as unknown
+ * instead of tracking every value it could have (see as_parse_start). */
+#define AS_OPAQUE(x) (*(volatile __typeof__(x) *)&(x))
+
+/*
+ * Byte loops run through bpf_loop() in the kernel: its callback is verified
+ * once, where an open-coded loop over hundreds of bytes makes the verifier
+ * walk every iteration of every path. In user space, a plain loop.
+ */
+#ifdef __bpf__
+#define AS_LOOP(n, fn, ctx) bpf_loop((n), (fn), (ctx), 0)
+#else
+static inline long as_loop_user(__u32 n, long (*fn)(__u64, void *), void *ctx)
+{
+	__u32 i;
+
+	for (i = 0; i < n; i++)
+		if (fn(i, ctx))
+			break;
+	return i;
+}
+#define AS_LOOP(n, fn, ctx) as_loop_user((n), (fn), (ctx))
+#endif
+
+#define AS_WINDOW 512 /* bytes of one buffer copied and parsed at a time */
+#define AS_WMASK (AS_WINDOW - 1)
+#define AS_MAX_METHOD_LEN 20
+
+struct as_window {
+	__u8 b[AS_WINDOW];
+};
+
+enum as_msg_kind {
+	AS_MSG_NONE = 0,
+	AS_MSG_REQUEST = 1,
+	AS_MSG_RESPONSE = 2,
+};
+
+struct as_start {
+	__u16 status;
+	__u16 path_off;
+	__u16 path_len;
+	__u16 line_len; /* through the LF; 0 when the line goes past the window */
+	__u16 avail;    /* bytes parsed */
+	__u8 kind;      /* enum as_msg_kind */
+	__u8 method;    /* enum as_method */
+	__u8 pad[4];
+};
+
+/* State of the header scanner, carried across buffers. */
+enum as_head_state {
+	AS_HS_LINE_START = 0,
+	AS_HS_EMPTY_CR,
+	AS_HS_NAME,
+	AS_HS_VALUE_CL,
+	AS_HS_VALUE_TE,
+	AS_HS_SKIP, /* rest of the line is of no interest */
+};
+
+enum as_head_flags {
+	AS_HF_HAS_CL = 1,
+	AS_HF_CHUNKED = 2,
+	AS_HF_BAD_CL = 4,
+};
+
+struct as_head_scan {
+	__u64 content_length;
+	__u8 state;
+	__u8 name_pos;
+	__u8 cand; /* bit 0: still may be content-length, bit 1: transfer-encoding */
+	__u8 flags;
+	__u8 te_match;
+	__u8 cl_digits;
+	__u16 pad;
+};
+
+AS_INLINE __u8 as_lower(__u8 c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+AS_INLINE int as_is_hex(__u8 c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+AS_INLINE __u8 as_method_from_token(const __u8 *t, __u32 len)
+{
+	/* Compare as one little-endian word: cheaper than a string table in BPF. */
+	__u64 v = 0;
+	__u32 i;
+
+	if (len > 7)
+		return AS_METHOD_OTHER;
+	for (i = 0; i < 7; i++)
+		if (i < len)
+			v |= (__u64)t[i] << (8 * i);
+#define AS_W(a, b, c, d, e, f, g)                                                          \
+	((__u64)(a) | (__u64)(b) << 8 | (__u64)(c) << 16 | (__u64)(d) << 24 | (__u64)(e) << 32 | \
+	 (__u64)(f) << 40 | (__u64)(g) << 48)
+	if (v == AS_W('G', 'E', 'T', 0, 0, 0, 0))
+		return AS_METHOD_GET;
+	if (v == AS_W('H', 'E', 'A', 'D', 0, 0, 0))
+		return AS_METHOD_HEAD;
+	if (v == AS_W('P', 'O', 'S', 'T', 0, 0, 0))
+		return AS_METHOD_POST;
+	if (v == AS_W('P', 'U', 'T', 0, 0, 0, 0))
+		return AS_METHOD_PUT;
+	if (v == AS_W('D', 'E', 'L', 'E', 'T', 'E', 0))
+		return AS_METHOD_DELETE;
+	if (v == AS_W('C', 'O', 'N', 'N', 'E', 'C', 'T'))
+		return AS_METHOD_CONNECT;
+	if (v == AS_W('O', 'P', 'T', 'I', 'O', 'N', 'S'))
+		return AS_METHOD_OPTIONS;
+	if (v == AS_W('T', 'R', 'A', 'C', 'E', 0, 0))
+		return AS_METHOD_TRACE;
+	if (v == AS_W('P', 'A', 'T', 'C', 'H', 0, 0))
+		return AS_METHOD_PATCH;
+#undef AS_W
+	return AS_METHOD_OTHER;
+}
+
+/* "HTTP/1.0" or "HTTP/1.1" at w[off]. */
+AS_INLINE int as_is_version(const struct as_window *w, __u32 off, __u32 n)
+{
+	const __u8 *b = w->b;
+
+	if (off + 8 > n || off + 8 > AS_WINDOW)
+		return 0;
+	return b[off & AS_WMASK] == 'H' && b[(off + 1) & AS_WMASK] == 'T' &&
+	       b[(off + 2) & AS_WMASK] == 'T' && b[(off + 3) & AS_WMASK] == 'P' &&
+	       b[(off + 4) & AS_WMASK] == '/' && b[(off + 5) & AS_WMASK] == '1' &&
+	       b[(off + 6) & AS_WMASK] == '.' &&
+	       (b[(off + 7) & AS_WMASK] == '0' || b[(off + 7) & AS_WMASK] == '1');
+}
+
+/*
+ * The parsers below keep each byte loop in a global function of its own whose
+ * exits return at once, and pass results through memory (*s): the verifier
+ * then checks the code after a loop once, not once per byte the loop could
+ * have stopped at.
+ */
+
+/* Find the end of a status line; the status code was read by the caller. */
+AS_API int as_status_line_end(const struct as_window *w, struct as_start *s)
+{
+	__u32 i, n;
+
+	if (!w || !s)
+		return 0;
+	n = s->avail;
+	for (i = 12; i < AS_WINDOW; i++) {
+		if (i >= n)
+			return 0;
+		if (w->b[i] == '\n') {
+			s->line_len = i + 1;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* From s->path_off, find the space after the target (kept in s->path_len for
+ * now) and the end of the line. -1: a CR or NUL inside the target. */
+AS_API int as_scan_target(const struct as_window *w, struct as_start *s)
+{
+	__u32 i, n;
+
+	if (!w || !s)
+		return -1;
+	n = s->avail;
+	for (i = s->path_off; i < AS_WINDOW; i++) {
+		__u8 c;
+
+		if (i >= n)
+			return 0;
+		c = w->b[i];
+		if (c == '\n') {
+			s->line_len = i + 1;
+			return 0;
+		}
+		if (c == ' ' && !AS_OPAQUE(s->path_len))
+			s->path_len = i;
+		else if ((c == '\r' || c == 0) && !AS_OPAQUE(s->path_len))
+			return -1; /* HTTP/0.9 or garbage */
+	}
+	return 0;
+}
+
+/* Judge a request line from what as_scan_target found. */
+AS_API int as_finish_request(const struct as_window *w, struct as_start *s)
+{
+	__u32 sp, n;
+
+	if (!w || !s)
+		return AS_MSG_NONE;
+	sp = s->path_len;
+	n = s->avail;
+	if (sp) {
+		/* the version may simply not have arrived yet */
+		if (!as_is_version(w, sp + 1, n) && (s->line_len || sp + 9 <= n))
+			return AS_MSG_NONE;
+		s->path_len = sp - s->path_off;
+	} else {
+		/* The target runs past what we have. Take it as a request only for a
+		 * standard method: a random token needs its version to be believed. */
+		if (s->method == AS_METHOD_OTHER || s->line_len || n <= s->path_off)
+			return AS_MSG_NONE;
+		s->path_len = n - s->path_off;
+	}
+	s->kind = AS_MSG_REQUEST;
+	return AS_MSG_REQUEST;
+}
+
+/*
+ * Recognise a request line or a status line at the start of w[0..n).
+ * Recognition is strict so that arbitrary bytes (TLS, HTTP/2, binary
+ * protocols) are not taken for HTTP: a request needs an uppercase token, one
+ * space, a target starting with '/', '*' or a scheme, and, unless the line is
+ * longer than what we have, " HTTP/1.x" before its end.
+ */
+AS_API int as_parse_start(const struct as_window *w, __u32 n, struct as_start *s)
+{
+	const __u8 *b;
+	__u32 i, mlen = 0;
+
+	if (!w || !s)
+		return AS_MSG_NONE;
+	b = w->b;
+	__builtin_memset(s, 0, sizeof(*s));
+	if (n > AS_WINDOW)
+		n = AS_WINDOW;
+	s->avail = n;
+	if (n < 5)
+		return AS_MSG_NONE;
+
+	if (as_is_version(w, 0, n)) {
+		if (n < 12 || b[8] != ' ')
+			return AS_MSG_NONE;
+		if (b[9] < '1' || b[9] > '5' || b[10] < '0' || b[10] > '9' || b[11] < '0' ||
+		    b[11] > '9')
+			return AS_MSG_NONE;
+		s->status = (b[9] - '0') * 100 + (b[10] - '0') * 10 + (b[11] - '0');
+		s->kind = AS_MSG_RESPONSE;
+		as_status_line_end(w, s);
+		return AS_MSG_RESPONSE;
+	}
+
+	for (i = 0; i <= AS_MAX_METHOD_LEN; i++) {
+		__u8 c;
+
+		if (i >= n)
+			return AS_MSG_NONE;
+		c = b[i];
+		if (c == ' ')
+			break;
+		if (!((c >= 'A' && c <= 'Z') || c == '-' || c == '_'))
+			return AS_MSG_NONE;
+		mlen++;
+	}
+	if (mlen == 0 || mlen > AS_MAX_METHOD_LEN || mlen + 1 >= n)
+		return AS_MSG_NONE;
+	{
+		__u8 t = b[(mlen + 1) & AS_WMASK];
+
+		if (t != '/' && t != '*' && !(t >= 'a' && t <= 'z'))
+			return AS_MSG_NONE;
+	}
+	s->method = as_method_from_token(b, mlen);
+	s->path_off = mlen + 1;
+	if (as_scan_target(w, s) < 0)
+		return AS_MSG_NONE;
+	return as_finish_request(w, s);
+}
+
+AS_INLINE void as_head_reset(struct as_head_scan *h)
+{
+	__builtin_memset(h, 0, sizeof(*h));
+}
+
+/*
+ * The header names the framing depends on, lowercase, packed eight bytes to a
+ * word: static const arrays would land in .rodata, which clang 14 emits with
+ * BTF offsets the kernel rejects.
+ */
+#define AS_CL_LEN 14  /* content-length */
+#define AS_TE_LEN 17  /* transfer-encoding */
+#define AS_CHUNKED_LEN 7
+
+AS_INLINE __u8 as_word_char(__u64 w0, __u64 w1, __u64 w2, __u32 i)
+{
+	__u64 w = i < 8 ? w0 : (i < 16 ? w1 : w2);
+
+	return (w >> ((i & 7) * 8)) & 0xff;
+}
+
+AS_INLINE __u8 as_cl_char(__u32 i)
+{
+	return as_word_char(0x2d746e65746e6f63ULL, 0x00006874676e656cULL, 0, i);
+}
+
+AS_INLINE __u8 as_te_char(__u32 i)
+{
+	return as_word_char(0x726566736e617274ULL, 0x6e69646f636e652dULL, 0x0000000000000067ULL, i);
+}
+
+AS_INLINE __u8 as_chunked_char(__u32 i)
+{
+	return as_word_char(0x0064656b6e756863ULL, 0, 0, i);
+}
+
+/*
+ * Feed w[start..n) to the header scanner. Returns the offset just past the
+ * blank line that ends the head, or -1 if the head goes on past n. Only
+ * Content-Length and Transfer-Encoding are looked at; a line split between
+ * two buffers is handled because the state is carried.
+ */
+AS_API int as_scan_head(struct as_head_scan *h, const struct as_window *w, __u32 start, __u32 n)
+{
+	__u32 i;
+
+	if (!h || !w)
+		return -1;
+	if (n > AS_WINDOW)
+		n = AS_WINDOW;
+	for (i = start; i < AS_WINDOW; i++) {
+		__u8 c, lc;
+
+		if (i >= n)
+			return -1;
+		c = w->b[i];
+		lc = as_lower(c);
+		switch (h->state) {
+		case AS_HS_LINE_START:
+			if (c == '\r') {
+				h->state = AS_HS_EMPTY_CR;
+				break;
+			}
+			if (c == '\n')
+				return i + 1;
+			h->state = AS_HS_NAME;
+			h->name_pos = 0;
+			h->cand = 3;
+			/* fall through */
+		case AS_HS_NAME:
+			if (c == ':') {
+				if ((h->cand & 1) && h->name_pos == AS_CL_LEN) {
+					if (h->flags & AS_HF_HAS_CL)
+						h->flags |= AS_HF_BAD_CL; /* duplicates: RFC 9112 6.3 */
+					h->flags |= AS_HF_HAS_CL;
+					h->content_length = 0;
+					h->cl_digits = 0;
+					h->state = AS_HS_VALUE_CL;
+				} else if ((h->cand & 2) && h->name_pos == AS_TE_LEN) {
+					h->te_match = 0;
+					h->state = AS_HS_VALUE_TE;
+				} else {
+					h->state = AS_HS_SKIP;
+				}
+				break;
+			}
+			if (c == '\n') {
+				h->state = AS_HS_LINE_START;
+				break;
+			}
+			if (h->name_pos >= AS_CL_LEN || lc != as_cl_char(h->name_pos))
+				h->cand &= ~1;
+			if (h->name_pos >= AS_TE_LEN || lc != as_te_char(h->name_pos))
+				h->cand &= ~2;
+			if (!h->cand)
+				h->state = AS_HS_SKIP;
+			h->name_pos++;
+			break;
+		case AS_HS_EMPTY_CR:
+			if (c == '\n')
+				return i + 1;
+			h->state = AS_HS_SKIP;
+			break;
+		case AS_HS_VALUE_CL:
+			if (c >= '0' && c <= '9') {
+				if (h->cl_digits >= 18)
+					h->flags |= AS_HF_BAD_CL;
+				h->content_length = h->content_length * 10 + (c - '0');
+				h->cl_digits++;
+			} else if (c == '\n') {
+				if (!h->cl_digits)
+					h->flags |= AS_HF_BAD_CL;
+				h->state = AS_HS_LINE_START;
+			} else if (c != ' ' && c != '\t' && c != '\r') {
+				h->flags |= AS_HF_BAD_CL;
+			}
+			break;
+		case AS_HS_VALUE_TE:
+			if (c == '\n') {
+				h->state = AS_HS_LINE_START;
+				break;
+			}
+			if (lc == as_chunked_char(h->te_match)) {
+				h->te_match++;
+				if (h->te_match == AS_CHUNKED_LEN) {
+					h->flags |= AS_HF_CHUNKED;
+					h->te_match = 0;
+				}
+			} else {
+				h->te_match = lc == 'c';
+			}
+			break;
+		default:
+			if (c == '\n')
+				h->state = AS_HS_LINE_START;
+			break;
+		}
+	}
+	return -1;
+}
+
+AS_INLINE int as_is_digit(__u8 c)
+{
+	return c >= '0' && c <= '9';
+}
+
+AS_INLINE int as_is_b64(__u8 c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       c == '-' || c == '_' || c == '+' || c == '=';
+}
+
+/* Route normalisation state, kept in memory for the verifier's sake. */
+struct as_norm {
+	__u32 o;     /* output length so far */
+	__u32 start; /* where the current segment begins in the output */
+	__u32 len;   /* of the current segment */
+	__u32 slashes;
+	__u8 in_path, all_digit, all_hex, all_b64, has_digit, has_alpha, uuid, pad;
+};
+
+AS_INLINE void as_seg_begin(struct as_norm *g, __u32 start)
+{
+	g->start = start;
+	g->len = 0;
+	g->all_digit = g->all_hex = g->all_b64 = g->uuid = 1;
+	g->has_digit = g->has_alpha = 0;
+}
+
+AS_INLINE void as_seg_add(struct as_norm *g, __u8 c)
+{
+	__u32 p = g->len;
+	__u8 lc = as_lower(c), hex = as_is_hex(c), digit = as_is_digit(c);
+
+	g->all_digit &= digit;
+	g->all_hex &= hex;
+	g->all_b64 &= as_is_b64(c);
+	g->has_digit |= digit;
+	g->has_alpha |= lc >= 'a' && lc <= 'z';
+	if (p == 8 || p == 13 || p == 18 || p == 23)
+		g->uuid &= c == '-';
+	else
+		g->uuid &= hex;
+	g->len = p + 1;
+}
+
+/* numbers, UUIDs, hex of 16+ chars, base64/base64url tokens of 20+ with a digit */
+AS_INLINE int as_seg_is_id(const struct as_norm *g)
+{
+	if (!g->len)
+		return 0;
+	if (g->all_digit)
+		return 1;
+	if (g->len == 36 && g->uuid)
+		return 1;
+	if (g->len >= 16 && g->all_hex && g->has_digit)
+		return 1;
+	return g->len >= 20 && g->all_b64 && g->has_digit && g->has_alpha;
+}
+
+/* The current segment ended: replace it by {id} if it is one. */
+AS_INLINE void as_seg_end(struct as_norm *g, struct as_route *r)
+{
+	__u32 o = g->start;
+
+	if (!as_seg_is_id(g) || o + 4 >= AS_ROUTE_LEN)
+		return;
+	r->text[o & (AS_ROUTE_LEN - 1)] = '{';
+	r->text[(o + 1) & (AS_ROUTE_LEN - 1)] = 'i';
+	r->text[(o + 2) & (AS_ROUTE_LEN - 1)] = 'd';
+	r->text[(o + 3) & (AS_ROUTE_LEN - 1)] = '}';
+	g->o = o + 4;
+}
+
+AS_API int as_route_finish(struct as_route *r, struct as_norm *g)
+{
+	__u32 o;
+
+	if (!r || !g)
+		return 0;
+	as_seg_end(g, r);
+	o = g->o;
+	if (o == 0) {
+		r->text[0] = '/';
+		o = 1;
+	}
+	if (o > AS_ROUTE_LEN - 1)
+		o = AS_ROUTE_LEN - 1;
+	r->text[o & (AS_ROUTE_LEN - 1)] = 0;
+	g->o = o;
+	return o;
+}
+
+struct as_norm_ctx {
+	const struct as_window *w;
+	struct as_route *r;
+	struct as_norm *g;
+	__u32 off;
+	__u32 end;
+};
+
+/* One byte of the target; returns 1 to stop. */
+static long as_norm_step(__u64 k, void *vctx)
+{
+	struct as_norm_ctx *x = vctx;
+	struct as_norm *g = x->g;
+	struct as_route *r = x->r;
+	__u32 o, i = x->off + (__u32)k;
+	__u8 c;
+
+	if (i >= x->end)
+		return 1;
+	c = x->w->b[i & AS_WMASK];
+	if (!g->in_path) {
+		if (c == '/' && ++g->slashes == 3)
+			g->in_path = 1;
+		else
+			return 0;
+	}
+	if (c == '?' || c == '#')
+		return 1;
+	o = g->o;
+	if (o >= AS_ROUTE_LEN - 1)
+		return 1;
+	if (c == '/') {
+		as_seg_end(g, r);
+		o = g->o;
+		if (o >= AS_ROUTE_LEN - 1)
+			return 1;
+		r->text[o & (AS_ROUTE_LEN - 1)] = '/';
+		g->o = o + 1;
+		as_seg_begin(g, o + 1);
+		return 0;
+	}
+	r->text[o & (AS_ROUTE_LEN - 1)] = c;
+	g->o = o + 1;
+	as_seg_add(g, c);
+	return 0;
+}
+
+/*
+ * Normalise the request target w[off..off+len) into r: drop scheme and
+ * authority of an absolute URI, the query and the fragment, and replace
+ * id-like segments by {id}. Returns the text length (NUL-terminated, at most
+ * AS_ROUTE_LEN - 1; longer routes are cut). g is working memory.
+ */
+AS_API int as_normalize_route(const struct as_window *w, __u32 off, __u32 len,
+			      struct as_route *r, struct as_norm *g)
+{
+	struct as_norm_ctx x;
+
+	if (!w || !r || !g)
+		return 0;
+	__builtin_memset(r, 0, sizeof(*r));
+	__builtin_memset(g, 0, sizeof(*g));
+	x.w = w;
+	x.r = r;
+	x.g = g;
+	x.off = off;
+	/* a route has at most AS_ROUTE_LEN - 1 bytes: look at no more than that,
+	 * but for the scheme and authority of an absolute URI */
+	if (len > AS_WINDOW)
+		len = AS_WINDOW;
+	x.end = off + len;
+	if (x.end > AS_WINDOW)
+		x.end = AS_WINDOW;
+	/* origin-form and '*' start at once; absolute-form after "scheme://host" */
+	g->in_path = off < x.end && (w->b[off & AS_WMASK] == '/' || w->b[off & AS_WMASK] == '*');
+	as_seg_begin(g, 0);
+	AS_LOOP(AS_WINDOW, as_norm_step, &x);
+	return as_route_finish(r, g);
+}
+
+/* FNV-1a 64 of the route text; ids below 16 are reserved (AS_ROUTE_ID_*). */
+AS_API __u64 as_route_hash(const struct as_route *r)
+{
+	__u64 h = 0xcbf29ce484222325ULL;
+	__u32 i;
+
+	if (!r)
+		return 0;
+	for (i = 0; i < AS_ROUTE_LEN; i++) {
+		__u8 c = r->text[i];
+
+		if (!c)
+			break;
+		h ^= c;
+		h *= 0x100000001b3ULL;
+	}
+	return h < 16 ? h + 16 : h;
+}
+
+#endif

@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Per-connection HTTP/1.x framing and request/response matching.
+ *
+ * A connection has two byte streams: what the process reads (in) and what it
+ * writes (out). Each stream is framed message by message (start line, head,
+ * body by Content-Length, chunked or close-delimited; RFC 9112 6.3). The side
+ * that reads a request line is the server, the side that writes one the
+ * client. Requests queue up (pipelining) and each response is matched to the
+ * oldest one; when the response is complete, one record is handed to
+ * as_hook_record().
+ *
+ * Pure C: the includer defines AS_READ_USER(dst, len, src) (0 on success) and
+ * the three hooks declared below, so the kernel and the unit tests run the
+ * same code on the same bytes.
+ */
+#ifndef APISCOPE_HTTP_STREAM_H
+#define APISCOPE_HTTP_STREAM_H
+
+#include "http_parse.h"
+
+#define AS_PIPELINE 4      /* requests awaiting a response per connection */
+#define AS_MAX_ITEMS 16    /* framing steps per syscall buffer */
+#define AS_MAX_HEAD 16384  /* longer heads are given up on */
+#define AS_CHUNK_WINDOW 64 /* bytes copied to read a chunk-size line */
+
+enum as_phase {
+	AS_PH_IDLE = 0, /* expecting a start line */
+	AS_PH_HEAD,
+	AS_PH_BODY_LEN,
+	AS_PH_BODY_CLOSE,
+	AS_PH_CHUNK_SIZE,
+	AS_PH_CHUNK_EXT,
+	AS_PH_CHUNK_DATA,
+	AS_PH_CHUNK_CR,
+	AS_PH_CHUNK_LF,
+	AS_PH_TRAILER,
+};
+
+enum as_role {
+	AS_ROLE_UNKNOWN = 0,
+	AS_ROLE_SERVER,
+	AS_ROLE_CLIENT,
+	AS_ROLE_OFF, /* upgraded (101, CONNECT): no longer HTTP/1 */
+};
+
+struct as_stream {
+	__u64 remaining; /* body or chunk bytes still to come */
+	__u64 body;      /* body bytes of the current message so far */
+	__u32 head_bytes;
+	__u8 phase;
+	__u8 kind;      /* enum as_msg_kind of the current message */
+	__u8 interim;   /* a 1xx response: not the final one */
+	__u8 untracked; /* framed but not recorded (queue full, unmatched) */
+	struct as_head_scan head;
+};
+
+struct as_pending {
+	__u64 start_ns;
+	__u64 route_id;
+	__u64 req_bytes;
+	__u8 method;
+	__u8 pad[7];
+};
+
+struct as_conn {
+	struct as_stream in, out;
+	struct as_pending q[AS_PIPELINE];
+	__u64 resp_first_ns;
+	__u8 peer_addr[16];
+	char comm[AS_COMM_LEN];
+	__u16 peer_port;
+	__u16 local_port;
+	__u16 resp_status;
+	__u8 q_head;
+	__u8 q_len;
+	__u8 role;
+	__u8 resp_active;
+	__u8 pad[6];
+};
+
+/* One finished request/response pair. */
+struct as_record {
+	__u64 duration_ns;
+	__u64 route_id;
+	__u64 req_bytes;
+	__u64 resp_bytes;
+	__u16 status;
+	__u8 method;
+	__u8 error;
+	__u32 pad;
+};
+
+/* Per-CPU working memory: too big for the 512-byte BPF stack. */
+struct as_scratch {
+	struct as_window w;
+	struct as_route r;
+	struct as_norm norm;
+	struct as_start st;
+	struct as_record rec;
+	__u64 ubuf; /* user address of the buffer being fed */
+	__u64 now;  /* ns, when the syscall returned */
+	__u32 n;    /* bytes in the buffer */
+	__u32 dir_in;
+};
+
+#ifdef __bpf__
+#define AS_HOOK __attribute__((noinline))
+#else
+#define AS_HOOK static
+#endif
+/* Route id for the normalised route in r (applies the per-service cap). */
+AS_HOOK __u64 as_hook_route(struct as_conn *c, struct as_route *r);
+AS_HOOK int as_hook_record(struct as_conn *c, struct as_record *rec);
+AS_HOOK int as_hook_count(__u32 counter);
+
+AS_INLINE struct as_stream *as_stream_of(struct as_conn *c, __u32 dir_in)
+{
+	return dir_in ? &c->in : &c->out;
+}
+
+AS_INLINE void as_record_pending(struct as_conn *c, struct as_scratch *s, __u16 status,
+				 __u64 resp_bytes, __u64 end_ns, __u8 error)
+{
+	struct as_pending *p = &c->q[c->q_head & (AS_PIPELINE - 1)];
+
+	s->rec.duration_ns = end_ns > p->start_ns ? end_ns - p->start_ns : 0;
+	s->rec.route_id = p->route_id;
+	s->rec.req_bytes = p->req_bytes;
+	s->rec.resp_bytes = resp_bytes;
+	s->rec.status = status;
+	s->rec.method = p->method;
+	s->rec.error = error;
+	s->rec.pad = 0;
+	as_hook_record(c, &s->rec);
+	c->q_head = (c->q_head + 1) & (AS_PIPELINE - 1);
+	c->q_len--;
+}
+
+/* The framing of a stream is lost: count it, forget what was in flight and
+ * look for the next start line. */
+AS_INLINE void as_stream_lost(struct as_conn *c, struct as_stream *st, __u32 counter)
+{
+	as_hook_count(counter);
+	st->phase = AS_PH_IDLE;
+	c->q_len = 0;
+	c->resp_active = 0;
+}
+
+/* A start line was parsed into s->st: returns 0 to frame the message. */
+AS_INLINE int as_on_start(struct as_conn *c, struct as_scratch *s, struct as_stream *st)
+{
+	__u8 want = s->dir_in ? AS_ROLE_SERVER : AS_ROLE_CLIENT;
+
+	st->untracked = 0;
+	st->interim = 0;
+	if (s->st.kind == AS_MSG_REQUEST) {
+		struct as_pending *p;
+
+		if (c->role == AS_ROLE_UNKNOWN)
+			c->role = want;
+		if (c->role != want)
+			return -1;
+		if (c->q_len >= AS_PIPELINE) {
+			as_hook_count(AS_CNT_PIPELINE_OVERFLOW);
+			st->untracked = 1;
+			return 0;
+		}
+		p = &c->q[(c->q_head + c->q_len) & (AS_PIPELINE - 1)];
+		as_normalize_route(&s->w, s->st.path_off, s->st.path_len, &s->r, &s->norm);
+		p->route_id = as_hook_route(c, &s->r);
+		p->start_ns = s->now;
+		p->req_bytes = 0;
+		p->method = s->st.method;
+		c->q_len++;
+		return 0;
+	}
+	/* a response: the reader of responses is the client */
+	want = s->dir_in ? AS_ROLE_CLIENT : AS_ROLE_SERVER;
+	if (c->role == AS_ROLE_UNKNOWN)
+		c->role = want;
+	if (c->role != want)
+		return -1;
+	if (s->st.status >= 100 && s->st.status < 200 && s->st.status != 101) {
+		st->interim = 1;
+		return 0;
+	}
+	if (!c->q_len) {
+		as_hook_count(AS_CNT_UNMATCHED_RESPONSE);
+		st->untracked = 1;
+		return 0;
+	}
+	c->resp_status = s->st.status;
+	c->resp_first_ns = s->now;
+	c->resp_active = 1;
+	return 0;
+}
+
+AS_INLINE void as_on_msg_done(struct as_conn *c, struct as_scratch *s, struct as_stream *st)
+{
+	st->phase = AS_PH_IDLE;
+	if (st->untracked)
+		return;
+	if (st->kind == AS_MSG_REQUEST) {
+		if (c->q_len)
+			c->q[(c->q_head + c->q_len - 1) & (AS_PIPELINE - 1)].req_bytes = st->body;
+		return;
+	}
+	if (st->interim || !c->resp_active || !c->q_len)
+		return;
+	c->resp_active = 0;
+	{
+		__u8 method = c->q[c->q_head & (AS_PIPELINE - 1)].method;
+		__u16 status = c->resp_status;
+
+		as_record_pending(c, s, status, st->body, c->resp_first_ns, AS_ERR_NONE);
+		if (status == 101 || (method == AS_METHOD_CONNECT && status / 100 == 2))
+			c->role = AS_ROLE_OFF;
+	}
+}
+
+/* The head ended: decide how the body is delimited (RFC 9112 6.3). */
+AS_INLINE void as_on_head_done(struct as_conn *c, struct as_scratch *s, struct as_stream *st)
+{
+	__u8 f = st->head.flags;
+	int no_body;
+
+	st->body = 0;
+	if (st->kind == AS_MSG_REQUEST) {
+		no_body = !(f & (AS_HF_HAS_CL | AS_HF_CHUNKED));
+	} else {
+		__u16 status = c->resp_status;
+		__u8 method = c->q_len ? c->q[c->q_head & (AS_PIPELINE - 1)].method : 0;
+
+		if (st->untracked || st->interim)
+			status = st->interim ? 100 : 0;
+		no_body = st->interim || status == 204 || status == 304 ||
+			  (!st->untracked && method == AS_METHOD_HEAD);
+	}
+	if (no_body) {
+		as_on_msg_done(c, s, st);
+		return;
+	}
+	if (f & AS_HF_CHUNKED) {
+		st->phase = AS_PH_CHUNK_SIZE;
+		st->remaining = 0;
+		return;
+	}
+	if ((f & AS_HF_HAS_CL) && !(f & AS_HF_BAD_CL)) {
+		st->remaining = st->head.content_length;
+		st->phase = AS_PH_BODY_LEN;
+		if (!st->remaining)
+			as_on_msg_done(c, s, st);
+		return;
+	}
+	if (st->kind == AS_MSG_REQUEST) {
+		as_stream_lost(c, st, AS_CNT_FRAMING_LOST); /* bad Content-Length */
+		return;
+	}
+	st->phase = AS_PH_BODY_CLOSE;
+}
+
+/* Chunk-size lines and the CRLF after chunk data, byte by byte so that a line
+ * split between two writes is still read right. Returns bytes consumed. */
+AS_API int as_scan_chunk(struct as_stream *st, const struct as_window *w, __u32 n)
+{
+	__u32 i;
+
+	if (!st || !w)
+		return 0;
+	if (n > AS_CHUNK_WINDOW)
+		n = AS_CHUNK_WINDOW;
+	for (i = 0; i < AS_CHUNK_WINDOW; i++) {
+		__u8 c;
+
+		if (i >= n)
+			break;
+		c = w->b[i];
+		switch (st->phase) {
+		case AS_PH_CHUNK_SIZE:
+			if (as_is_hex(c)) {
+				if (st->remaining >> 56)
+					return -1;
+				st->remaining = (st->remaining << 4) |
+						(c <= '9' ? c - '0' : as_lower(c) - 'a' + 10);
+				break;
+			}
+			st->phase = AS_PH_CHUNK_EXT;
+			/* fall through */
+		case AS_PH_CHUNK_EXT:
+			if (c != '\n')
+				break;
+			if (st->remaining) {
+				st->phase = AS_PH_CHUNK_DATA;
+				return i + 1;
+			}
+			st->phase = AS_PH_TRAILER;
+			as_head_reset(&st->head);
+			return i + 1;
+		case AS_PH_CHUNK_CR:
+			st->phase = AS_PH_CHUNK_LF;
+			if (c == '\r')
+				break;
+			/* fall through: a bare LF */
+		case AS_PH_CHUNK_LF:
+			if (c != '\n')
+				return -1;
+			st->phase = AS_PH_CHUNK_SIZE;
+			st->remaining = 0;
+			break;
+		default:
+			return i;
+		}
+	}
+	return i;
+}
+
+AS_INLINE __u32 as_min(__u64 a, __u64 b)
+{
+	return a < b ? a : b;
+}
+
+/*
+ * Feed s->n bytes at user address s->ubuf, read (s->dir_in) or written by the
+ * process at time s->now, to connection c. Returns 0, or -1 if the bytes are
+ * not HTTP on a connection that has not yet spoken HTTP.
+ */
+AS_API int as_feed(struct as_conn *c, struct as_scratch *s)
+{
+	struct as_stream *st;
+	__u32 off = 0, n, i;
+	int r;
+
+	if (!c || !s)
+		return -1;
+	n = s->n;
+	st = as_stream_of(c, s->dir_in);
+	for (i = 0; i < AS_MAX_ITEMS; i++) {
+		__u32 avail, wl;
+
+		if (off >= n || c->role == AS_ROLE_OFF)
+			return 0;
+		avail = n - off;
+		wl = as_min(avail, AS_WINDOW);
+		switch (st->phase) {
+		case AS_PH_IDLE:
+			if (AS_READ_USER(s->w.b, wl, s->ubuf + off))
+				return 0;
+			if (as_parse_start(&s->w, wl, &s->st) == AS_MSG_NONE) {
+				if (c->role == AS_ROLE_UNKNOWN)
+					return -1;
+				as_hook_count(AS_CNT_NOT_HTTP);
+				return 0;
+			}
+			if (as_on_start(c, s, st)) {
+				as_hook_count(AS_CNT_FRAMING_LOST);
+				return 0;
+			}
+			st->kind = s->st.kind;
+			st->phase = AS_PH_HEAD;
+			st->head_bytes = 0;
+			as_head_reset(&st->head);
+			if (!s->st.line_len)
+				st->head.state = AS_HS_SKIP; /* rest of a long start line */
+			r = as_scan_head(&st->head, &s->w, s->st.line_len, wl);
+			break;
+		case AS_PH_HEAD:
+		case AS_PH_TRAILER:
+			if (AS_READ_USER(s->w.b, wl, s->ubuf + off))
+				return 0;
+			r = as_scan_head(&st->head, &s->w, 0, wl);
+			break;
+		case AS_PH_BODY_LEN:
+		case AS_PH_CHUNK_DATA: {
+			__u32 take = as_min(st->remaining, avail);
+
+			off += take;
+			st->remaining -= take;
+			st->body += take;
+			if (st->remaining)
+				return 0;
+			if (st->phase == AS_PH_CHUNK_DATA)
+				st->phase = AS_PH_CHUNK_CR;
+			else
+				as_on_msg_done(c, s, st);
+			continue;
+		}
+		case AS_PH_BODY_CLOSE:
+			st->body += avail;
+			return 0;
+		default: /* chunk-size line or CRLF */
+			wl = as_min(avail, AS_CHUNK_WINDOW);
+			if (AS_READ_USER(s->w.b, wl, s->ubuf + off))
+				return 0;
+			r = as_scan_chunk(st, &s->w, wl);
+			if (r < 0) {
+				as_stream_lost(c, st, AS_CNT_FRAMING_LOST);
+				return 0;
+			}
+			off += r;
+			continue;
+		}
+		/* a head (or trailer) was scanned: r is where it ended, or -1 */
+		if (r < 0) {
+			off += wl;
+			st->head_bytes += wl;
+			if (st->head_bytes > AS_MAX_HEAD)
+				as_stream_lost(c, st, AS_CNT_HEAD_TOO_LONG);
+			continue;
+		}
+		off += r;
+		if (st->phase == AS_PH_TRAILER)
+			as_on_msg_done(c, s, st);
+		else
+			as_on_head_done(c, s, st);
+	}
+	if (off < n)
+		as_stream_lost(c, st, AS_CNT_TOO_MANY_ITEMS);
+	return 0;
+}
+
+/* Bytes moved without a user buffer (sendfile) or past the iovecs we copy:
+ * they can only be body bytes. */
+AS_INLINE void as_feed_opaque(struct as_conn *c, struct as_scratch *s, struct as_stream *st,
+			      __u64 n)
+{
+	if (st->phase == AS_PH_BODY_CLOSE) {
+		st->body += n;
+	} else if ((st->phase == AS_PH_BODY_LEN || st->phase == AS_PH_CHUNK_DATA) &&
+		   n <= st->remaining) {
+		st->body += n;
+		st->remaining -= n;
+		if (st->remaining)
+			return;
+		if (st->phase == AS_PH_CHUNK_DATA)
+			st->phase = AS_PH_CHUNK_CR;
+		else
+			as_on_msg_done(c, s, st);
+	} else if (st->phase != AS_PH_IDLE) {
+		as_stream_lost(c, st, AS_CNT_FRAMING_LOST);
+	}
+}
+
+/* Close-delimited bodies end at EOF (read returns 0) or close. */
+AS_INLINE void as_stream_eof(struct as_conn *c, struct as_scratch *s, __u32 dir_in)
+{
+	struct as_stream *st = as_stream_of(c, dir_in);
+
+	if (st->phase == AS_PH_BODY_CLOSE)
+		as_on_msg_done(c, s, st);
+}
+
+/* The connection is closing: finish close-delimited bodies and record the
+ * requests that never got a response. */
+AS_INLINE void as_conn_close(struct as_conn *c, struct as_scratch *s)
+{
+	__u32 i;
+
+	as_stream_eof(c, s, 0);
+	as_stream_eof(c, s, 1);
+	if (c->role != AS_ROLE_SERVER && c->role != AS_ROLE_CLIENT)
+		return;
+	for (i = 0; i < AS_PIPELINE; i++) {
+		if (!c->q_len)
+			break;
+		as_record_pending(c, s, 0, 0, s->now, AS_ERR_CONN_CLOSED);
+	}
+}
+
+#endif

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Maps and load-time settings (rodata, set by the exporter before load). */
+#ifndef APISCOPE_MAPS_BPF_H
+#define APISCOPE_MAPS_BPF_H
+
+#include "http_stream.h"
+#include <bpf/bpf_helpers.h>
+
+const volatile __u32 self_tgid = 0;
+const volatile bool filter_pid = false;
+const volatile bool filter_comm = false;
+const volatile bool filter_port = false;
+const volatile bool filter_cgroup = false;
+const volatile __u64 max_routes_per_service = 1000;
+const volatile __u32 n_duration_bounds = 0;
+const volatile __u64 duration_bounds_ns[AS_MAX_DURATION_BOUNDS] = {};
+const volatile __u32 n_size_bounds = 0;
+const volatile __u64 size_bounds[AS_MAX_SIZE_BOUNDS] = {};
+
+/* Zeroed values to insert from: both are larger than the BPF stack allows. */
+struct as_metric_val as_zero_metric = {};
+struct as_conn as_zero_conn = {};
+
+enum as_io_kind {
+	AS_IO_NONE = 0,
+	AS_IO_BUF,      /* read/write/recvfrom/sendto */
+	AS_IO_IOV,      /* readv/writev */
+	AS_IO_MSG,      /* recvmsg/sendmsg */
+	AS_IO_SENDFILE, /* body bytes with no user buffer */
+	AS_IO_NEWFD,    /* accept/connect: a fresh connection on this fd */
+};
+
+/* Syscall arguments kept from enter to exit, per thread. */
+struct as_stash {
+	__u64 buf;
+	__u32 fd;
+	__u32 kind;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct as_stash);
+} stash SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct as_conn_key);
+	__type(value, struct as_conn);
+} conns SEC(".maps");
+
+/* Processes that ever had an HTTP connection: exit cleans only those up. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} http_procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct as_scratch);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct as_metric_key);
+	__type(value, struct as_metric_val);
+} metrics SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct as_route);
+} routes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct as_service_route_key);
+	__type(value, __u64);
+} service_routes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, char[AS_COMM_LEN]);
+	__type(value, __u64);
+} service_route_count SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, AS_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+#define AS_TARGET_SET(name, key_type)                                                      \
+	struct {                                                                           \
+		__uint(type, BPF_MAP_TYPE_HASH);                                           \
+		__uint(max_entries, 1024);                                                 \
+		__type(key, key_type);                                                     \
+		__type(value, __u8);                                                       \
+	} name SEC(".maps")
+
+AS_TARGET_SET(target_pids, __u32);
+AS_TARGET_SET(target_comms, char[AS_COMM_LEN]);
+AS_TARGET_SET(target_ports, __u16);
+AS_TARGET_SET(target_cgroups, __u64);
+
+#endif

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Which processes and sockets are measured: the first, cheapest checks. */
+#ifndef APISCOPE_TARGET_BPF_H
+#define APISCOPE_TARGET_BPF_H
+
+#include "maps.bpf.h"
+#include <bpf/bpf_core_read.h>
+
+#define AS_S_IFMT 0170000
+#define AS_S_IFSOCK 0140000
+#define AS_AF_UNIX 1
+#define AS_AF_INET 2
+#define AS_AF_INET6 10
+#define AS_SOCK_STREAM 1
+
+static __always_inline bool as_in_cgroup_set(void)
+{
+	int level;
+
+	for (level = 0; level < AS_MAX_TARGET_CGROUP_DEPTH; level++) {
+		__u64 id = bpf_get_current_ancestor_cgroup_id(level);
+
+		if (!id)
+			return false;
+		if (bpf_map_lookup_elem(&target_cgroups, &id))
+			return true;
+	}
+	return false;
+}
+
+/* Is the calling process one we measure? Unset filters cost nothing. */
+static __always_inline bool as_target_process(__u32 tgid)
+{
+	if (tgid == self_tgid)
+		return false;
+	if (filter_pid && !bpf_map_lookup_elem(&target_pids, &tgid))
+		return false;
+	if (filter_comm) {
+		char comm[AS_COMM_LEN] = {};
+
+		bpf_get_current_comm(comm, sizeof(comm));
+		if (!bpf_map_lookup_elem(&target_comms, comm))
+			return false;
+	}
+	if (filter_cgroup && !as_in_cgroup_set())
+		return false;
+	return true;
+}
+
+/*
+ * Fill c's addresses from the socket behind fd. Returns -1 if fd is not a
+ * stream socket, or not on a target port. Runs once per new connection.
+ */
+static __always_inline int as_socket_info(__u32 fd, struct as_conn *c)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *f = NULL;
+	struct socket *sock;
+	struct sock *sk;
+	__u16 family;
+
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return -1;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return -1;
+	if ((BPF_CORE_READ(f, f_inode, i_mode) & AS_S_IFMT) != AS_S_IFSOCK)
+		return -1;
+	sock = BPF_CORE_READ(f, private_data);
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return -1;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family == AS_AF_INET || family == AS_AF_INET6) {
+		if (BPF_CORE_READ(sk, sk_type) != AS_SOCK_STREAM)
+			return -1;
+		c->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+		c->peer_port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		if (family == AS_AF_INET) {
+			__u32 a = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+
+			c->peer_addr[10] = 0xff;
+			c->peer_addr[11] = 0xff;
+			__builtin_memcpy(&c->peer_addr[12], &a, 4);
+		} else {
+			BPF_CORE_READ_INTO(&c->peer_addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		}
+	} else if (family != AS_AF_UNIX) {
+		return -1;
+	}
+	if (filter_port && !bpf_map_lookup_elem(&target_ports, &c->local_port) &&
+	    !bpf_map_lookup_elem(&target_ports, &c->peer_port))
+		return -1;
+	return 0;
+}
+
+#endif
