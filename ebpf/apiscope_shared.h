@@ -13,6 +13,12 @@
 #include <linux/types.h>
 #endif
 
+#ifdef __cplusplus
+#define AS_STATIC_ASSERT static_assert
+#else
+#define AS_STATIC_ASSERT _Static_assert
+#endif
+
 #define AS_COMM_LEN 16
 #define AS_ROUTE_LEN 128
 #define AS_MAX_DURATION_BOUNDS 23 /* + the +Inf bucket = 24 */
@@ -75,7 +81,7 @@ struct as_metric_key {
 	__u8 error;         /* enum as_error */
 	__u8 pad;
 };
-_Static_assert(sizeof(struct as_metric_key) == 48, "metric key layout");
+AS_STATIC_ASSERT(sizeof(struct as_metric_key) == 48, "metric key layout");
 
 /* Buckets are per-bucket counts (not cumulative); index n_bounds is +Inf. */
 struct as_metric_val {
@@ -87,7 +93,7 @@ struct as_metric_val {
 	__u64 req_size_bucket[AS_BUCKETS];
 	__u64 resp_size_bucket[AS_BUCKETS];
 };
-_Static_assert(sizeof(struct as_metric_val) == 32 + 3 * 8 * AS_BUCKETS, "metric value layout");
+AS_STATIC_ASSERT(sizeof(struct as_metric_val) == 32 + 3 * 8 * AS_BUCKETS, "metric value layout");
 
 struct as_route {
 	char text[AS_ROUTE_LEN];
@@ -98,7 +104,7 @@ struct as_service_route_key {
 	char comm[AS_COMM_LEN];
 	__u64 route_hash;
 };
-_Static_assert(sizeof(struct as_service_route_key) == 24, "service route key layout");
+AS_STATIC_ASSERT(sizeof(struct as_service_route_key) == 24, "service route key layout");
 
 struct as_conn_key {
 	__u32 tgid;

@@ -540,7 +540,7 @@ struct as_norm_ctx {
 /* One byte of the target; returns 1 to stop. */
 static long as_norm_step(__u64 k, void *vctx)
 {
-	struct as_norm_ctx *x = vctx;
+	struct as_norm_ctx *x = (struct as_norm_ctx *)vctx;
 	struct as_norm *g = x->g;
 	struct as_route *r = x->r;
 	__u32 o, i = x->off + (__u32)k;

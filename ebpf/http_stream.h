@@ -181,7 +181,8 @@ AS_INLINE int as_on_start(struct as_conn *c, struct as_scratch *s, struct as_str
 		c->role = want;
 	if (c->role != want)
 		return -1;
-	if (s->st.status >= 100 && s->st.status < 200 && s->st.status != 101) {
+	c->resp_status = s->st.status;
+	if (s->st.status < 200 && s->st.status != 101) {
 		st->interim = 1;
 		return 0;
 	}
@@ -190,7 +191,6 @@ AS_INLINE int as_on_start(struct as_conn *c, struct as_scratch *s, struct as_str
 		st->untracked = 1;
 		return 0;
 	}
-	c->resp_status = s->st.status;
 	c->resp_first_ns = s->now;
 	c->resp_active = 1;
 	return 0;
@@ -230,12 +230,12 @@ AS_INLINE void as_on_head_done(struct as_conn *c, struct as_scratch *s, struct a
 		no_body = !(f & (AS_HF_HAS_CL | AS_HF_CHUNKED));
 	} else {
 		__u16 status = c->resp_status;
-		__u8 method = c->q_len ? c->q[c->q_head & (AS_PIPELINE - 1)].method : 0;
+		__u8 method = (c->q_len && !st->untracked) ? c->q[c->q_head & (AS_PIPELINE - 1)].method
+							    : AS_METHOD_OTHER;
 
-		if (st->untracked || st->interim)
-			status = st->interim ? 100 : 0;
-		no_body = st->interim || status == 204 || status == 304 ||
-			  (!st->untracked && method == AS_METHOD_HEAD);
+		/* RFC 9112 6.3: 1xx, 204, 304, HEAD and a successful CONNECT */
+		no_body = status < 200 || status == 204 || status == 304 || method == AS_METHOD_HEAD ||
+			  (method == AS_METHOD_CONNECT && status / 100 == 2);
 	}
 	if (no_body) {
 		as_on_msg_done(c, s, st);

@@ -18,8 +18,8 @@ const volatile __u32 n_size_bounds = 0;
 const volatile __u64 size_bounds[AS_MAX_SIZE_BOUNDS] = {};
 
 /* Zeroed values to insert from: both are larger than the BPF stack allows. */
-struct as_metric_val as_zero_metric = {};
-struct as_conn as_zero_conn = {};
+static struct as_metric_val as_zero_metric = {};
+static struct as_conn as_zero_conn = {};
 
 enum as_io_kind {
 	AS_IO_NONE = 0,

@@ -1,0 +1,168 @@
+#include "bpf_program.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "apiscope_bpf.skel.h"
+#include "apiscope_shared.h"
+
+namespace apiscope {
+namespace {
+
+int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
+    // Debug chatter stays quiet; warnings (verifier logs on failure) go to stderr.
+    if (level == LIBBPF_DEBUG || getenv("APISCOPE_QUIET_LIBBPF")) return 0;
+    return vfprintf(stderr, fmt, args);
+}
+
+void ensure_tracefs() {
+    // libbpf finds tracepoint ids under tracefs, which a fresh host or a
+    // container may not have mounted.
+    struct stat st;
+    if (stat("/sys/kernel/tracing/events", &st) == 0 || stat("/sys/kernel/debug/tracing/events", &st) == 0)
+        return;
+    if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, nullptr) != 0)
+        throw BpfError(std::string("tracefs is not mounted and mounting it failed (") + strerror(errno) +
+                       "): run 'mount -t tracefs none /sys/kernel/tracing' or give apiscope "
+                       "CAP_SYS_ADMIN");
+}
+
+std::string load_error(int err) {
+    err = std::abs(err);
+    if (err == EPERM || err == EACCES)
+        return "permission denied: run apiscope as root, or with CAP_BPF, CAP_PERFMON, "
+               "CAP_SYS_PTRACE and CAP_SYS_RESOURCE (in a container: --privileged or --cap-add)";
+    if (err == ENOMEM || err == E2BIG)
+        return std::string(strerror(err)) + ": the BPF maps do not fit; lower maps.* in the config";
+    return std::string(strerror(err)) + " (libbpf's messages above say more)";
+}
+
+template <typename T>
+void set_entries(bpf_map* map, T n) {
+    bpf_map__set_max_entries(map, static_cast<uint32_t>(n));
+}
+
+}  // namespace
+
+uint64_t cgroup_id(const std::string& path) {
+    std::vector<std::string> candidates;
+    if (!path.empty() && path[0] == '/') candidates.push_back(path);
+    for (const char* root : {"/sys/fs/cgroup/unified", "/sys/fs/cgroup"})
+        candidates.push_back(std::string(root) + (path.empty() || path[0] != '/' ? "/" : "") + path);
+    for (const auto& c : candidates) {
+        struct stat st;
+        if (stat(c.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return st.st_ino;
+    }
+    throw ConfigError("targets.cgroups: no cgroup v2 directory '" + path +
+                      "' (give a path under /sys/fs/cgroup or /sys/fs/cgroup/unified)");
+}
+
+BpfProgram::BpfProgram(const Config& cfg) {
+    libbpf_set_print(libbpf_print);
+    struct stat st;
+    if (stat("/sys/kernel/btf/vmlinux", &st) != 0)
+        throw BpfError("kernel BTF not found at /sys/kernel/btf/vmlinux: apiscope needs a kernel "
+                       "built with CONFIG_DEBUG_INFO_BTF=y (Linux 5.8 or later)");
+    ensure_tracefs();
+
+    skel_ = apiscope_bpf__open();
+    if (!skel_) throw BpfError("opening the BPF object failed: " + load_error(errno));
+    configure(cfg);
+    int err = apiscope_bpf__load(skel_);
+    if (err) {
+        apiscope_bpf__destroy(skel_);
+        throw BpfError("loading the BPF programs failed: " + load_error(err));
+    }
+    try {
+        fill_targets(cfg);
+    } catch (...) {
+        apiscope_bpf__destroy(skel_);
+        throw;
+    }
+    if (cfg.bpf_stats) stats_fd_ = bpf_enable_stats(BPF_STATS_RUN_TIME);
+    err = apiscope_bpf__attach(skel_);
+    if (err) {
+        apiscope_bpf__destroy(skel_);
+        if (stats_fd_ >= 0) close(stats_fd_);
+        throw BpfError("attaching the syscall tracepoints failed: " + load_error(err));
+    }
+}
+
+BpfProgram::~BpfProgram() {
+    apiscope_bpf__destroy(skel_);
+    if (stats_fd_ >= 0) close(stats_fd_);
+}
+
+void BpfProgram::configure(const Config& cfg) {
+    auto* ro = skel_->rodata;
+    ro->self_tgid = getpid();
+    ro->filter_pid = !cfg.targets.pids.empty();
+    ro->filter_comm = !cfg.targets.comms.empty();
+    ro->filter_port = !cfg.targets.ports.empty();
+    ro->filter_cgroup = !cfg.targets.cgroups.empty();
+    ro->max_routes_per_service = cfg.routes_max_per_service;
+    ro->n_duration_bounds = cfg.duration_buckets.size();
+    for (size_t i = 0; i < cfg.duration_buckets.size(); i++)
+        ro->duration_bounds_ns[i] = static_cast<uint64_t>(std::llround(cfg.duration_buckets[i] * 1e9));
+    ro->n_size_bounds = cfg.size_buckets.size();
+    for (size_t i = 0; i < cfg.size_buckets.size(); i++)
+        ro->size_bounds[i] = static_cast<uint64_t>(std::floor(cfg.size_buckets[i]));
+    set_entries(skel_->maps.conns, cfg.maps.connections);
+    set_entries(skel_->maps.metrics, cfg.maps.series);
+    set_entries(skel_->maps.routes, cfg.maps.routes);
+    set_entries(skel_->maps.service_routes, cfg.maps.routes);
+}
+
+void BpfProgram::fill_targets(const Config& cfg) {
+    uint8_t one = 1;
+    auto put = [&](bpf_map* map, const void* key, const std::string& what) {
+        if (bpf_map__update_elem(map, key, bpf_map__key_size(map), &one, 1, BPF_ANY))
+            throw BpfError("adding target " + what + " failed: " + strerror(errno));
+    };
+    for (auto pid : cfg.targets.pids) put(skel_->maps.target_pids, &pid, "pid " + std::to_string(pid));
+    for (const auto& comm : cfg.targets.comms) {
+        char key[AS_COMM_LEN] = {};
+        memcpy(key, comm.data(), std::min(comm.size(), sizeof(key) - 1));
+        put(skel_->maps.target_comms, key, "comm " + comm);
+    }
+    for (auto port : cfg.targets.ports) put(skel_->maps.target_ports, &port, "port " + std::to_string(port));
+    for (const auto& cg : cfg.targets.cgroups) {
+        uint64_t id = cgroup_id(cg);
+        put(skel_->maps.target_cgroups, &id, "cgroup " + cg);
+    }
+}
+
+int BpfProgram::metrics_fd() const { return bpf_map__fd(skel_->maps.metrics); }
+int BpfProgram::routes_fd() const { return bpf_map__fd(skel_->maps.routes); }
+int BpfProgram::counters_fd() const { return bpf_map__fd(skel_->maps.counters); }
+
+std::vector<MapInfo> BpfProgram::maps() const {
+    std::vector<MapInfo> out;
+    for (bpf_map* m : {skel_->maps.metrics, skel_->maps.routes, skel_->maps.conns})
+        out.push_back({bpf_map__name(m), bpf_map__fd(m), bpf_map__max_entries(m)});
+    return out;
+}
+
+std::vector<ProgramStats> BpfProgram::program_stats() const {
+    std::vector<ProgramStats> out;
+    bpf_program* prog;
+    bpf_object__for_each_program(prog, skel_->obj) {
+        bpf_prog_info info = {};
+        uint32_t len = sizeof(info);
+        if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len)) continue;
+        out.push_back({bpf_program__name(prog), info.run_time_ns, info.run_cnt});
+    }
+    return out;
+}
+
+}  // namespace apiscope

@@ -1,0 +1,61 @@
+// The kernel side as one RAII object: open the skeleton, write the validated
+// config into rodata and map sizes, load, fill the target maps, attach.
+// Destruction detaches every link.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "config.h"
+
+struct apiscope_bpf;
+
+namespace apiscope {
+
+// Loading or attaching failed: the message names the cause and the fix.
+struct BpfError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct ProgramStats {
+    std::string name;
+    uint64_t run_time_ns = 0;
+    uint64_t run_count = 0;
+};
+
+struct MapInfo {
+    std::string name;
+    int fd;
+    uint32_t capacity;
+};
+
+class BpfProgram {
+public:
+    explicit BpfProgram(const Config& cfg);
+    ~BpfProgram();
+    BpfProgram(const BpfProgram&) = delete;
+    BpfProgram& operator=(const BpfProgram&) = delete;
+
+    int metrics_fd() const;
+    int routes_fd() const;
+    int counters_fd() const;
+    std::vector<MapInfo> maps() const;  // the maps whose fill is exported
+    std::vector<ProgramStats> program_stats() const;
+    bool stats_enabled() const { return stats_fd_ >= 0; }
+
+private:
+    void configure(const Config& cfg);
+    void fill_targets(const Config& cfg);
+
+    apiscope_bpf* skel_ = nullptr;
+    int stats_fd_ = -1;
+};
+
+// Resolves a cgroup v2 path (absolute, or relative to the cgroup2 mount) to
+// the id BPF sees; throws ConfigError if there is no such cgroup.
+uint64_t cgroup_id(const std::string& path);
+
+}  // namespace apiscope

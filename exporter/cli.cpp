@@ -1,0 +1,59 @@
+#include "cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "version.h"
+
+namespace apiscope {
+
+CliRequest parse_cli(int argc, char** argv) {
+    CLI::App app{"apiscope: eBPF HTTP API metrics for Prometheus, from unmodified processes"};
+    CliRequest req;
+    std::string config_file, check_file, listen, path, service;
+    std::vector<uint32_t> pids;
+    std::vector<std::string> comms, cgroups;
+    std::vector<uint16_t> ports;
+    std::optional<uint32_t> max_routes;
+    std::optional<bool> bpf_stats;
+
+    app.add_option("--config", config_file, "YAML configuration file (see config/apiscope.yaml)");
+    app.add_option("--check-config", check_file, "Validate this configuration file and exit");
+    app.add_flag("--version", req.version, "Print the version and exit");
+    app.add_option("--web.listen-address", listen, "Address to serve /metrics on (default :9478)");
+    app.add_option("--web.telemetry-path", path, "Path of the metrics endpoint (default /metrics)");
+    app.add_option("--target.pid", pids, "Measure only these PIDs (repeatable)");
+    app.add_option("--target.comm", comms, "Measure only processes with these names (repeatable)");
+    app.add_option("--target.port", ports, "Measure only connections on these local or remote ports");
+    app.add_option("--target.cgroup", cgroups, "Measure only processes in these cgroup v2 paths");
+    app.add_option("--service-name", service, "service_name label for everything measured");
+    app.add_option("--routes.max-per-service", max_routes, "Distinct routes per service (default 1000)");
+    app.add_option("--bpf-stats", bpf_stats, "Collect kernel BPF run-time statistics (default true)");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        req.exit_code = app.exit(e);
+        return req;
+    }
+    if (req.version) return req;
+    if (!check_file.empty()) {
+        req.check_only = true;
+        config_file = check_file;
+    }
+    Config& cfg = req.config;
+    if (!config_file.empty()) cfg = load_config_file(config_file);
+    if (!listen.empty()) cfg.listen_address = listen;
+    if (!path.empty()) cfg.telemetry_path = path;
+    if (!service.empty()) cfg.service_name = service;
+    if (!pids.empty()) cfg.targets.pids = pids;
+    if (!comms.empty()) cfg.targets.comms = comms;
+    if (!ports.empty()) cfg.targets.ports = ports;
+    if (!cgroups.empty()) cfg.targets.cgroups = cgroups;
+    if (max_routes) cfg.routes_max_per_service = *max_routes;
+    if (bpf_stats) cfg.bpf_stats = *bpf_stats;
+    return req;
+}
+
+}  // namespace apiscope

@@ -1,0 +1,167 @@
+#include "config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace apiscope {
+namespace {
+
+[[noreturn]] void fail(const std::string& key, const std::string& what) {
+    throw ConfigError(key + ": " + what);
+}
+
+void check_keys(const YAML::Node& node, const std::string& prefix,
+                const std::set<std::string>& allowed) {
+    if (!node.IsMap()) fail(prefix.empty() ? "config" : prefix, "must be a mapping");
+    for (const auto& kv : node) {
+        auto key = kv.first.as<std::string>();
+        if (!allowed.count(key)) {
+            std::string known;
+            for (const auto& k : allowed) known += (known.empty() ? "" : ", ") + k;
+            fail(prefix.empty() ? key : prefix + "." + key,
+                 "unknown key (known here: " + known + ")");
+        }
+    }
+}
+
+template <typename T>
+T scalar(const YAML::Node& node, const std::string& key) {
+    try {
+        return node.as<T>();
+    } catch (const YAML::Exception&) {
+        fail(key, "has the wrong type (got '" + YAML::Dump(node) + "')");
+    }
+}
+
+template <typename T>
+std::vector<T> list(const YAML::Node& node, const std::string& key) {
+    if (!node || node.IsNull()) return {};
+    if (!node.IsSequence()) fail(key, "must be a list");
+    std::vector<T> out;
+    for (const auto& item : node) out.push_back(scalar<T>(item, key));
+    return out;
+}
+
+uint32_t u32(const YAML::Node& node, const std::string& key) {
+    auto v = scalar<long long>(node, key);
+    if (v < 0 || v > UINT32_MAX) fail(key, "must be a non-negative integer");
+    return static_cast<uint32_t>(v);
+}
+
+void check_buckets(const std::vector<double>& b, const std::string& key, size_t max) {
+    if (b.empty()) fail(key, "needs at least one bucket boundary");
+    if (b.size() > max) fail(key, "at most " + std::to_string(max) + " boundaries");
+    for (size_t i = 0; i < b.size(); i++) {
+        if (!std::isfinite(b[i]) || b[i] < 0) fail(key, "boundaries must be finite and >= 0");
+        if (i && b[i] <= b[i - 1]) fail(key, "boundaries must increase strictly");
+    }
+}
+
+}  // namespace
+
+Config load_config_yaml(const std::string& text, const std::string& origin) {
+    YAML::Node root;
+    try {
+        root = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+        throw ConfigError(origin + ": not valid YAML: " + e.what());
+    }
+    Config cfg;
+    if (root.IsNull()) return cfg;
+    check_keys(root, "", {"web", "service_name", "targets", "routes", "histograms", "maps",
+                          "bpf_stats"});
+    if (auto web = root["web"]) {
+        check_keys(web, "web", {"listen_address", "telemetry_path"});
+        if (web["listen_address"])
+            cfg.listen_address = scalar<std::string>(web["listen_address"], "web.listen_address");
+        if (web["telemetry_path"])
+            cfg.telemetry_path = scalar<std::string>(web["telemetry_path"], "web.telemetry_path");
+    }
+    if (root["service_name"]) cfg.service_name = scalar<std::string>(root["service_name"], "service_name");
+    if (auto t = root["targets"]) {
+        check_keys(t, "targets", {"pids", "comms", "ports", "cgroups"});
+        for (auto p : list<long long>(t["pids"], "targets.pids")) {
+            if (p <= 0 || p > INT32_MAX) fail("targets.pids", "PIDs are positive integers");
+            cfg.targets.pids.push_back(static_cast<uint32_t>(p));
+        }
+        cfg.targets.comms = list<std::string>(t["comms"], "targets.comms");
+        for (auto p : list<long long>(t["ports"], "targets.ports")) {
+            if (p <= 0 || p > 65535) fail("targets.ports", "ports are 1-65535");
+            cfg.targets.ports.push_back(static_cast<uint16_t>(p));
+        }
+        cfg.targets.cgroups = list<std::string>(t["cgroups"], "targets.cgroups");
+    }
+    if (auto r = root["routes"]) {
+        check_keys(r, "routes", {"max_per_service", "templates"});
+        if (r["max_per_service"])
+            cfg.routes_max_per_service = u32(r["max_per_service"], "routes.max_per_service");
+        cfg.route_templates = list<std::string>(r["templates"], "routes.templates");
+    }
+    if (auto h = root["histograms"]) {
+        check_keys(h, "histograms", {"duration_seconds", "body_size_bytes"});
+        if (h["duration_seconds"])
+            cfg.duration_buckets = list<double>(h["duration_seconds"], "histograms.duration_seconds");
+        if (h["body_size_bytes"])
+            cfg.size_buckets = list<double>(h["body_size_bytes"], "histograms.body_size_bytes");
+    }
+    if (auto m = root["maps"]) {
+        check_keys(m, "maps", {"connections", "series", "routes"});
+        if (m["connections"]) cfg.maps.connections = u32(m["connections"], "maps.connections");
+        if (m["series"]) cfg.maps.series = u32(m["series"], "maps.series");
+        if (m["routes"]) cfg.maps.routes = u32(m["routes"], "maps.routes");
+    }
+    if (root["bpf_stats"]) cfg.bpf_stats = scalar<bool>(root["bpf_stats"], "bpf_stats");
+    return cfg;
+}
+
+Config load_config_file(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw ConfigError(path + ": cannot read the config file (does it exist?)");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    try {
+        return load_config_yaml(ss.str(), path);
+    } catch (const ConfigError& e) {
+        std::string msg = e.what();
+        if (msg.rfind(path, 0) == 0) throw;
+        throw ConfigError(path + ": " + msg);
+    }
+}
+
+void validate(const Config& cfg) {
+    if (cfg.listen_address.empty() || cfg.listen_address.find(':') == std::string::npos)
+        fail("web.listen_address", "must be [host]:port, e.g. :9478 (got '" + cfg.listen_address + "')");
+    {
+        auto port = cfg.listen_address.substr(cfg.listen_address.rfind(':') + 1);
+        if (port.empty() || port.size() > 5 ||
+            !std::all_of(port.begin(), port.end(), ::isdigit) || std::stoi(port) > 65535)
+            fail("web.listen_address", "port must be 0-65535 (got '" + cfg.listen_address + "')");
+    }
+    if (cfg.telemetry_path.empty() || cfg.telemetry_path[0] != '/' || cfg.telemetry_path == "/" ||
+        cfg.telemetry_path == "/healthz")
+        fail("web.telemetry_path", "must start with '/' and not be / or /healthz");
+    if (cfg.routes_max_per_service < 1 || cfg.routes_max_per_service > 100000)
+        fail("routes.max_per_service", "must be 1-100000 (got " +
+                                           std::to_string(cfg.routes_max_per_service) + ")");
+    for (const auto& t : cfg.route_templates)
+        if (t.empty() || t[0] != '/')
+            fail("routes.templates", "each template starts with '/' (got '" + t + "')");
+    for (const auto& c : cfg.targets.comms)
+        if (c.empty() || c.size() > 15)
+            fail("targets.comms", "process names are 1-15 characters, as in /proc/PID/comm (got '" + c + "')");
+    check_buckets(cfg.duration_buckets, "histograms.duration_seconds", 23);
+    check_buckets(cfg.size_buckets, "histograms.body_size_bytes", 23);
+    auto range = [](uint32_t v, const char* key) {
+        if (v < 16 || v > 4'000'000) fail(key, "must be 16-4000000 (got " + std::to_string(v) + ")");
+    };
+    range(cfg.maps.connections, "maps.connections");
+    range(cfg.maps.series, "maps.series");
+    range(cfg.maps.routes, "maps.routes");
+}
+
+}  // namespace apiscope

@@ -1,0 +1,52 @@
+// The validated configuration: YAML and flags are turned into this once, and
+// everything else reads it. Nothing downstream re-validates.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace apiscope {
+
+// A bad key or value: the message names the key, the problem and the fix.
+struct ConfigError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct TargetConfig {
+    std::vector<uint32_t> pids;
+    std::vector<std::string> comms;
+    std::vector<uint16_t> ports;
+    std::vector<std::string> cgroups;  // cgroup v2 paths
+};
+
+struct MapSizes {
+    uint32_t connections = 65536;
+    uint32_t series = 16384;
+    uint32_t routes = 65536;
+};
+
+struct Config {
+    std::string listen_address = ":9478";
+    std::string telemetry_path = "/metrics";
+    std::string service_name;  // empty: each process's name
+    TargetConfig targets;
+    uint32_t routes_max_per_service = 1000;
+    std::vector<std::string> route_templates;
+    std::vector<double> duration_buckets = {0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25,
+                                            0.5,   0.75, 1,     2.5,  5,     7.5, 10};
+    std::vector<double> size_buckets = {0,      64,      256,     1024,     4096,    16384,
+                                        65536,  262144,  1048576, 4194304, 16777216};
+    MapSizes maps;
+    bool bpf_stats = true;  // kernel BPF run-time statistics for self-metrics
+};
+
+// Parse YAML text (keys as documented in config/apiscope.yaml) over defaults.
+Config load_config_yaml(const std::string& text, const std::string& origin);
+Config load_config_file(const std::string& path);
+
+// Checks every value; throws ConfigError on the first bad one.
+void validate(const Config& cfg);
+
+}  // namespace apiscope

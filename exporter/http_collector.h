@@ -1,0 +1,43 @@
+// Turns the kernel's aggregated request map into the OpenTelemetry HTTP
+// histograms, at scrape time. Nothing here runs per request.
+#pragma once
+
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "bpf_program.h"
+#include "config.h"
+#include "route_table.h"
+
+namespace apiscope {
+
+// What the HTTP collector tells the self-metrics collector.
+struct ScrapeStats {
+    std::atomic<double> last_duration_seconds{0};
+    std::atomic<uint64_t> errors{0};
+    std::atomic<uint64_t> series{0};
+    std::atomic<uint64_t> overflowed_routes{0};
+};
+
+class HttpCollector : public prometheus::Collectable {
+public:
+    HttpCollector(const BpfProgram& bpf, const Config& cfg, ScrapeStats& stats);
+    std::vector<prometheus::MetricFamily> Collect() const override;
+
+private:
+    std::string route_text(uint64_t id) const;
+
+    const BpfProgram& bpf_;
+    const Config& cfg_;
+    ScrapeStats& stats_;
+    mutable std::mutex mu_;  // scrapes may run on several CivetWeb threads
+    mutable RouteTable routes_;
+    mutable std::unordered_map<uint64_t, std::string> route_text_;
+};
+
+}  // namespace apiscope

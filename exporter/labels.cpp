@@ -1,0 +1,39 @@
+#include "labels.h"
+
+#include <arpa/inet.h>
+
+#include <cstring>
+
+#include "apiscope_shared.h"
+
+namespace apiscope {
+
+std::string method_label(uint8_t method) {
+    static const char* names[AS_METHOD_COUNT] = {"_OTHER", "GET",     "HEAD",    "POST",  "PUT",
+                                                 "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+    return method < AS_METHOD_COUNT ? names[method] : "_OTHER";
+}
+
+std::string comm_label(const char* comm) {
+    return std::string(comm, strnlen(comm, AS_COMM_LEN));
+}
+
+std::string address_label(const uint8_t addr[16]) {
+    static const uint8_t v4_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    char buf[INET6_ADDRSTRLEN] = {};
+    static const uint8_t zero[16] = {};
+    if (!memcmp(addr, zero, 16)) return "";
+    if (!memcmp(addr, v4_prefix, 12))
+        inet_ntop(AF_INET, addr + 12, buf, sizeof(buf));
+    else
+        inet_ntop(AF_INET6, addr, buf, sizeof(buf));
+    return buf;
+}
+
+std::string error_label(uint8_t error, uint16_t status, bool client) {
+    if (error == AS_ERR_CONN_CLOSED) return "connection_closed";
+    if (status >= 500 || (client && status >= 400)) return std::to_string(status);
+    return "";
+}
+
+}  // namespace apiscope

@@ -1,0 +1,77 @@
+// apiscope: load the BPF side, serve /metrics, and wait for a signal.
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <iostream>
+
+#include "bpf_program.h"
+#include "cli.h"
+#include "http_collector.h"
+#include "self_collector.h"
+#include "version.h"
+#include "web_server.h"
+
+using namespace apiscope;
+
+static void check_targets_exist(const Config& cfg) {
+    for (auto pid : cfg.targets.pids) {
+        struct stat st;
+        if (stat(("/proc/" + std::to_string(pid)).c_str(), &st) != 0)
+            throw ConfigError("--target.pid " + std::to_string(pid) +
+                              ": no such process; give the PID of a running process");
+    }
+    for (const auto& cg : cfg.targets.cgroups) cgroup_id(cg);
+}
+
+int main(int argc, char** argv) {
+    Config cfg;
+    try {
+        auto req = parse_cli(argc, argv);
+        if (req.exit_code) return *req.exit_code;
+        if (req.version) {
+            std::cout << "apiscope " << APISCOPE_VERSION << "\n";
+            return 0;
+        }
+        cfg = req.config;
+        validate(cfg);
+        if (req.check_only) {
+            std::cout << "apiscope: configuration is valid\n";
+            return 0;
+        }
+        check_targets_exist(cfg);
+    } catch (const ConfigError& e) {
+        std::cerr << "apiscope: config error: " << e.what() << "\n";
+        return 2;
+    }
+
+    // Signals are taken by sigwait below, never by the server's threads.
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+
+    try {
+        BpfProgram bpf(cfg);
+        ScrapeStats stats;
+        auto http = std::make_shared<HttpCollector>(bpf, cfg, stats);
+        auto self = std::make_shared<SelfCollector>(bpf, stats);
+        WebServer web(cfg.listen_address, cfg.telemetry_path, {http, self});
+        std::cerr << "apiscope " << APISCOPE_VERSION << ": serving " << cfg.telemetry_path << " on "
+                  << cfg.listen_address << "\n";
+        int sig = 0;
+        sigwait(&sigs, &sig);
+        std::cerr << "apiscope: " << strsignal(sig) << ", detaching\n";
+    } catch (const BpfError& e) {
+        std::cerr << "apiscope: " << e.what() << "\n";
+        return 1;
+    } catch (const WebError& e) {
+        std::cerr << "apiscope: " << e.what() << "\n";
+        return 1;
+    } catch (const ConfigError& e) {
+        std::cerr << "apiscope: config error: " << e.what() << "\n";
+        return 2;
+    }
+    return 0;
+}
