@@ -30,7 +30,7 @@ static __always_inline struct as_scratch *as_scratch_get(void)
 	return bpf_map_lookup_elem(&scratch, &zero);
 }
 
-static __always_inline int as_enter(__u64 fd, __u64 buf, __u32 kind)
+static __always_inline int as_enter(__u64 fd, __u64 buf, __u32 kind, __u32 dir_in)
 {
 	struct as_stash *st;
 
@@ -43,6 +43,7 @@ static __always_inline int as_enter(__u64 fd, __u64 buf, __u32 kind)
 	st->fd = fd;
 	st->buf = buf;
 	st->kind = kind;
+	st->dir_in = dir_in;
 	return 0;
 }
 
@@ -99,7 +100,7 @@ static __always_inline void as_feed_buf(struct as_conn_key *key, struct as_conn 
 		bpf_map_delete_elem(&conns, key); /* its first bytes were not HTTP */
 }
 
-static __always_inline int as_exit(long ret, __u32 dir_in)
+static __always_inline int as_exit(long ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct as_conn_key key;
@@ -107,12 +108,13 @@ static __always_inline int as_exit(long ret, __u32 dir_in)
 	struct as_scratch *s;
 	struct as_conn *c;
 	__u64 ubuf, n;
-	__u32 kind;
+	__u32 kind, dir_in;
 
 	st = bpf_task_storage_get(&stash, task, 0, 0);
 	if (!st || !st->kind)
 		return 0;
 	kind = st->kind;
+	dir_in = st->dir_in;
 	st->kind = AS_IO_NONE;
 	key.tgid = bpf_get_current_pid_tgid() >> 32;
 	key.fd = st->fd;
@@ -194,55 +196,62 @@ static __always_inline int as_exit(long ret, __u32 dir_in)
 	return 0;
 }
 
-#define AS_DATA_SYSCALL(name, kind, dir_in)                                                \
-	SEC("tracepoint/syscalls/sys_enter_" #name)                                        \
-	int enter_##name(struct syscall_enter_ctx *ctx)                                    \
-	{                                                                                  \
-		return as_enter(ctx->args[0], ctx->args[1], kind);                         \
-	}                                                                                  \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                                         \
-	int exit_##name(struct syscall_exit_ctx *ctx)                                      \
-	{                                                                                  \
-		return as_exit(ctx->ret, dir_in);                                          \
-	}
+/*
+ * x86-64 syscall numbers of the calls we follow. One enter and one exit
+ * program are attached to all their tracepoints (see bpf_program.cpp): the
+ * verifier then checks the parser twice at load, not once per syscall.
+ */
+enum {
+	AS_NR_READ = 0,
+	AS_NR_WRITE = 1,
+	AS_NR_READV = 19,
+	AS_NR_WRITEV = 20,
+	AS_NR_SENDFILE = 40,
+	AS_NR_CONNECT = 42,
+	AS_NR_ACCEPT = 43,
+	AS_NR_SENDTO = 44,
+	AS_NR_RECVFROM = 45,
+	AS_NR_SENDMSG = 46,
+	AS_NR_RECVMSG = 47,
+	AS_NR_ACCEPT4 = 288,
+};
 
-AS_DATA_SYSCALL(read, AS_IO_BUF, 1)
-AS_DATA_SYSCALL(recvfrom, AS_IO_BUF, 1)
-AS_DATA_SYSCALL(readv, AS_IO_IOV, 1)
-AS_DATA_SYSCALL(recvmsg, AS_IO_MSG, 1)
-AS_DATA_SYSCALL(write, AS_IO_BUF, 0)
-AS_DATA_SYSCALL(sendto, AS_IO_BUF, 0)
-AS_DATA_SYSCALL(writev, AS_IO_IOV, 0)
-AS_DATA_SYSCALL(sendmsg, AS_IO_MSG, 0)
-
-SEC("tracepoint/syscalls/sys_enter_sendfile64")
-int enter_sendfile64(struct syscall_enter_ctx *ctx)
+SEC("tracepoint")
+int syscall_enter(struct syscall_enter_ctx *ctx)
 {
-	return as_enter(ctx->args[0], 0, AS_IO_SENDFILE);
+	__u64 fd = ctx->args[0], buf = ctx->args[1];
+
+	switch (ctx->nr) {
+	case AS_NR_READ:
+	case AS_NR_RECVFROM:
+		return as_enter(fd, buf, AS_IO_BUF, 1);
+	case AS_NR_WRITE:
+	case AS_NR_SENDTO:
+		return as_enter(fd, buf, AS_IO_BUF, 0);
+	case AS_NR_READV:
+		return as_enter(fd, buf, AS_IO_IOV, 1);
+	case AS_NR_WRITEV:
+		return as_enter(fd, buf, AS_IO_IOV, 0);
+	case AS_NR_RECVMSG:
+		return as_enter(fd, buf, AS_IO_MSG, 1);
+	case AS_NR_SENDMSG:
+		return as_enter(fd, buf, AS_IO_MSG, 0);
+	case AS_NR_SENDFILE:
+		return as_enter(fd, 0, AS_IO_SENDFILE, 0);
+	case AS_NR_CONNECT:
+		return as_enter(fd, 1, AS_IO_NEWFD, 0);
+	case AS_NR_ACCEPT:
+	case AS_NR_ACCEPT4:
+		return as_enter(0, 0, AS_IO_NEWFD, 0); /* the new fd is the return value */
+	}
+	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_sendfile64")
-int exit_sendfile64(struct syscall_exit_ctx *ctx)
+SEC("tracepoint")
+int syscall_exit(struct syscall_exit_ctx *ctx)
 {
-	return as_exit(ctx->ret, 0);
+	return as_exit(ctx->ret);
 }
-
-/* accept: buf 0 means "the fd is the return value"; connect: the fd is the argument */
-#define AS_NEWFD_SYSCALL(name, fd_arg, is_connect)                                         \
-	SEC("tracepoint/syscalls/sys_enter_" #name)                                        \
-	int enter_##name(struct syscall_enter_ctx *ctx)                                    \
-	{                                                                                  \
-		return as_enter(fd_arg, is_connect, AS_IO_NEWFD);                          \
-	}                                                                                  \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                                         \
-	int exit_##name(struct syscall_exit_ctx *ctx)                                      \
-	{                                                                                  \
-		return as_exit(ctx->ret, 0);                                               \
-	}
-
-AS_NEWFD_SYSCALL(accept, 0, 0)
-AS_NEWFD_SYSCALL(accept4, 0, 0)
-AS_NEWFD_SYSCALL(connect, ctx->args[0], 1)
 
 SEC("tracepoint/syscalls/sys_enter_close")
 int enter_close(struct syscall_enter_ctx *ctx)

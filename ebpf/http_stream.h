@@ -19,7 +19,7 @@
 
 #include "http_parse.h"
 
-#define AS_PIPELINE 4      /* requests awaiting a response per connection */
+#define AS_PIPELINE 8      /* requests awaiting a response per connection (power of 2) */
 #define AS_MAX_ITEMS 16    /* framing steps per syscall buffer */
 #define AS_MAX_HEAD 16384  /* longer heads are given up on */
 #define AS_CHUNK_WINDOW 64 /* bytes copied to read a chunk-size line */

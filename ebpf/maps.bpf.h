@@ -7,6 +7,7 @@
 #include <bpf/bpf_helpers.h>
 
 const volatile __u32 self_tgid = 0;
+const volatile __u16 self_port = 0; /* scrapes of apiscope are not the host's API */
 const volatile bool filter_pid = false;
 const volatile bool filter_comm = false;
 const volatile bool filter_port = false;
@@ -34,7 +35,8 @@ enum as_io_kind {
 struct as_stash {
 	__u64 buf;
 	__u32 fd;
-	__u32 kind;
+	__u16 kind;
+	__u16 dir_in;
 };
 
 struct {

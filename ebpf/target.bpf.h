@@ -90,6 +90,8 @@ static __always_inline int as_socket_info(__u32 fd, struct as_conn *c)
 	} else if (family != AS_AF_UNIX) {
 		return -1;
 	}
+	if (self_port && c->peer_port == self_port)
+		return -1;
 	if (filter_port && !bpf_map_lookup_elem(&target_ports, &c->local_port) &&
 	    !bpf_map_lookup_elem(&target_ports, &c->peer_port))
 		return -1;

@@ -52,6 +52,10 @@ void set_entries(bpf_map* map, T n) {
     bpf_map__set_max_entries(map, static_cast<uint32_t>(n));
 }
 
+uint16_t listen_port(const std::string& address) {
+    return static_cast<uint16_t>(std::stoi(address.substr(address.rfind(':') + 1)));
+}
+
 }  // namespace
 
 uint64_t cgroup_id(const std::string& path) {
@@ -85,27 +89,48 @@ BpfProgram::BpfProgram(const Config& cfg) {
     }
     try {
         fill_targets(cfg);
+        if (cfg.bpf_stats) stats_fd_ = bpf_enable_stats(BPF_STATS_RUN_TIME);
+        attach_syscalls();
+        err = apiscope_bpf__attach(skel_);  // close and process exit
+        if (err) throw BpfError("attaching the close/exit tracepoints failed: " + load_error(err));
     } catch (...) {
-        apiscope_bpf__destroy(skel_);
+        release();
         throw;
-    }
-    if (cfg.bpf_stats) stats_fd_ = bpf_enable_stats(BPF_STATS_RUN_TIME);
-    err = apiscope_bpf__attach(skel_);
-    if (err) {
-        apiscope_bpf__destroy(skel_);
-        if (stats_fd_ >= 0) close(stats_fd_);
-        throw BpfError("attaching the syscall tracepoints failed: " + load_error(err));
     }
 }
 
-BpfProgram::~BpfProgram() {
+BpfProgram::~BpfProgram() { release(); }
+
+void BpfProgram::release() {
+    for (auto* link : links_) bpf_link__destroy(link);
+    links_.clear();
     apiscope_bpf__destroy(skel_);
+    skel_ = nullptr;
     if (stats_fd_ >= 0) close(stats_fd_);
+    stats_fd_ = -1;
+}
+
+void BpfProgram::attach_syscalls() {
+    // One enter and one exit program serve every data syscall.
+    static const char* syscalls[] = {"read",    "write",   "readv",      "writev",
+                                     "recvfrom", "sendto", "recvmsg",    "sendmsg",
+                                     "sendfile64", "accept", "accept4", "connect"};
+    for (const char* sc : syscalls) {
+        for (bool enter : {true, false}) {
+            std::string tp = std::string(enter ? "sys_enter_" : "sys_exit_") + sc;
+            auto* prog = enter ? skel_->progs.syscall_enter : skel_->progs.syscall_exit;
+            bpf_link* link = bpf_program__attach_tracepoint(prog, "syscalls", tp.c_str());
+            if (!link)
+                throw BpfError("attaching to tracepoint syscalls/" + tp + " failed: " + load_error(errno));
+            links_.push_back(link);
+        }
+    }
 }
 
 void BpfProgram::configure(const Config& cfg) {
     auto* ro = skel_->rodata;
     ro->self_tgid = getpid();
+    ro->self_port = listen_port(cfg.listen_address);
     ro->filter_pid = !cfg.targets.pids.empty();
     ro->filter_comm = !cfg.targets.comms.empty();
     ro->filter_port = !cfg.targets.ports.empty();

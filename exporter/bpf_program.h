@@ -12,6 +12,7 @@
 #include "config.h"
 
 struct apiscope_bpf;
+struct bpf_link;
 
 namespace apiscope {
 
@@ -50,7 +51,11 @@ private:
     void configure(const Config& cfg);
     void fill_targets(const Config& cfg);
 
+    void attach_syscalls();
+    void release();
+
     apiscope_bpf* skel_ = nullptr;
+    std::vector<struct bpf_link*> links_;
     int stats_fd_ = -1;
 };
 

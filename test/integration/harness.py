@@ -1,0 +1,162 @@
+"""Shared pieces of the integration tests: run apiscope, run real servers and
+clients on loopback, scrape /metrics and pick out series.
+
+These tests load the real BPF programs, so they need root. They fail, never
+skip, when that is not possible.
+"""
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import unittest
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+APPS = os.path.join(HERE, "apps")
+
+
+def parse_args():
+    p = argparse.ArgumentParser()
+    p.add_argument("--apiscope", required=True)
+    args, rest = p.parse_known_args()
+    sys.argv = [sys.argv[0]] + rest
+    return args
+
+
+ARGS = parse_args()
+
+_LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
+_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def parse_metrics(text):
+    samples = []
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = _LINE.match(line)
+        if not m:
+            raise AssertionError("unparsable /metrics line: " + line)
+        labels = dict(_LABEL.findall(m.group(2) or ""))
+        samples.append((m.group(1), labels, float(m.group(3))))
+    return samples
+
+
+class Apiscope:
+    """apiscope as a child process, ready once /healthz answers."""
+
+    def __init__(self, *flags, port=19478):
+        self.port = port
+        self.cmd = [ARGS.apiscope, "--web.listen-address", "127.0.0.1:%d" % port, *flags]
+        self.proc = None
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("apiscope exited with %d: %s" % (self.proc.returncode, self.proc.stderr.read()))
+            try:
+                urllib.request.urlopen("http://127.0.0.1:%d/healthz" % self.port, timeout=1).read()
+                return self
+            except OSError:
+                time.sleep(0.1)
+        self.proc.kill()
+        raise AssertionError("apiscope did not answer /healthz within 60 s")
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                _, self.stderr = self.proc.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.communicate()
+                raise AssertionError("apiscope did not exit within 20 s of SIGTERM")
+        return self.proc.returncode
+
+    def metrics_text(self):
+        return urllib.request.urlopen("http://127.0.0.1:%d/metrics" % self.port, timeout=10).read().decode()
+
+    def scrape(self):
+        return parse_metrics(self.metrics_text())
+
+
+def value(samples, name, **labels):
+    """Sum of the samples called name whose labels include all of labels."""
+    return sum(v for n, l, v in samples if n == name and all(l.get(k) == w for k, w in labels.items()))
+
+
+def label_values(samples, name, label, **labels):
+    return {l.get(label) for n, l, v in samples if n == name and all(l.get(k) == w for k, w in labels.items())}
+
+
+def wait_for_count(scope, name, expected, timeout=10, **labels):
+    """Poll until the summed count reaches expected (requests complete at
+    syscall time; a close-delimited one at close), then return the samples."""
+    deadline = time.monotonic() + timeout
+    while True:
+        samples = scope.scrape()
+        if value(samples, name, **labels) >= expected or time.monotonic() > deadline:
+            return samples
+        time.sleep(0.2)
+
+
+class Server:
+    """A server process that prints 'ready' (or a port check) when it listens."""
+
+    def __init__(self, cmd, port):
+        self.cmd, self.port = cmd, port
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=APPS)
+        deadline = time.monotonic() + 20
+        import socket
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("%s exited: %s" % (self.cmd, self.proc.stderr.read()))
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return self
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError("%s did not listen on %d" % (self.cmd, self.port))
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        try:
+            self.proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.communicate()
+
+
+def api_server(port, name="api-server"):
+    return Server([sys.executable, os.path.join(APPS, "api_server.py"), str(port), name], port)
+
+
+def client(name, mode, port, *args):
+    out = subprocess.run([sys.executable, os.path.join(APPS, "client.py"), name, mode, str(port), *map(str, args)],
+                         capture_output=True, text=True, timeout=120, cwd=APPS)
+    if out.returncode != 0:
+        raise AssertionError("client %s %s failed: %s" % (name, mode, out.stderr))
+    return json.loads(out.stdout)
+
+
+def curl(*args):
+    out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", *args],
+                         capture_output=True, text=True, timeout=60)
+    return int(out.stdout or 0)
+
+
+def main():
+    if os.geteuid() != 0:
+        raise SystemExit("integration tests load BPF programs and must run as root (they never skip)")
+    unittest.main(verbosity=2)
