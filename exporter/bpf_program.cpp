@@ -37,11 +37,30 @@ void ensure_tracefs() {
                        "CAP_SYS_ADMIN");
 }
 
+// Effective capabilities from /proc/self/status (no libcap needed).
+uint64_t effective_caps() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("CapEff:", 0) == 0) return std::stoull(line.substr(7), nullptr, 16);
+    return 0;
+}
+
+const char* kPrivilegeFix =
+    "run apiscope as root, or with CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE and CAP_SYS_RESOURCE "
+    "(in a container: --privileged or --cap-add)";
+
+void check_privileges() {
+    constexpr int cap_sys_admin = 21, cap_perfmon = 38, cap_bpf = 39;
+    uint64_t caps = effective_caps();
+    auto has = [caps](int cap) { return (caps >> cap) & 1; };
+    if (!has(cap_sys_admin) && !(has(cap_bpf) && has(cap_perfmon)))
+        throw BpfError(std::string("permission denied: loading BPF programs needs privileges; ") + kPrivilegeFix);
+}
+
 std::string load_error(int err) {
     err = std::abs(err);
-    if (err == EPERM || err == EACCES)
-        return "permission denied: run apiscope as root, or with CAP_BPF, CAP_PERFMON, "
-               "CAP_SYS_PTRACE and CAP_SYS_RESOURCE (in a container: --privileged or --cap-add)";
+    if (err == EPERM || err == EACCES) return std::string("permission denied: ") + kPrivilegeFix;
     if (err == ENOMEM || err == E2BIG)
         return std::string(strerror(err)) + ": the BPF maps do not fit; lower maps.* in the config";
     return std::string(strerror(err)) + " (libbpf's messages above say more)";
@@ -73,6 +92,7 @@ uint64_t cgroup_id(const std::string& path) {
 
 BpfProgram::BpfProgram(const Config& cfg) {
     libbpf_set_print(libbpf_print);
+    check_privileges();
     struct stat st;
     if (stat("/sys/kernel/btf/vmlinux", &st) != 0)
         throw BpfError("kernel BTF not found at /sys/kernel/btf/vmlinux: apiscope needs a kernel "

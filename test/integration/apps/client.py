@@ -6,6 +6,7 @@ usage: client.py NAME MODE PORT [ARGS...]
   post PORT PATH COUNT SIZE       POSTs of SIZE bytes on one connection
   pipeline PORT COUNT PATH...     COUNT requests written in one send()
   concurrent PORT CONNS PER PATH  CONNS keep-alive connections in threads
+  urls PORT PREFIX COUNT          COUNT distinct letter-only URLs under PREFIX
 """
 import http.client
 import json
@@ -32,6 +33,24 @@ def keepalive(port, path, count, method="GET", body=None):
         assert resp.status < 600
     conn.close()
     return {"times": times, "heads": heads, "sizes": sizes}
+
+
+def word(i):
+    """A letter-only path segment, unique per i: never collapsed to {id}."""
+    w = ""
+    for _ in range(6):
+        w += chr(ord("a") + i % 26)
+        i //= 26
+    return w
+
+
+def urls(port, prefix, count):
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    for i in range(count):
+        conn.request("GET", prefix + word(i))
+        conn.getresponse().read()
+    conn.close()
+    return {"sent": count}
 
 
 def pipeline(port, count, paths):
@@ -91,6 +110,8 @@ def main():
         out = keepalive(port, args[0], int(args[1]), "POST", b"p" * int(args[2]))
     elif mode == "pipeline":
         out = pipeline(port, int(args[0]), args[1:])
+    elif mode == "urls":
+        out = urls(port, args[0], int(args[1]))
     elif mode == "concurrent":
         out = concurrent(port, int(args[0]), int(args[1]), args[2])
     else:

@@ -1,0 +1,100 @@
+"""Bad input gets one clear line and a non-zero exit; good input starts, serves
+/, /healthz and valid /metrics, and SIGTERM detaches everything."""
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import unittest
+import urllib.request
+
+from harness import ARGS, Apiscope, main
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def run(*args, user=None):
+    cmd = [ARGS.apiscope, *args]
+    if user:
+        cmd = ["setpriv", "--reuid", user, "--regid", "nogroup", "--clear-groups", "--inh-caps=-all", *cmd]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+
+
+def our_programs():
+    out = subprocess.run(["bpftool", "prog", "show"], capture_output=True, text=True).stdout
+    return [l for l in out.splitlines() if "syscall_exit" in l or "syscall_enter" in l]
+
+
+class Cli(unittest.TestCase):
+    def assertOneLineError(self, r, code, *needles):
+        self.assertEqual(r.returncode, code, r.stderr)
+        lines = [l for l in r.stderr.splitlines() if l.startswith("apiscope")]
+        self.assertEqual(len(lines), 1, r.stderr)
+        for n in needles:
+            self.assertIn(n, lines[0])
+
+    def test_version(self):
+        r = run("--version")
+        self.assertEqual(r.returncode, 0)
+        self.assertRegex(r.stdout, r"^apiscope \d+\.\d+\.\d+")
+
+    def test_documented_config_is_valid(self):
+        r = run("--check-config", os.path.join(REPO, "config", "apiscope.yaml"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_unknown_key(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml") as f:
+            f.write("routes:\n  max_per_servce: 10\n")
+            f.flush()
+            self.assertOneLineError(run("--config", f.name), 2, "routes.max_per_servce", "unknown key")
+
+    def test_bad_value(self):
+        self.assertOneLineError(run("--routes.max-per-service", "0"), 2, "routes.max_per_service", "1-100000")
+
+    def test_missing_config_file(self):
+        self.assertOneLineError(run("--config", "/nonexistent.yaml"), 2, "/nonexistent.yaml", "cannot read")
+
+    def test_unknown_target(self):
+        self.assertOneLineError(run("--target.pid", "999999"), 2, "999999", "no such process")
+        self.assertOneLineError(run("--target.cgroup", "/no/such/cgroup"), 2, "no cgroup")
+
+    def test_busy_port(self):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        try:
+            r = run("--web.listen-address", "127.0.0.1:%d" % port)
+            self.assertOneLineError(r, 1, "cannot listen", "--web.listen-address")
+        finally:
+            s.close()
+        self.assertEqual(our_programs(), [], "a failed start leaves nothing attached")
+
+    def test_without_privileges(self):
+        r = run("--web.listen-address", "127.0.0.1:19479", user="nobody")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        last = r.stderr.strip().splitlines()[-1]
+        self.assertIn("permission denied", last)
+        self.assertIn("CAP_BPF", last)
+
+    def test_endpoints_promtool_and_clean_shutdown(self):
+        scope = Apiscope(port=19480).__enter__()
+        try:
+            base = "http://127.0.0.1:19480"
+            self.assertIn(b"/metrics", urllib.request.urlopen(base + "/").read())
+            self.assertEqual(urllib.request.urlopen(base + "/healthz").read(), b"ok\n")
+            text = scope.metrics_text()
+            self.assertIn("apiscope_build_info{", text)
+            self.assertIn('apiscope_bpf_map_capacity{map="metrics"} 16384', text)
+            check = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True)
+            self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
+            self.assertEqual(len(our_programs()), 2)
+        finally:
+            code = scope.stop()
+        self.assertEqual(code, 0)
+        self.assertEqual(our_programs(), [], "SIGTERM detaches and unloads every program")
+
+
+if __name__ == "__main__":
+    main()
