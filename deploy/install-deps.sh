@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package apiscope needs to build, run and be tested.
+# Run as root. Safe to run again.
+set -euo pipefail
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps.sh: run as root (apt-get needs it)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+  build-essential cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
+  prometheus-cpp-dev libcli11-dev libyaml-cpp-dev catch2 \
+  nginx-light curl python3 prometheus util-linux ca-certificates >/dev/null
+# The Debian nginx package starts a server on port 80; the tests run their own.
+systemctl disable --now nginx >/dev/null 2>&1 || true
+echo "install-deps.sh: packages installed"
