@@ -20,8 +20,8 @@ class PythonServer(unittest.TestCase):
         try:
             with api_server(PORT):
                 cls.drive()
-                # 27 + 1 + 5 + 2 + 204 + 11 + 2 + 1 + 5 requests in all
-                cls.samples = wait_for_count(cls.scope, DUR, 258, service_name="api-server")
+                # 27 + 1 + 5 + 2 + 204 + 11 + 2 + 1 + 5 + 1 requests in all
+                cls.samples = wait_for_count(cls.scope, DUR, 259, service_name="api-server")
         except BaseException:
             cls.scope.stop()
             raise
@@ -48,6 +48,7 @@ class PythonServer(unittest.TestCase):
         for _ in range(2):
             assert curl(URL + "/chunked/100") == 200
         assert curl(URL + "/close/500") == 200
+        assert curl("-X", "PURGE", URL + "/api/users/3") == 501  # not a standard method
         client("py-client", "keepalive", PORT, "/api/users/7", 20)
         client("py-post", "post", PORT, "/api/items", 10, 1000)
         out = client("pipeliner", "pipeline", PORT, 6, "/api/users/1", "/bytes/10", "/status/404")
@@ -71,13 +72,15 @@ class PythonServer(unittest.TestCase):
         self.assertEqual(self.count("GET", "/chunked/{id}", 200, **s), 2)
         self.assertEqual(self.count("GET", "/close/{id}", 200, **s), 1)
         self.assertEqual(self.count("GET", "/slow/{id}", 200, **s), 5)
-        self.assertEqual(value(self.samples, DUR, **s), 258, "no other series for the server")
+        self.assertEqual(self.count("_OTHER", "/api/users/{id}", 501, **s), 1)
+        self.assertEqual(value(self.samples, DUR, **s), 259, "no other series for the server")
 
     def test_server_body_sizes(self):
         s = dict(service_name="api-server")
         resp = "http_server_response_body_size_bytes_sum"
         req = "http_server_request_body_size_bytes_sum"
-        self.assertEqual(value(self.samples, resp, http_route="/api/users/{id}", **s), 27 * 64)
+        self.assertEqual(value(self.samples, resp, http_route="/api/users/{id}", http_request_method="GET", **s),
+                         27 * 64)
         self.assertEqual(value(self.samples, resp, http_route="/bytes/{id}", **s), 2000 + 20 + 20000)
         self.assertEqual(value(self.samples, resp, http_route="/chunked/{id}", **s), 600)
         self.assertEqual(value(self.samples, resp, http_route="/close/{id}", **s), 500)

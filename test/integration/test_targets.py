@@ -1,0 +1,59 @@
+"""Target filters (--target.pid, --target.port, --target.cgroup) and
+--service-name: only what is selected is measured, under the given name."""
+import os
+import unittest
+
+from harness import Apiscope, api_server, client, main, value, wait_for_count
+
+A, B = 18083, 18084
+DUR = "http_server_request_duration_seconds_count"
+CDUR = "http_client_request_duration_seconds_count"
+CGROUP = "/sys/fs/cgroup/unified/apiscope-test" if os.path.isdir("/sys/fs/cgroup/unified") \
+    else "/sys/fs/cgroup/apiscope-test"
+
+
+def traffic():
+    client("tgt-client", "keepalive", A, "/api/users/1", 7)
+    client("tgt-client", "keepalive", B, "/api/users/1", 5)
+
+
+class Targets(unittest.TestCase):
+    def test_port_filter(self):
+        with Apiscope("--target.port", str(A)) as scope, api_server(A, "srv-a"), api_server(B, "srv-b"):
+            traffic()
+            s = wait_for_count(scope, DUR, 7, service_name="srv-a")
+        self.assertEqual(value(s, DUR, service_name="srv-a"), 7)
+        self.assertEqual(value(s, DUR, service_name="srv-b"), 0)
+        # the client side of connections to port A is measured too, not to B
+        self.assertEqual(value(s, CDUR, service_name="tgt-client", server_port=str(A)), 7)
+        self.assertEqual(value(s, CDUR, service_name="tgt-client", server_port=str(B)), 0)
+
+    def test_pid_filter_and_service_name(self):
+        with api_server(A, "srv-a") as a, api_server(B, "srv-b"):
+            with Apiscope("--target.pid", str(a.proc.pid), "--service-name", "checkout") as scope:
+                traffic()
+                s = wait_for_count(scope, DUR, 7, service_name="checkout")
+        self.assertEqual(value(s, DUR, service_name="checkout"), 7)
+        self.assertEqual(value(s, DUR), 7, "nothing else is measured")
+        self.assertEqual(value(s, CDUR), 0, "the client is another process")
+
+    def test_cgroup_filter(self):
+        os.makedirs(CGROUP, exist_ok=True)
+        try:
+            with api_server(A, "srv-a") as a, api_server(B, "srv-b"):
+                with open(os.path.join(CGROUP, "cgroup.procs"), "w") as f:
+                    f.write(str(a.proc.pid))
+                with Apiscope("--target.cgroup", CGROUP) as scope:
+                    traffic()
+                    s = wait_for_count(scope, DUR, 7, service_name="srv-a")
+                with open(os.path.join(os.path.dirname(CGROUP), "cgroup.procs"), "w") as f:
+                    f.write(str(a.proc.pid))  # back to the root, so the cgroup can go
+        finally:
+            os.rmdir(CGROUP)
+        self.assertEqual(value(s, DUR, service_name="srv-a"), 7)
+        self.assertEqual(value(s, DUR, service_name="srv-b"), 0)
+        self.assertEqual(value(s, CDUR), 0)
+
+
+if __name__ == "__main__":
+    main()
