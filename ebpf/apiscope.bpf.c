@@ -57,6 +57,19 @@ static __always_inline bool as_maybe_http(__u64 ubuf)
 	return c >= 'A' && c <= 'Z';
 }
 
+/* Forget a connection; the per-process count lets process exit skip the
+ * walk of the connection map when nothing is left open. */
+static __always_inline void as_conn_forget(struct as_conn_key *key)
+{
+	__u32 *open;
+
+	if (bpf_map_delete_elem(&conns, key))
+		return;
+	open = bpf_map_lookup_elem(&http_procs, &key->tgid);
+	if (open && *open)
+		__sync_fetch_and_sub(open, 1);
+}
+
 static __always_inline void as_close_conn(struct as_conn_key *key, struct as_conn *c)
 {
 	struct as_scratch *s = as_scratch_get();
@@ -65,14 +78,14 @@ static __always_inline void as_close_conn(struct as_conn_key *key, struct as_con
 		s->now = bpf_ktime_get_ns();
 		as_conn_close(c, s);
 	}
-	bpf_map_delete_elem(&conns, key);
+	as_conn_forget(key);
 }
 
 /* A connection seen for the first time: only if its first bytes could be HTTP. */
 static __always_inline struct as_conn *as_conn_new(struct as_conn_key *key, __u64 ubuf)
 {
 	struct as_conn *c;
-	__u8 one = 1;
+	__u32 one = 1, *open;
 
 	if (!as_maybe_http(ubuf))
 		return NULL;
@@ -86,7 +99,11 @@ static __always_inline struct as_conn *as_conn_new(struct as_conn_key *key, __u6
 		return NULL;
 	}
 	bpf_get_current_comm(c->comm, sizeof(c->comm));
-	bpf_map_update_elem(&http_procs, &key->tgid, &one, BPF_ANY);
+	open = bpf_map_lookup_elem(&http_procs, &key->tgid);
+	if (open)
+		__sync_fetch_and_add(open, 1);
+	else
+		bpf_map_update_elem(&http_procs, &key->tgid, &one, BPF_ANY);
 	as_hook_count(AS_CNT_CONN_OPENED);
 	return c;
 }
@@ -97,7 +114,7 @@ static __always_inline void as_feed_buf(struct as_conn_key *key, struct as_conn 
 	s->ubuf = ubuf;
 	s->n = n;
 	if (as_feed(c, s) < 0)
-		bpf_map_delete_elem(&conns, key); /* its first bytes were not HTTP */
+		as_conn_forget(key); /* its first bytes were not HTTP */
 }
 
 static __always_inline int as_exit(long ret)
@@ -280,11 +297,15 @@ SEC("tracepoint/sched/sched_process_exit")
 int process_exit(void *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32;
+	__u32 tgid = id >> 32, *open;
 
-	if ((__u32)id != tgid || !bpf_map_lookup_elem(&http_procs, &tgid))
+	if ((__u32)id != tgid)
 		return 0;
-	bpf_for_each_map_elem(&conns, as_reap_conn, &tgid, 0);
+	open = bpf_map_lookup_elem(&http_procs, &tgid);
+	if (!open)
+		return 0;
+	if (*open)
+		bpf_for_each_map_elem(&conns, as_reap_conn, &tgid, 0);
 	bpf_map_delete_elem(&http_procs, &tgid);
 	return 0;
 }

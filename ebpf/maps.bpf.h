@@ -53,12 +53,13 @@ struct {
 	__type(value, struct as_conn);
 } conns SEC(".maps");
 
-/* Processes that ever had an HTTP connection: exit cleans only those up. */
+/* Open HTTP connections per process: at exit only processes that still have
+ * some pay for a walk of the connection map. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
-	__type(value, __u8);
+	__type(value, __u32);
 } http_procs SEC(".maps");
 
 struct {
