@@ -94,12 +94,20 @@ struct as_head_scan {
 	__u8 flags;
 	__u8 te_match;
 	__u8 cl_digits;
-	__u16 pad;
+	__u16 pos; /* scan position, kept here for the verifier's sake */
 };
 
 AS_INLINE __u8 as_lower(__u8 c)
 {
 	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+/* Does any byte of x equal '\n'? (the classic has-zero-byte test) */
+AS_INLINE int as_has_lf(__u64 x)
+{
+	__u64 y = x ^ 0x0a0a0a0a0a0a0a0aULL;
+
+	return ((y - 0x0101010101010101ULL) & ~y & 0x8080808080808080ULL) != 0;
 }
 
 AS_INLINE int as_is_hex(__u8 c)
@@ -332,109 +340,294 @@ AS_INLINE __u8 as_chunked_char(__u32 i)
 	return as_word_char(0x0064656b6e756863ULL, 0, 0, i);
 }
 
+/* One byte of a head. Returns 1 when it ends the head. A global function of
+ * its own: the verifier checks the state machine once, and the byte loop
+ * below carries no state in registers. */
+AS_API int as_head_byte(struct as_head_scan *h, __u32 ch)
+{
+	__u8 c = ch, lc = as_lower(c);
+
+	if (!h)
+		return 0;
+	switch (h->state) {
+	case AS_HS_LINE_START:
+		if (c == '\r') {
+			h->state = AS_HS_EMPTY_CR;
+			break;
+		}
+		if (c == '\n')
+			return 1;
+		h->state = AS_HS_NAME;
+		h->name_pos = 0;
+		h->cand = 3;
+		/* fall through */
+	case AS_HS_NAME:
+		if (c == ':') {
+			if ((h->cand & 1) && h->name_pos == AS_CL_LEN) {
+				if (h->flags & AS_HF_HAS_CL)
+					h->flags |= AS_HF_BAD_CL; /* duplicates: RFC 9112 6.3 */
+				h->flags |= AS_HF_HAS_CL;
+				h->content_length = 0;
+				h->cl_digits = 0;
+				h->state = AS_HS_VALUE_CL;
+			} else if ((h->cand & 2) && h->name_pos == AS_TE_LEN) {
+				h->te_match = 0;
+				h->state = AS_HS_VALUE_TE;
+			} else {
+				h->state = AS_HS_SKIP;
+			}
+			break;
+		}
+		if (c == '\n') {
+			h->state = AS_HS_LINE_START;
+			break;
+		}
+		if (h->name_pos >= AS_CL_LEN || lc != as_cl_char(h->name_pos))
+			h->cand &= ~1;
+		if (h->name_pos >= AS_TE_LEN || lc != as_te_char(h->name_pos))
+			h->cand &= ~2;
+		if (!h->cand)
+			h->state = AS_HS_SKIP;
+		h->name_pos++;
+		break;
+	case AS_HS_EMPTY_CR:
+		if (c == '\n')
+			return 1;
+		h->state = AS_HS_SKIP;
+		break;
+	case AS_HS_VALUE_CL:
+		if (c >= '0' && c <= '9') {
+			if (h->cl_digits >= 18)
+				h->flags |= AS_HF_BAD_CL;
+			h->content_length = h->content_length * 10 + (c - '0');
+			h->cl_digits++;
+		} else if (c == '\n') {
+			if (!h->cl_digits)
+				h->flags |= AS_HF_BAD_CL;
+			h->state = AS_HS_LINE_START;
+		} else if (c != ' ' && c != '\t' && c != '\r') {
+			h->flags |= AS_HF_BAD_CL;
+		}
+		break;
+	case AS_HS_VALUE_TE:
+		if (c == '\n') {
+			h->state = AS_HS_LINE_START;
+			break;
+		}
+		if (lc == as_chunked_char(h->te_match)) {
+			h->te_match++;
+			if (h->te_match == AS_CHUNKED_LEN) {
+				h->flags |= AS_HF_CHUNKED;
+				h->te_match = 0;
+			}
+		} else {
+			h->te_match = lc == 'c';
+		}
+		break;
+	default:
+		if (c == '\n')
+			h->state = AS_HS_LINE_START;
+		break;
+	}
+	return 0;
+}
+
 /*
  * Feed w[start..n) to the header scanner. Returns the offset just past the
  * blank line that ends the head, or -1 if the head goes on past n. Only
  * Content-Length and Transfer-Encoding are looked at; a line split between
  * two buffers is handled because the state is carried.
  */
-AS_API int as_scan_head(struct as_head_scan *h, const struct as_window *w, __u32 start, __u32 n)
+/* Index (0-7) of the lowest byte flagged in a has-zero-byte mask. */
+AS_INLINE __u32 as_lowest_byte(__u64 m)
 {
-	__u32 i;
+	__u32 i = 0;
 
-	if (!h || !w)
+	if (!(m & 0xffffffffULL)) {
+		i += 4;
+		m >>= 32;
+	}
+	if (!(m & 0xffff)) {
+		i += 2;
+		m >>= 16;
+	}
+	if (!(m & 0xff))
+		i += 1;
+	return i;
+}
+
+/* Eight bytes at w[i]; callers keep i <= AS_WINDOW - 8, the clamp is for the verifier. */
+AS_INLINE __u64 as_load64(const struct as_window *w, __u32 i)
+{
+	__u64 v;
+
+#ifdef __bpf__
+	asm volatile("" : "+r"(i)); /* keep the clamp below in the code the verifier sees */
+#endif
+	if (i > AS_WINDOW - 8)
+		i = AS_WINDOW - 8;
+#ifdef __bpf__
+	v = *(const __u64 *)&w->b[i];
+#else
+	__builtin_memcpy(&v, &w->b[i], 8);
+#endif
+	return v;
+}
+
+/* Position of the first '\n' in w[from..n), or -1: a word at a time. */
+AS_API int as_find_lf(const struct as_window *w, __u32 from, __u32 n)
+{
+	__u32 k, i = from;
+
+	if (!w)
 		return -1;
 	if (n > AS_WINDOW)
 		n = AS_WINDOW;
-	for (i = start; i < AS_WINDOW; i++) {
-		__u8 c, lc;
+	for (k = 0; k < AS_WINDOW / 8; k++) {
+		__u64 y;
 
-		if (i >= n)
+		if (i + 8 > n || i > AS_WINDOW - 8)
+			break;
+		y = as_load64(w, i) ^ 0x0a0a0a0a0a0a0a0aULL;
+		y = (y - 0x0101010101010101ULL) & ~y & 0x8080808080808080ULL;
+		if (y)
+			return i + as_lowest_byte(y);
+		i += 8;
+	}
+	for (k = 0; k < 8; k++, i++) {
+		if (i >= n || i >= AS_WINDOW)
 			return -1;
-		c = w->b[i];
-		lc = as_lower(c);
-		switch (h->state) {
-		case AS_HS_LINE_START:
-			if (c == '\r') {
-				h->state = AS_HS_EMPTY_CR;
-				break;
-			}
-			if (c == '\n')
-				return i + 1;
-			h->state = AS_HS_NAME;
-			h->name_pos = 0;
-			h->cand = 3;
-			/* fall through */
-		case AS_HS_NAME:
-			if (c == ':') {
-				if ((h->cand & 1) && h->name_pos == AS_CL_LEN) {
-					if (h->flags & AS_HF_HAS_CL)
-						h->flags |= AS_HF_BAD_CL; /* duplicates: RFC 9112 6.3 */
-					h->flags |= AS_HF_HAS_CL;
-					h->content_length = 0;
-					h->cl_digits = 0;
-					h->state = AS_HS_VALUE_CL;
-				} else if ((h->cand & 2) && h->name_pos == AS_TE_LEN) {
-					h->te_match = 0;
-					h->state = AS_HS_VALUE_TE;
-				} else {
-					h->state = AS_HS_SKIP;
-				}
-				break;
-			}
-			if (c == '\n') {
-				h->state = AS_HS_LINE_START;
-				break;
-			}
-			if (h->name_pos >= AS_CL_LEN || lc != as_cl_char(h->name_pos))
-				h->cand &= ~1;
-			if (h->name_pos >= AS_TE_LEN || lc != as_te_char(h->name_pos))
-				h->cand &= ~2;
-			if (!h->cand)
-				h->state = AS_HS_SKIP;
-			h->name_pos++;
-			break;
-		case AS_HS_EMPTY_CR:
-			if (c == '\n')
-				return i + 1;
-			h->state = AS_HS_SKIP;
-			break;
-		case AS_HS_VALUE_CL:
-			if (c >= '0' && c <= '9') {
-				if (h->cl_digits >= 18)
-					h->flags |= AS_HF_BAD_CL;
-				h->content_length = h->content_length * 10 + (c - '0');
-				h->cl_digits++;
-			} else if (c == '\n') {
-				if (!h->cl_digits)
-					h->flags |= AS_HF_BAD_CL;
-				h->state = AS_HS_LINE_START;
-			} else if (c != ' ' && c != '\t' && c != '\r') {
-				h->flags |= AS_HF_BAD_CL;
-			}
-			break;
-		case AS_HS_VALUE_TE:
-			if (c == '\n') {
-				h->state = AS_HS_LINE_START;
-				break;
-			}
-			if (lc == as_chunked_char(h->te_match)) {
-				h->te_match++;
-				if (h->te_match == AS_CHUNKED_LEN) {
-					h->flags |= AS_HF_CHUNKED;
-					h->te_match = 0;
-				}
-			} else {
-				h->te_match = lc == 'c';
-			}
-			break;
-		default:
-			if (c == '\n')
-				h->state = AS_HS_LINE_START;
-			break;
-		}
+		if (w->b[i] == '\n')
+			return i;
 	}
 	return -1;
+}
+
+/* Byte-by-byte scan: for heads split in the middle of a line. */
+struct as_head_ctx {
+	struct as_head_scan *h;
+	const struct as_window *w;
+	__u32 n;
+	int end; /* offset past the head, or -1 */
+};
+
+static long as_head_step(__u64 k, void *vctx)
+{
+	struct as_head_ctx *x = (struct as_head_ctx *)vctx;
+	struct as_head_scan *h = x->h;
+	__u32 i = h->pos;
+
+	if (i >= x->n || i >= AS_WINDOW)
+		return 1;
+	h->pos = i + 1;
+	if (as_head_byte(h, x->w->b[i & AS_WMASK])) {
+		x->end = i + 1;
+		return 1;
+	}
+	return 0;
+}
+
+AS_API int as_scan_head_bytes(struct as_head_scan *h, const struct as_window *w, __u32 start,
+			      __u32 n)
+{
+	struct as_head_ctx x;
+
+	if (!h || !w)
+		return -1;
+	x.h = h;
+	x.w = w;
+	x.n = n > AS_WINDOW ? AS_WINDOW : n;
+	x.end = -1;
+	h->pos = start;
+	AS_LOOP(AS_WINDOW, as_head_step, &x);
+	return x.end;
+}
+
+/* Line by line: whole lines are skipped a word at a time, and only lines
+ * whose name could be Content-Length or Transfer-Encoding are read. */
+struct as_lines_ctx {
+	struct as_head_scan *h;
+	const struct as_window *w;
+	__u32 n;
+	__u32 pos;     /* start of the current line */
+	int end;       /* offset past the head, or -1 */
+	__u32 partial; /* the line at pos goes past n */
+};
+
+#define AS_LC8(a, b, c, d, e, f, g, h)                                                     \
+	((__u64)(a) | (__u64)(b) << 8 | (__u64)(c) << 16 | (__u64)(d) << 24 |               \
+	 (__u64)(e) << 32 | (__u64)(f) << 40 | (__u64)(g) << 48 | (__u64)(h) << 56)
+#define AS_FOLD 0x2020202020202020ULL /* lowercases letters; '-' and ':' already have it */
+
+static long as_line_step(__u64 k, void *vctx)
+{
+	struct as_lines_ctx *x = (struct as_lines_ctx *)vctx;
+	const struct as_window *w = x->w;
+	__u32 p = x->pos, n = x->n, j;
+	int e;
+	__u8 c;
+
+	if (p >= n || p >= AS_WINDOW)
+		return 1; /* the head goes on in the next buffer, at a line start */
+	c = w->b[p];
+	if (c == '\n') {
+		x->end = p + 1;
+		return 1;
+	}
+	if (c == '\r' && p + 1 < n && w->b[(p + 1) & AS_WMASK] == '\n') {
+		x->end = p + 2;
+		return 1;
+	}
+	e = as_find_lf(w, p, n);
+	if (e < 0) {
+		x->partial = 1;
+		return 1;
+	}
+	if (((c | 0x20) == 'c' && p + 15 <= (__u32)e && p <= AS_WINDOW - 16 &&
+	     (as_load64(w, p) | AS_FOLD) == AS_LC8('c', 'o', 'n', 't', 'e', 'n', 't', '-') &&
+	     (as_load64(w, p + 7) | AS_FOLD) == AS_LC8('-', 'l', 'e', 'n', 'g', 't', 'h', ':')) ||
+	    ((c | 0x20) == 't' && p + 18 <= (__u32)e && p <= AS_WINDOW - 18 &&
+	     (as_load64(w, p) | AS_FOLD) == AS_LC8('t', 'r', 'a', 'n', 's', 'f', 'e', 'r') &&
+	     (as_load64(w, p + 8) | AS_FOLD) == AS_LC8('-', 'e', 'n', 'c', 'o', 'd', 'i', 'n') &&
+	     (as_load64(w, p + 10) | AS_FOLD) == AS_LC8('n', 'c', 'o', 'd', 'i', 'n', 'g', ':'))) {
+		/* a line the framing depends on: the byte machine reads it */
+		x->h->state = AS_HS_LINE_START;
+		for (j = 0; j < 64; j++) {
+			if (p + j > (__u32)e || p + j >= AS_WINDOW)
+				break;
+			as_head_byte(x->h, w->b[(p + j) & AS_WMASK]);
+		}
+	}
+	x->pos = e + 1;
+	return 0;
+}
+
+/*
+ * Feed w[start..n) to the header scanner. Returns the offset just past the
+ * blank line that ends the head, or -1 if the head goes on past n. Only
+ * Content-Length and Transfer-Encoding are looked at; a head split between
+ * buffers anywhere, even inside a line, is read right because the state is
+ * carried.
+ */
+AS_API int as_scan_head(struct as_head_scan *h, const struct as_window *w, __u32 start, __u32 n)
+{
+	struct as_lines_ctx x;
+
+	if (!h || !w)
+		return -1;
+	if (h->state != AS_HS_LINE_START)
+		return as_scan_head_bytes(h, w, start, n); /* resuming inside a line */
+	x.h = h;
+	x.w = w;
+	x.n = n > AS_WINDOW ? AS_WINDOW : n;
+	x.pos = start;
+	x.end = -1;
+	x.partial = 0;
+	AS_LOOP(AS_WINDOW / 2, as_line_step, &x);
+	if (x.end >= 0 || !x.partial)
+		return x.end;
+	h->state = AS_HS_LINE_START;
+	return as_scan_head_bytes(h, w, x.pos, n);
 }
 
 AS_INLINE int as_is_digit(__u8 c)
