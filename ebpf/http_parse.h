@@ -50,7 +50,10 @@ static inline long as_loop_user(__u32 n, long (*fn)(__u64, void *), void *ctx)
 #define AS_MAX_METHOD_LEN 20
 
 struct as_window {
-	__u8 b[AS_WINDOW];
+	union {
+		__u8 b[AS_WINDOW];
+		__u64 q[AS_WINDOW / 8]; /* aligned words for the scans that go a word at a time */
+	};
 };
 
 enum as_msg_kind {
@@ -456,6 +459,24 @@ AS_INLINE __u32 as_lowest_byte(__u64 m)
 	return i;
 }
 
+/* w[i], masked in a way the compiler cannot drop, so the verifier sees it. */
+AS_INLINE __u8 as_byte(const struct as_window *w, __u32 i)
+{
+#ifdef __bpf__
+	asm volatile("" : "+r"(i));
+#endif
+	return w->b[i & AS_WMASK];
+}
+
+/* The idx-th aligned word of w, bounded the same way. */
+AS_INLINE __u64 as_word(const struct as_window *w, __u32 idx)
+{
+#ifdef __bpf__
+	asm volatile("" : "+r"(idx));
+#endif
+	return w->q[idx & (AS_WINDOW / 8 - 1)];
+}
+
 /* Eight bytes at w[i]; callers keep i <= AS_WINDOW - 8, the clamp is for the verifier. */
 AS_INLINE __u64 as_load64(const struct as_window *w, __u32 i)
 {
@@ -474,31 +495,40 @@ AS_INLINE __u64 as_load64(const struct as_window *w, __u32 i)
 	return v;
 }
 
-/* Position of the first '\n' in w[from..n), or -1: a word at a time. */
+/* Flags (0x80) the bytes of x equal to c, exactly: no borrow between bytes. */
+AS_INLINE __u64 as_bytes_eq(__u64 x, __u8 c)
+{
+	const __u64 low7 = 0x7f7f7f7f7f7f7f7fULL;
+	__u64 y = x ^ (0x0101010101010101ULL * c);
+
+	return ~(((y & low7) + low7) | y | low7);
+}
+
+/* Position of the first '\n' in w[from..n), or -1: aligned words at a time. */
 AS_API int as_find_lf(const struct as_window *w, __u32 from, __u32 n)
 {
-	__u32 k, i = from;
+	__u32 k, idx;
 
 	if (!w)
 		return -1;
 	if (n > AS_WINDOW)
 		n = AS_WINDOW;
+	if (from >= n)
+		return -1;
+	idx = from / 8;
 	for (k = 0; k < AS_WINDOW / 8; k++) {
-		__u64 y;
+		__u32 base = (idx + k) * 8;
+		__u64 m;
 
-		if (i + 8 > n || i > AS_WINDOW - 8)
-			break;
-		y = as_load64(w, i) ^ 0x0a0a0a0a0a0a0a0aULL;
-		y = (y - 0x0101010101010101ULL) & ~y & 0x8080808080808080ULL;
-		if (y)
-			return i + as_lowest_byte(y);
-		i += 8;
-	}
-	for (k = 0; k < 8; k++, i++) {
-		if (i >= n || i >= AS_WINDOW)
+		if (base >= n || idx + k >= AS_WINDOW / 8)
 			return -1;
-		if (w->b[i] == '\n')
-			return i;
+		m = as_bytes_eq(as_word(w, idx + k), '\n');
+		if (k == 0)
+			m &= ~0ULL << (8 * (from & 7)); /* bytes before from */
+		if (n - base < 8)
+			m &= ~(~0ULL << (8 * (n - base))); /* bytes past n */
+		if (m)
+			return base + as_lowest_byte(m);
 	}
 	return -1;
 }
@@ -543,15 +573,18 @@ AS_API int as_scan_head_bytes(struct as_head_scan *h, const struct as_window *w,
 	return x.end;
 }
 
-/* Line by line: whole lines are skipped a word at a time, and only lines
- * whose name could be Content-Length or Transfer-Encoding are read. */
+/*
+ * The fast head scan: one pass over aligned words finds every line end; a
+ * line is looked at only when its name could be Content-Length or
+ * Transfer-Encoding, and then its value is parsed right there.
+ */
 struct as_lines_ctx {
 	struct as_head_scan *h;
 	const struct as_window *w;
 	__u32 n;
-	__u32 pos;     /* start of the current line */
-	int end;       /* offset past the head, or -1 */
-	__u32 partial; /* the line at pos goes past n */
+	__u32 from;       /* first byte to scan */
+	__u32 line_start; /* start of the line being scanned */
+	int end;          /* offset past the head, or -1 */
 };
 
 #define AS_LC8(a, b, c, d, e, f, g, h)                                                     \
@@ -559,55 +592,78 @@ struct as_lines_ctx {
 	 (__u64)(e) << 32 | (__u64)(f) << 40 | (__u64)(g) << 48 | (__u64)(h) << 56)
 #define AS_FOLD 0x2020202020202020ULL /* lowercases letters; '-' and ':' already have it */
 
-static long as_line_step(__u64 k, void *vctx)
+/* A complete line w[p..e), e being its LF. Returns 1 if it is the blank line.
+ * A global function: the verifier checks it once. */
+AS_API int as_head_line(struct as_head_scan *h, const struct as_window *w, __u32 p, __u32 e)
 {
-	struct as_lines_ctx *x = (struct as_lines_ctx *)vctx;
-	const struct as_window *w = x->w;
-	__u32 p = x->pos, n = x->n, j;
-	int e;
+	__u32 j;
 	__u8 c;
 
-	if (p >= n || p >= AS_WINDOW)
-		return 1; /* the head goes on in the next buffer, at a line start */
-	c = w->b[p];
-	if (c == '\n') {
-		x->end = p + 1;
+	if (!h || !w)
+		return 0;
+	c = as_byte(w, p) | 0x20;
+	if (e == p || (e == p + 1 && as_byte(w, p) == '\r'))
 		return 1;
+	if (c == 'c' && p + 15 <= e && p <= AS_WINDOW - 16 &&
+	    (as_load64(w, p) | AS_FOLD) == AS_LC8('c', 'o', 'n', 't', 'e', 'n', 't', '-') &&
+	    (as_load64(w, p + 7) | AS_FOLD) == AS_LC8('-', 'l', 'e', 'n', 'g', 't', 'h', ':'))
+		goto framing;
+	if (c == 't' && p + 18 <= e && p <= AS_WINDOW - 18 &&
+	    (as_load64(w, p) | AS_FOLD) == AS_LC8('t', 'r', 'a', 'n', 's', 'f', 'e', 'r') &&
+	    (as_load64(w, p + 8) | AS_FOLD) == AS_LC8('-', 'e', 'n', 'c', 'o', 'd', 'i', 'n') &&
+	    (as_load64(w, p + 10) | AS_FOLD) == AS_LC8('n', 'c', 'o', 'd', 'i', 'n', 'g', ':'))
+		goto framing;
+	return 0;
+framing:
+	/* a line the framing depends on: the byte machine reads it, so that whole
+	 * lines and lines split across buffers get the same rules */
+	h->state = AS_HS_LINE_START;
+	for (j = 0; j < 64; j++) {
+		if (p + j > e)
+			break;
+		as_head_byte(h, as_byte(w, p + j));
 	}
-	if (c == '\r' && p + 1 < n && w->b[(p + 1) & AS_WMASK] == '\n') {
-		x->end = p + 2;
+	if (h->state != AS_HS_LINE_START) { /* a value too long to be real */
+		if (h->state == AS_HS_VALUE_CL)
+			h->flags |= AS_HF_BAD_CL;
+		h->state = AS_HS_LINE_START;
+	}
+	return 0;
+}
+
+static long as_lines_step(__u64 k, void *vctx)
+{
+	struct as_lines_ctx *x = (struct as_lines_ctx *)vctx;
+	__u32 idx = x->from / 8 + (__u32)k, base = idx * 8, j;
+	__u64 m;
+
+	if (base >= x->n || idx >= AS_WINDOW / 8)
 		return 1;
-	}
-	e = as_find_lf(w, p, n);
-	if (e < 0) {
-		x->partial = 1;
-		return 1;
-	}
-	if (((c | 0x20) == 'c' && p + 15 <= (__u32)e && p <= AS_WINDOW - 16 &&
-	     (as_load64(w, p) | AS_FOLD) == AS_LC8('c', 'o', 'n', 't', 'e', 'n', 't', '-') &&
-	     (as_load64(w, p + 7) | AS_FOLD) == AS_LC8('-', 'l', 'e', 'n', 'g', 't', 'h', ':')) ||
-	    ((c | 0x20) == 't' && p + 18 <= (__u32)e && p <= AS_WINDOW - 18 &&
-	     (as_load64(w, p) | AS_FOLD) == AS_LC8('t', 'r', 'a', 'n', 's', 'f', 'e', 'r') &&
-	     (as_load64(w, p + 8) | AS_FOLD) == AS_LC8('-', 'e', 'n', 'c', 'o', 'd', 'i', 'n') &&
-	     (as_load64(w, p + 10) | AS_FOLD) == AS_LC8('n', 'c', 'o', 'd', 'i', 'n', 'g', ':'))) {
-		/* a line the framing depends on: the byte machine reads it */
-		x->h->state = AS_HS_LINE_START;
-		for (j = 0; j < 64; j++) {
-			if (p + j > (__u32)e || p + j >= AS_WINDOW)
-				break;
-			as_head_byte(x->h, w->b[(p + j) & AS_WMASK]);
+	m = as_bytes_eq(as_word(x->w, idx), '\n');
+	if (k == 0)
+		m &= ~0ULL << (8 * (x->from & 7));
+	if (x->n - base < 8)
+		m &= ~(~0ULL << (8 * (x->n - base)));
+	for (j = 0; j < 8 && m; j++) {
+		__u32 lf = base + as_lowest_byte(m);
+
+		m &= m - 1;
+		if (as_head_line(x->h, x->w, x->line_start, lf)) {
+			x->end = lf + 1;
+			return 1;
 		}
+		x->line_start = lf + 1;
 	}
-	x->pos = e + 1;
 	return 0;
 }
 
 /*
  * Feed w[start..n) to the header scanner. Returns the offset just past the
  * blank line that ends the head, or -1 if the head goes on past n. Only
- * Content-Length and Transfer-Encoding are looked at; a head split between
- * buffers anywhere, even inside a line, is read right because the state is
- * carried.
+ * Content-Length and Transfer-Encoding are looked at. A head split between
+ * buffers anywhere, even inside a line, is read right: a line cut at the end
+ * of a buffer, and the one it continues in the next, go through the byte
+ * machine, whose state is carried.
  */
 AS_API int as_scan_head(struct as_head_scan *h, const struct as_window *w, __u32 start, __u32 n)
 {
@@ -615,19 +671,22 @@ AS_API int as_scan_head(struct as_head_scan *h, const struct as_window *w, __u32
 
 	if (!h || !w)
 		return -1;
+	if (n > AS_WINDOW)
+		n = AS_WINDOW;
 	if (h->state != AS_HS_LINE_START)
 		return as_scan_head_bytes(h, w, start, n); /* resuming inside a line */
+	if (start >= n)
+		return -1;
 	x.h = h;
 	x.w = w;
-	x.n = n > AS_WINDOW ? AS_WINDOW : n;
-	x.pos = start;
+	x.n = n;
+	x.from = start;
+	x.line_start = start;
 	x.end = -1;
-	x.partial = 0;
-	AS_LOOP(AS_WINDOW / 2, as_line_step, &x);
-	if (x.end >= 0 || !x.partial)
+	AS_LOOP(AS_WINDOW / 8 + 1, as_lines_step, &x);
+	if (x.end >= 0 || x.line_start >= n)
 		return x.end;
-	h->state = AS_HS_LINE_START;
-	return as_scan_head_bytes(h, w, x.pos, n);
+	return as_scan_head_bytes(h, w, x.line_start, n); /* a line cut at n */
 }
 
 AS_INLINE int as_is_digit(__u8 c)
