@@ -11,7 +11,7 @@ function(bpf_skeleton target source name)
   add_custom_command(
     OUTPUT ${skel}
     COMMAND ${BPF_CLANG} -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror
-            -I${CMAKE_CURRENT_SOURCE_DIR}/ebpf -c ${source} -o ${obj}
+            -I${CMAKE_SOURCE_DIR}/ebpf -c ${source} -o ${obj}
     COMMAND ${BPFTOOL} gen skeleton ${obj} name ${name} > ${skel}
     DEPENDS ${source} ${ARGN}
     COMMENT "BPF ${name}: clang -target bpf and bpftool gen skeleton"

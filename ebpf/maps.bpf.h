@@ -13,6 +13,7 @@ const volatile bool filter_comm = false;
 const volatile bool filter_port = false;
 const volatile bool filter_cgroup = false;
 const volatile __u64 max_routes_per_service = 1000;
+const volatile bool percpu_metrics = false; /* which of the two metrics maps is used */
 const volatile __u32 n_duration_bounds = 0;
 const volatile __u64 duration_bounds_ns[AS_MAX_DURATION_BOUNDS] = {};
 const volatile __u32 n_size_bounds = 0;
@@ -69,15 +70,27 @@ struct {
 	__type(value, struct as_scratch);
 } scratch SEC(".maps");
 
+/* Requests aggregated per key. One of the two is used (maps.percpu_values);
+ * the exporter shrinks the other to one entry. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* memory as used */
 	__uint(max_entries, 16384);
 	__type(key, struct as_metric_key);
 	__type(value, struct as_metric_val);
 } metrics SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* memory as used */
+	__uint(max_entries, 16384);
+	__type(key, struct as_metric_key);
+	__type(value, struct as_metric_val);
+} metrics_percpu SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* memory as used */
 	__uint(max_entries, 65536);
 	__type(key, __u64);
 	__type(value, struct as_route);
@@ -85,6 +98,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* memory as used */
 	__uint(max_entries, 65536);
 	__type(key, struct as_service_route_key);
 	__type(value, __u64);
@@ -92,6 +106,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* memory as used */
 	__uint(max_entries, 4096);
 	__type(key, char[AS_COMM_LEN]);
 	__type(value, __u64);

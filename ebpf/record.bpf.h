@@ -67,6 +67,30 @@ static __always_inline __u32 as_bucket(__u64 v, const volatile __u64 *bounds, __
 	return i < AS_BUCKETS ? i : AS_BUCKETS - 1;
 }
 
+/* The value to add a request to, created on first use; NULL if the map is full. */
+static __always_inline struct as_metric_val *as_metric_slot(void *map, struct as_metric_key *key)
+{
+	struct as_metric_val *v = bpf_map_lookup_elem(map, key);
+
+	if (v)
+		return v;
+	bpf_map_update_elem(map, key, &as_zero_metric, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(map, key);
+	if (!v)
+		as_hook_count(AS_CNT_METRICS_MAP_FULL);
+	return v;
+}
+
+/* Shared values need atomic adds; per-CPU values are only ever touched by
+ * their own CPU (programs do not migrate while they run). */
+#define AS_ADD(field, n)                                                                   \
+	do {                                                                               \
+		if (percpu_metrics)                                                        \
+			(field) += (n);                                                    \
+		else                                                                       \
+			__sync_fetch_and_add(&(field), (n));                               \
+	} while (0)
+
 __attribute__((noinline)) int as_hook_record(struct as_conn *c, struct as_record *rec)
 {
 	struct as_metric_key key = {};
@@ -85,25 +109,19 @@ __attribute__((noinline)) int as_hook_record(struct as_conn *c, struct as_record
 		key.peer_port = c->peer_port;
 		__builtin_memcpy(key.peer_addr, c->peer_addr, sizeof(key.peer_addr));
 	}
-	v = bpf_map_lookup_elem(&metrics, &key);
-	if (!v) {
-		bpf_map_update_elem(&metrics, &key, &as_zero_metric, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&metrics, &key);
-		if (!v) {
-			as_hook_count(AS_CNT_METRICS_MAP_FULL);
-			return 0;
-		}
-	}
-	__sync_fetch_and_add(&v->count, 1);
-	__sync_fetch_and_add(&v->duration_ns_sum, rec->duration_ns);
-	__sync_fetch_and_add(&v->req_bytes_sum, rec->req_bytes);
-	__sync_fetch_and_add(&v->resp_bytes_sum, rec->resp_bytes);
+	v = as_metric_slot(percpu_metrics ? (void *)&metrics_percpu : (void *)&metrics, &key);
+	if (!v)
+		return 0;
+	AS_ADD(v->count, 1);
+	AS_ADD(v->duration_ns_sum, rec->duration_ns);
+	AS_ADD(v->req_bytes_sum, rec->req_bytes);
+	AS_ADD(v->resp_bytes_sum, rec->resp_bytes);
 	b = as_bucket(rec->duration_ns, duration_bounds_ns, n_duration_bounds);
-	__sync_fetch_and_add(&v->duration_bucket[b], 1);
+	AS_ADD(v->duration_bucket[b], 1);
 	b = as_bucket(rec->req_bytes, size_bounds, n_size_bounds);
-	__sync_fetch_and_add(&v->req_size_bucket[b], 1);
+	AS_ADD(v->req_size_bucket[b], 1);
 	b = as_bucket(rec->resp_bytes, size_bounds, n_size_bounds);
-	__sync_fetch_and_add(&v->resp_size_bucket[b], 1);
+	AS_ADD(v->resp_size_bucket[b], 1);
 	as_hook_count(AS_CNT_REQUESTS);
 	return 0;
 }

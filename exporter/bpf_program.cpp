@@ -163,7 +163,9 @@ void BpfProgram::configure(const Config& cfg) {
     for (size_t i = 0; i < cfg.size_buckets.size(); i++)
         ro->size_bounds[i] = static_cast<uint64_t>(std::floor(cfg.size_buckets[i]));
     set_entries(skel_->maps.conns, cfg.maps.connections);
-    set_entries(skel_->maps.metrics, cfg.maps.series);
+    ro->percpu_metrics = cfg.maps.percpu_values;
+    set_entries(cfg.maps.percpu_values ? skel_->maps.metrics_percpu : skel_->maps.metrics, cfg.maps.series);
+    set_entries(cfg.maps.percpu_values ? skel_->maps.metrics : skel_->maps.metrics_percpu, 1);
     set_entries(skel_->maps.routes, cfg.maps.routes);
     set_entries(skel_->maps.service_routes, cfg.maps.routes);
 }
@@ -187,13 +189,18 @@ void BpfProgram::fill_targets(const Config& cfg) {
     }
 }
 
-int BpfProgram::metrics_fd() const { return bpf_map__fd(skel_->maps.metrics); }
+bpf_map* BpfProgram::metrics_map() const {
+    return skel_->rodata->percpu_metrics ? skel_->maps.metrics_percpu : skel_->maps.metrics;
+}
+
+int BpfProgram::metrics_fd() const { return bpf_map__fd(metrics_map()); }
 int BpfProgram::routes_fd() const { return bpf_map__fd(skel_->maps.routes); }
 int BpfProgram::counters_fd() const { return bpf_map__fd(skel_->maps.counters); }
 
 std::vector<MapInfo> BpfProgram::maps() const {
     std::vector<MapInfo> out;
-    for (bpf_map* m : {skel_->maps.metrics, skel_->maps.routes, skel_->maps.conns})
+    out.push_back({"metrics", metrics_fd(), bpf_map__max_entries(metrics_map())});
+    for (bpf_map* m : {skel_->maps.routes, skel_->maps.conns})
         out.push_back({bpf_map__name(m), bpf_map__fd(m), bpf_map__max_entries(m)});
     return out;
 }

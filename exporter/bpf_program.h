@@ -13,6 +13,7 @@
 
 struct apiscope_bpf;
 struct bpf_link;
+struct bpf_map;
 
 namespace apiscope {
 
@@ -52,6 +53,7 @@ private:
     void fill_targets(const Config& cfg);
 
     void attach_syscalls();
+    bpf_map* metrics_map() const;
     void release();
 
     apiscope_bpf* skel_ = nullptr;

@@ -110,10 +110,11 @@ Config load_config_yaml(const std::string& text, const std::string& origin) {
             cfg.size_buckets = list<double>(h["body_size_bytes"], "histograms.body_size_bytes");
     }
     if (auto m = root["maps"]) {
-        check_keys(m, "maps", {"connections", "series", "routes"});
+        check_keys(m, "maps", {"connections", "series", "routes", "percpu_values"});
         if (m["connections"]) cfg.maps.connections = u32(m["connections"], "maps.connections");
         if (m["series"]) cfg.maps.series = u32(m["series"], "maps.series");
         if (m["routes"]) cfg.maps.routes = u32(m["routes"], "maps.routes");
+        if (m["percpu_values"]) cfg.maps.percpu_values = scalar<bool>(m["percpu_values"], "maps.percpu_values");
     }
     if (root["bpf_stats"]) cfg.bpf_stats = scalar<bool>(root["bpf_stats"], "bpf_stats");
     return cfg;

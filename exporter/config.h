@@ -25,6 +25,8 @@ struct MapSizes {
     uint32_t connections = 65536;
     uint32_t series = 16384;
     uint32_t routes = 65536;
+    // Per-CPU values: no atomic adds, but memory times the CPU count.
+    bool percpu_values = false;
 };
 
 struct Config {

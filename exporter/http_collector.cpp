@@ -100,7 +100,6 @@ std::vector<MetricFamily> HttpCollector::Collect() const {
     std::map<std::vector<std::string>, Agg> server, client;
     for (size_t i = 0; i < entries.size(); i++) {
         const auto& k = *static_cast<const as_metric_key*>(entries.key(i));
-        const auto& v = *static_cast<const as_metric_val*>(entries.value(i));
         bool is_client = k.direction == AS_DIR_CLIENT;
         std::string service = cfg_.service_name.empty() ? comm_label(k.comm) : cfg_.service_name;
         std::vector<std::string> labels = {service, method_label(k.method),
@@ -110,10 +109,10 @@ std::vector<MetricFamily> HttpCollector::Collect() const {
         if (is_client) {
             labels.push_back(address_label(k.peer_addr));
             labels.push_back(k.peer_port ? std::to_string(k.peer_port) : "");
-            client[labels].add(v);
-        } else {
-            server[labels].add(v);
         }
+        Agg& agg = is_client ? client[labels] : server[labels];
+        for (size_t cpu = 0; cpu < entries.cpus; cpu++)
+            agg.add(*static_cast<const as_metric_val*>(entries.value(i, cpu)));
     }
 
     std::vector<MetricFamily> out;

@@ -18,7 +18,7 @@ bpf_map_info map_info(int fd, const std::string& name) {
 }
 
 void read_one_by_one(int fd, RawEntries& out, const std::string& name) {
-    std::vector<uint8_t> key(out.key_size), next(out.key_size), val(out.value_size);
+    std::vector<uint8_t> key(out.key_size), next(out.key_size), val(out.value_size * out.cpus);
     void* prev = nullptr;
     while (bpf_map_get_next_key(fd, prev, next.data()) == 0) {
         if (bpf_map_lookup_elem(fd, next.data(), val.data()) == 0) {
@@ -36,9 +36,14 @@ void read_one_by_one(int fd, RawEntries& out, const std::string& name) {
 
 RawEntries read_hash_map(int fd, const std::string& name) {
     auto info = map_info(fd, name);
-    RawEntries out{info.key_size, info.value_size, {}, {}};
+    RawEntries out{info.key_size, info.value_size, 1, {}, {}};
+    if (info.type == BPF_MAP_TYPE_PERCPU_HASH || info.type == BPF_MAP_TYPE_LRU_PERCPU_HASH) {
+        out.value_size = (info.value_size + 7) / 8 * 8;  // the kernel pads each CPU's copy
+        out.cpus = libbpf_num_possible_cpus();
+    }
+    const size_t stride = out.value_size * out.cpus;
     const uint32_t chunk = 1024;
-    std::vector<uint8_t> keys(chunk * out.key_size), vals(chunk * out.value_size);
+    std::vector<uint8_t> keys(chunk * out.key_size), vals(chunk * stride);
     uint64_t in_batch = 0, out_batch = 0;  // opaque position tokens (hash: bucket index)
     bool first = true;
     for (;;) {
@@ -61,7 +66,7 @@ RawEntries read_hash_map(int fd, const std::string& name) {
         }
         if (err && e != ENOENT) throw MapReadError("map " + name + ": batch lookup: " + strerror(e));
         out.keys.insert(out.keys.end(), keys.begin(), keys.begin() + count * out.key_size);
-        out.values.insert(out.values.end(), vals.begin(), vals.begin() + count * out.value_size);
+        out.values.insert(out.values.end(), vals.begin(), vals.begin() + count * stride);
         if (err) break;  // ENOENT: that was the last batch
         in_batch = out_batch;
         first = false;

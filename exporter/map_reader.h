@@ -14,12 +14,15 @@ struct MapReadError : std::runtime_error {
 
 // All entries of a hash map, as raw key and value bytes, read in batches
 // (BPF_MAP_LOOKUP_BATCH), or one by one on kernels without batch support.
+// A per-CPU map gives `cpus` values per key, each `value_size` apart.
 struct RawEntries {
-    size_t key_size, value_size;
+    size_t key_size, value_size, cpus = 1;
     std::vector<uint8_t> keys, values;
     size_t size() const { return key_size ? keys.size() / key_size : 0; }
     const void* key(size_t i) const { return keys.data() + i * key_size; }
-    const void* value(size_t i) const { return values.data() + i * value_size; }
+    const void* value(size_t i, size_t cpu = 0) const {
+        return values.data() + (i * cpus + cpu) * value_size;
+    }
 };
 RawEntries read_hash_map(int fd, const std::string& name);
 

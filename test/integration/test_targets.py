@@ -1,6 +1,7 @@
 """Target filters (--target.pid, --target.port, --target.cgroup) and
 --service-name: only what is selected is measured, under the given name."""
 import os
+import tempfile
 import unittest
 
 from harness import Apiscope, api_server, client, main, value, wait_for_count
@@ -53,6 +54,21 @@ class Targets(unittest.TestCase):
         self.assertEqual(value(s, DUR, service_name="srv-a"), 7)
         self.assertEqual(value(s, DUR, service_name="srv-b"), 0)
         self.assertEqual(value(s, CDUR), 0)
+
+
+class PerCpuValues(unittest.TestCase):
+    def test_percpu_maps_count_exactly_under_concurrency(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml") as f:
+            f.write("maps:\n  percpu_values: true\n")
+            f.flush()
+            with Apiscope("--config", f.name, "--target.comm", "srv-a", "--target.comm", "tgt-many") as scope, \
+                    api_server(A, "srv-a"):
+                out = client("tgt-many", "concurrent", A, 50, 4, "/bytes/100")
+                self.assertEqual(out["errors"], [])
+                s = wait_for_count(scope, DUR, 200, service_name="srv-a")
+        self.assertEqual(value(s, DUR, service_name="srv-a"), 200)
+        self.assertEqual(value(s, CDUR, service_name="tgt-many"), 200)
+        self.assertEqual(value(s, "http_server_response_body_size_bytes_sum", service_name="srv-a"), 20000)
 
 
 if __name__ == "__main__":

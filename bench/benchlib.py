@@ -1,0 +1,181 @@
+"""Shared pieces of the benchmarks: an nginx under wrk, agents started and
+stopped around each round, BPF run-time statistics, medians and spreads.
+
+Every benchmark interleaves its configurations round by round (A B C A B C
+...) so that drift on a noisy machine hits them all alike, and prints ratios
+against the no-agent baseline measured in the same run.
+"""
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def build_dir():
+    return os.environ.get("APISCOPE_BUILD", os.path.join(ROOT, "build"))
+
+
+class Nginx:
+    """nginx with one worker pinned to CPU 0, serving `return 200` and a static file."""
+
+    CONF = """
+worker_processes 1;
+worker_cpu_affinity 01;
+daemon off;
+pid {d}/nginx.pid;
+error_log {d}/error.log;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    sendfile on;
+    keepalive_requests 100000000;
+    client_body_temp_path {d}/body;
+    proxy_temp_path {d}/proxy;
+    fastcgi_temp_path {d}/fastcgi;
+    uwsgi_temp_path {d}/uwsgi;
+    scgi_temp_path {d}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        root {d}/www;
+        location = /ok {{ return 200 "ok\\n"; }}
+        location /static/ {{ }}
+    }}
+}}
+"""
+
+    def __init__(self, port=18100):
+        self.port = port
+        self.dir = tempfile.mkdtemp(prefix="apiscope-bench-")
+        os.chmod(self.dir, 0o755)
+        os.makedirs(os.path.join(self.dir, "www", "static"))
+        with open(os.path.join(self.dir, "www", "static", "4k.bin"), "wb") as f:
+            f.write(b"x" * 4096)
+        with open(os.path.join(self.dir, "nginx.conf"), "w") as f:
+            f.write(self.CONF.format(d=self.dir, port=port))
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(["nginx", "-c", os.path.join(self.dir, "nginx.conf"),
+                                      "-e", os.path.join(self.dir, "error.log")])
+        wait_port(self.port)
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def wait_port(port, timeout=30):
+    import socket
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("nothing listens on port %d" % port)
+
+
+class Agent:
+    """A process started before a round and stopped after it."""
+
+    def __init__(self, name, cmd, ready):
+        self.name, self.cmd, self.ready = name, cmd, ready
+        self.proc = None
+
+    def __enter__(self):
+        if self.cmd:
+            self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            self.ready(self)
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=30)
+
+
+def no_agent():
+    return Agent("none", None, None)
+
+
+def floor_agent():
+    def ready(a):
+        line = a.proc.stdout.readline()
+        if "ready" not in line:
+            raise SystemExit("bench_floor failed to start")
+    return Agent("floor", [os.path.join(build_dir(), "bench", "bench_floor")], ready)
+
+
+def apiscope_agent(*flags, name="apiscope", port=19500):
+    def ready(a):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen("http://127.0.0.1:%d/healthz" % port, timeout=1).read()
+                return
+            except OSError:
+                if a.proc.poll() is not None:
+                    raise SystemExit("apiscope exited: %d" % a.proc.returncode)
+                time.sleep(0.1)
+        raise SystemExit("apiscope did not start")
+    cmd = [os.path.join(build_dir(), "apiscope"), "--web.listen-address", "127.0.0.1:%d" % port, *flags]
+    agent = Agent(name, cmd, ready)
+    agent.port = port
+    return agent
+
+
+def scrape(port):
+    return urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=30).read().decode()
+
+
+def metric(text, name, **labels):
+    total = 0.0
+    for line in text.splitlines():
+        if not line.startswith(name):
+            continue
+        m = re.match(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)$', line)
+        if not m or m.group(1) != name:
+            continue
+        got = dict(re.findall(r'(\w+)="([^"]*)"', m.group(2) or ""))
+        if all(got.get(k) == v for k, v in labels.items()):
+            total += float(m.group(3))
+    return total
+
+
+def wrk(url, seconds, conns=16, close=False):
+    """Runs wrk on CPU 1; returns requests/s and p50/p99 latency in µs."""
+    cmd = ["taskset", "-c", "1", "wrk", "-t1", "-c%d" % conns, "-d%ds" % seconds, "--latency", url]
+    if close:
+        cmd[5:5] = ["-H", "Connection: close"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    lat = {}
+    for pct, val, unit in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M):
+        lat[pct] = float(val) * {"us": 1, "ms": 1000, "s": 1e6}[unit]
+    return rps, lat.get("50", 0.0), lat.get("99", 0.0)
+
+
+def med(xs):
+    return statistics.median(xs) if xs else 0.0
+
+
+def spread(xs):
+    """Half the range over the median, in percent: how far rounds disagree."""
+    if len(xs) < 2 or not med(xs):
+        return 0.0
+    return 100.0 * (max(xs) - min(xs)) / 2 / med(xs)
+
+
+def require_root():
+    if os.geteuid() != 0:
+        sys.exit("benchmarks load BPF programs: run as root")

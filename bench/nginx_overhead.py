@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""nginx under wrk with no agent, with the empty-program floor and with
+apiscope (shared atomic values, per-CPU values, server side only), rounds
+interleaved. Prints throughput, p50/p99 and BPF ns per request, each as a
+ratio to the no-agent run of the same round set.
+
+usage: bench/nginx_overhead.py [--rounds 5] [--seconds 5] [--smoke]
+"""
+import argparse
+import json
+import subprocess
+import tempfile
+
+from benchlib import (Nginx, apiscope_agent, floor_agent, med, no_agent, require_root, spread, wrk)
+
+
+def bpf_prog_stats(prefixes):
+    """Sum of run_time_ns and run_cnt over loaded programs whose name starts with a prefix."""
+    progs = json.loads(subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True,
+                                      text=True, check=True).stdout)
+    ns = cnt = 0
+    for p in progs:
+        if any(p.get("name", "").startswith(x) for x in prefixes):
+            ns += p.get("run_time_ns", 0)
+            cnt += p.get("run_cnt", 0)
+    return ns, cnt
+
+
+PROG_PREFIXES = ("syscall_", "enter_close", "process_exit", "floor_")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--smoke", action="store_true", help="one short round of each, to check the script")
+    args = ap.parse_args()
+    require_root()
+    if args.smoke:
+        args.rounds, args.seconds = 1, 1
+
+    percpu = tempfile.NamedTemporaryFile("w", suffix=".yaml")
+    percpu.write("maps:\n  percpu_values: true\n")
+    percpu.flush()
+    agents = [
+        ("none", no_agent),
+        ("floor", floor_agent),
+        ("apiscope", lambda: apiscope_agent()),
+        ("apiscope percpu", lambda: apiscope_agent("--config", percpu.name)),
+        ("apiscope server only", lambda: apiscope_agent("--target.comm", "nginx")),
+    ]
+    scenarios = [("return 200, keep-alive", "/ok", False), ("return 200, new connection", "/ok", True),
+                 ("static 4 KiB, keep-alive", "/static/4k.bin", False)]
+    if args.smoke:
+        scenarios = scenarios[:1]
+
+    with Nginx() as nginx:
+        for title, path, close in scenarios:
+            url = "http://127.0.0.1:%d%s" % (nginx.port, path)
+            res = {name: {"rps": [], "p50": [], "p99": [], "ns": []} for name, _ in agents}
+            for _ in range(args.rounds):
+                for name, make in agents:
+                    with make():
+                        wrk(url, 1, close=close)  # warm up connections and caches
+                        ns0, _ = bpf_prog_stats(PROG_PREFIXES)
+                        rps, p50, p99 = wrk(url, args.seconds, close=close)
+                        ns1, _ = bpf_prog_stats(PROG_PREFIXES)
+                    r = res[name]
+                    r["rps"].append(rps)
+                    r["p50"].append(p50)
+                    r["p99"].append(p99)
+                    r["ns"].append((ns1 - ns0) / (rps * args.seconds) if name != "none" else 0)
+            base = res["none"]
+            print("\n## %s (%s, %d rounds x %d s)" % (title, url, args.rounds, args.seconds))
+            print("| agent | req/s (median ± spread) | vs none | p50 µs | p99 µs | p99 vs none | BPF ns/request |")
+            print("| --- | --- | --- | --- | --- | --- | --- |")
+            for name, _ in agents:
+                r = res[name]
+                print("| %s | %.0f ± %.1f%% | %.3f | %.0f | %.0f | %.3f | %.0f |" % (
+                    name, med(r["rps"]), spread(r["rps"]), med(r["rps"]) / med(base["rps"]),
+                    med(r["p50"]), med(r["p99"]), med(r["p99"]) / med(base["p99"]), med(r["ns"])))
+
+
+if __name__ == "__main__":
+    main()
