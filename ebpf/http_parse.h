@@ -105,14 +105,6 @@ AS_INLINE __u8 as_lower(__u8 c)
 	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
 }
 
-/* Does any byte of x equal '\n'? (the classic has-zero-byte test) */
-AS_INLINE int as_has_lf(__u64 x)
-{
-	__u64 y = x ^ 0x0a0a0a0a0a0a0a0aULL;
-
-	return ((y - 0x0101010101010101ULL) & ~y & 0x8080808080808080ULL) != 0;
-}
-
 AS_INLINE int as_is_hex(__u8 c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -477,22 +469,14 @@ AS_INLINE __u64 as_word(const struct as_window *w, __u32 idx)
 	return w->q[idx & (AS_WINDOW / 8 - 1)];
 }
 
-/* Eight bytes at w[i]; callers keep i <= AS_WINDOW - 8, the clamp is for the verifier. */
+/* Eight bytes at w[i] (i <= AS_WINDOW - 16), from two aligned words: an
+ * unaligned load would be split into eight byte loads. */
 AS_INLINE __u64 as_load64(const struct as_window *w, __u32 i)
 {
-	__u64 v;
+	__u64 lo = as_word(w, i / 8), hi = as_word(w, i / 8 + 1);
+	__u32 sh = (i & 7) * 8;
 
-#ifdef __bpf__
-	asm volatile("" : "+r"(i)); /* keep the clamp below in the code the verifier sees */
-#endif
-	if (i > AS_WINDOW - 8)
-		i = AS_WINDOW - 8;
-#ifdef __bpf__
-	v = *(const __u64 *)&w->b[i];
-#else
-	__builtin_memcpy(&v, &w->b[i], 8);
-#endif
-	return v;
+	return sh ? (lo >> sh) | (hi << (64 - sh)) : lo;
 }
 
 /* Flags (0x80) the bytes of x equal to c, exactly: no borrow between bytes. */
@@ -502,35 +486,6 @@ AS_INLINE __u64 as_bytes_eq(__u64 x, __u8 c)
 	__u64 y = x ^ (0x0101010101010101ULL * c);
 
 	return ~(((y & low7) + low7) | y | low7);
-}
-
-/* Position of the first '\n' in w[from..n), or -1: aligned words at a time. */
-AS_API int as_find_lf(const struct as_window *w, __u32 from, __u32 n)
-{
-	__u32 k, idx;
-
-	if (!w)
-		return -1;
-	if (n > AS_WINDOW)
-		n = AS_WINDOW;
-	if (from >= n)
-		return -1;
-	idx = from / 8;
-	for (k = 0; k < AS_WINDOW / 8; k++) {
-		__u32 base = (idx + k) * 8;
-		__u64 m;
-
-		if (base >= n || idx + k >= AS_WINDOW / 8)
-			return -1;
-		m = as_bytes_eq(as_word(w, idx + k), '\n');
-		if (k == 0)
-			m &= ~0ULL << (8 * (from & 7)); /* bytes before from */
-		if (n - base < 8)
-			m &= ~(~0ULL << (8 * (n - base))); /* bytes past n */
-		if (m)
-			return base + as_lowest_byte(m);
-	}
-	return -1;
 }
 
 /* Byte-by-byte scan: for heads split in the middle of a line. */
@@ -576,13 +531,10 @@ AS_API int as_scan_head_bytes(struct as_head_scan *h, const struct as_window *w,
 /*
  * The fast head scan: one pass over aligned words finds every line end; a
  * line is looked at only when its name could be Content-Length or
- * Transfer-Encoding, and then its value is parsed right there.
+ * Transfer-Encoding. Where the scan is in a head (pointers go as arguments:
+ * a global function cannot take them out of memory).
  */
-struct as_lines_ctx {
-	struct as_head_scan *h;
-	const struct as_window *w;
-	__u32 n;
-	__u32 from;       /* first byte to scan */
+struct as_lines {
 	__u32 line_start; /* start of the line being scanned */
 	int end;          /* offset past the head, or -1 */
 };
@@ -591,6 +543,40 @@ struct as_lines_ctx {
 	((__u64)(a) | (__u64)(b) << 8 | (__u64)(c) << 16 | (__u64)(d) << 24 |               \
 	 (__u64)(e) << 32 | (__u64)(f) << 40 | (__u64)(g) << 48 | (__u64)(h) << 56)
 #define AS_FOLD 0x2020202020202020ULL /* lowercases letters; '-' and ':' already have it */
+
+/* The value of a Content-Length line, w[p..e): digits between blanks. The
+ * running value lives in *h, not in registers, for the verifier's sake. */
+AS_INLINE void as_content_length(struct as_head_scan *h, const struct as_window *w, __u32 p, __u32 e)
+{
+	__u32 j;
+
+	if (h->flags & AS_HF_HAS_CL)
+		h->flags |= AS_HF_BAD_CL; /* duplicates: RFC 9112 6.3 */
+	h->flags |= AS_HF_HAS_CL;
+	h->content_length = 0;
+	h->cl_digits = 0;
+	h->te_match = 0; /* borrowed below: a blank came after the digits */
+	for (j = 0; j < 40; j++) {
+		__u8 c;
+
+		if (p + j >= e)
+			break;
+		c = as_byte(w, p + j);
+		if (c >= '0' && c <= '9') {
+			if (h->cl_digits >= 18 || h->te_match)
+				h->flags |= AS_HF_BAD_CL;
+			h->content_length = h->content_length * 10 + (c - '0');
+			h->cl_digits++;
+		} else if (c == ' ' || c == '\t' || c == '\r') {
+			h->te_match = h->cl_digits > 0;
+		} else {
+			h->flags |= AS_HF_BAD_CL;
+		}
+	}
+	if (!h->cl_digits || p + 40 < e)
+		h->flags |= AS_HF_BAD_CL;
+	h->te_match = 0;
+}
 
 /* A complete line w[p..e), e being its LF. Returns 1 if it is the blank line.
  * A global function: the verifier checks it once. */
@@ -606,8 +592,10 @@ AS_API int as_head_line(struct as_head_scan *h, const struct as_window *w, __u32
 		return 1;
 	if (c == 'c' && p + 15 <= e && p <= AS_WINDOW - 16 &&
 	    (as_load64(w, p) | AS_FOLD) == AS_LC8('c', 'o', 'n', 't', 'e', 'n', 't', '-') &&
-	    (as_load64(w, p + 7) | AS_FOLD) == AS_LC8('-', 'l', 'e', 'n', 'g', 't', 'h', ':'))
-		goto framing;
+	    (as_load64(w, p + 7) | AS_FOLD) == AS_LC8('-', 'l', 'e', 'n', 'g', 't', 'h', ':')) {
+		as_content_length(h, w, p + 15, e);
+		return 0;
+	}
 	if (c == 't' && p + 18 <= e && p <= AS_WINDOW - 18 &&
 	    (as_load64(w, p) | AS_FOLD) == AS_LC8('t', 'r', 'a', 'n', 's', 'f', 'e', 'r') &&
 	    (as_load64(w, p + 8) | AS_FOLD) == AS_LC8('-', 'e', 'n', 'c', 'o', 'd', 'i', 'n') &&
@@ -631,24 +619,23 @@ framing:
 	return 0;
 }
 
-static long as_lines_step(__u64 k, void *vctx)
+/* Every line end flagged in m (the word at base): returns 1 once the blank
+ * line that ends the head is found (x->end). Only lines that start like a
+ * blank line, Content-Length or Transfer-Encoding are looked at. */
+AS_API int as_lines_in_word(struct as_head_scan *h, const struct as_window *w, struct as_lines *x,
+			    __u64 m, __u32 base)
 {
-	struct as_lines_ctx *x = (struct as_lines_ctx *)vctx;
-	__u32 idx = x->from / 8 + (__u32)k, base = idx * 8, j;
-	__u64 m;
+	__u32 j;
 
-	if (base >= x->n || idx >= AS_WINDOW / 8)
-		return 1;
-	m = as_bytes_eq(as_word(x->w, idx), '\n');
-	if (k == 0)
-		m &= ~0ULL << (8 * (x->from & 7));
-	if (x->n - base < 8)
-		m &= ~(~0ULL << (8 * (x->n - base)));
+	if (!h || !w || !x)
+		return 0;
 	for (j = 0; j < 8 && m; j++) {
 		__u32 lf = base + as_lowest_byte(m);
+		__u8 c = as_byte(w, x->line_start);
 
 		m &= m - 1;
-		if (as_head_line(x->h, x->w, x->line_start, lf)) {
+		if ((c == '\r' || c == '\n' || (c | 0x20) == 'c' || (c | 0x20) == 't') &&
+		    as_head_line(h, w, x->line_start, lf)) {
 			x->end = lf + 1;
 			return 1;
 		}
@@ -667,7 +654,8 @@ static long as_lines_step(__u64 k, void *vctx)
  */
 AS_API int as_scan_head(struct as_head_scan *h, const struct as_window *w, __u32 start, __u32 n)
 {
-	struct as_lines_ctx x;
+	struct as_lines x;
+	__u32 k, idx0;
 
 	if (!h || !w)
 		return -1;
@@ -677,15 +665,27 @@ AS_API int as_scan_head(struct as_head_scan *h, const struct as_window *w, __u32
 		return as_scan_head_bytes(h, w, start, n); /* resuming inside a line */
 	if (start >= n)
 		return -1;
-	x.h = h;
-	x.w = w;
-	x.n = n;
-	x.from = start;
 	x.line_start = start;
 	x.end = -1;
-	AS_LOOP(AS_WINDOW / 8 + 1, as_lines_step, &x);
-	if (x.end >= 0 || x.line_start >= n)
-		return x.end;
+	/* a plain loop over aligned words: the work per word is small, and line
+	 * ends go to a global function, so the verifier walks one state per word */
+	idx0 = start / 8;
+	for (k = 0; k < AS_WINDOW / 8; k++) {
+		__u32 idx = idx0 + k, base = idx * 8;
+		__u64 m;
+
+		if (base >= n || idx >= AS_WINDOW / 8)
+			break;
+		m = as_bytes_eq(as_word(w, idx), '\n');
+		if (k == 0)
+			m &= ~0ULL << (8 * (start & 7));
+		if (n - base < 8)
+			m &= ~(~0ULL << (8 * (n - base)));
+		if (m && as_lines_in_word(h, w, &x, m, base))
+			return x.end;
+	}
+	if (x.line_start >= n)
+		return -1;
 	return as_scan_head_bytes(h, w, x.line_start, n); /* a line cut at n */
 }
 

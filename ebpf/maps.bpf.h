@@ -12,6 +12,11 @@ const volatile bool filter_pid = false;
 const volatile bool filter_comm = false;
 const volatile bool filter_port = false;
 const volatile bool filter_cgroup = false;
+/* Sidecar mode: only processes of apiscope's own PID namespace, whose PIDs
+ * (in --target.pid, self_tgid) are those of that namespace. */
+const volatile bool filter_pidns = false;
+const volatile __u64 pidns_dev = 0;
+const volatile __u64 pidns_ino = 0;
 const volatile __u64 max_routes_per_service = 1000;
 const volatile bool percpu_metrics = false; /* which of the two metrics maps is used */
 const volatile __u32 n_duration_bounds = 0;

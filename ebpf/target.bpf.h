@@ -31,6 +31,14 @@ static __always_inline bool as_in_cgroup_set(void)
 /* Is the calling process one we measure? Unset filters cost nothing. */
 static __always_inline bool as_target_process(__u32 tgid)
 {
+	if (filter_pidns) {
+		struct bpf_pidns_info ns;
+
+		/* fails for tasks outside apiscope's PID namespace */
+		if (bpf_get_ns_current_pid_tgid(pidns_dev, pidns_ino, &ns, sizeof(ns)))
+			return false;
+		tgid = ns.tgid;
+	}
 	if (tgid == self_tgid)
 		return false;
 	if (filter_pid && !bpf_map_lookup_elem(&target_pids, &tgid))

@@ -92,6 +92,12 @@ struct task_struct {
 
 #pragma clang attribute pop
 
+/* bpf_get_ns_current_pid_tgid() output (uapi). */
+struct bpf_pidns_info {
+	__u32 pid;
+	__u32 tgid;
+};
+
 /* Classic syscall tracepoint records: their layout is tracefs ABI (see
  * events/syscalls/sys_enter_read/format), not a kernel struct, so no CO-RE. */
 struct syscall_enter_ctx {

@@ -147,8 +147,22 @@ void BpfProgram::attach_syscalls() {
     }
 }
 
+static bool own_pid_namespace_only(const std::string& mode) {
+    if (mode == "host") return false;
+    if (mode == "own") return true;
+    // auto: PROC_PID_INIT_INO is the host's (initial) PID namespace
+    struct stat st;
+    return stat("/proc/self/ns/pid", &st) == 0 && st.st_ino != 0xEFFFFFFCU;
+}
+
 void BpfProgram::configure(const Config& cfg) {
     auto* ro = skel_->rodata;
+    struct stat ns;
+    if (own_pid_namespace_only(cfg.targets.pid_namespace) && stat("/proc/self/ns/pid", &ns) == 0) {
+        ro->filter_pidns = true;
+        ro->pidns_dev = ns.st_dev;
+        ro->pidns_ino = ns.st_ino;
+    }
     ro->self_tgid = getpid();
     ro->self_port = listen_port(cfg.listen_address);
     ro->filter_pid = !cfg.targets.pids.empty();

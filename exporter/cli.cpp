@@ -11,7 +11,7 @@ namespace apiscope {
 CliRequest parse_cli(int argc, char** argv) {
     CLI::App app{"apiscope: eBPF HTTP API metrics for Prometheus, from unmodified processes"};
     CliRequest req;
-    std::string config_file, check_file, listen, path, service;
+    std::string config_file, check_file, listen, path, service, pidns;
     std::vector<uint32_t> pids;
     std::vector<std::string> comms, cgroups;
     std::vector<uint16_t> ports;
@@ -27,6 +27,8 @@ CliRequest parse_cli(int argc, char** argv) {
     app.add_option("--target.comm", comms, "Measure only processes with these names (repeatable)");
     app.add_option("--target.port", ports, "Measure only connections on these local or remote ports");
     app.add_option("--target.cgroup", cgroups, "Measure only processes in these cgroup v2 paths");
+    app.add_option("--target.pid-namespace", pidns,
+                   "auto (default): only apiscope's PID namespace when it is a container's; host; own");
     app.add_option("--service-name", service, "service_name label for everything measured");
     app.add_option("--routes.max-per-service", max_routes, "Distinct routes per service (default 1000)");
     app.add_option("--bpf-stats", bpf_stats, "Collect kernel BPF run-time statistics (default true)");
@@ -51,6 +53,7 @@ CliRequest parse_cli(int argc, char** argv) {
     if (!comms.empty()) cfg.targets.comms = comms;
     if (!ports.empty()) cfg.targets.ports = ports;
     if (!cgroups.empty()) cfg.targets.cgroups = cgroups;
+    if (!pidns.empty()) cfg.targets.pid_namespace = pidns;
     if (max_routes) cfg.routes_max_per_service = *max_routes;
     if (bpf_stats) cfg.bpf_stats = *bpf_stats;
     return req;

@@ -84,7 +84,9 @@ Config load_config_yaml(const std::string& text, const std::string& origin) {
     }
     if (root["service_name"]) cfg.service_name = scalar<std::string>(root["service_name"], "service_name");
     if (auto t = root["targets"]) {
-        check_keys(t, "targets", {"pids", "comms", "ports", "cgroups"});
+        check_keys(t, "targets", {"pids", "comms", "ports", "cgroups", "pid_namespace"});
+        if (t["pid_namespace"])
+            cfg.targets.pid_namespace = scalar<std::string>(t["pid_namespace"], "targets.pid_namespace");
         for (auto p : list<long long>(t["pids"], "targets.pids")) {
             if (p <= 0 || p > INT32_MAX) fail("targets.pids", "PIDs are positive integers");
             cfg.targets.pids.push_back(static_cast<uint32_t>(p));
@@ -155,6 +157,9 @@ void validate(const Config& cfg) {
     for (const auto& c : cfg.targets.comms)
         if (c.empty() || c.size() > 15)
             fail("targets.comms", "process names are 1-15 characters, as in /proc/PID/comm (got '" + c + "')");
+    if (cfg.targets.pid_namespace != "auto" && cfg.targets.pid_namespace != "host" &&
+        cfg.targets.pid_namespace != "own")
+        fail("targets.pid_namespace", "must be auto, host or own (got '" + cfg.targets.pid_namespace + "')");
     check_buckets(cfg.duration_buckets, "histograms.duration_seconds", 23);
     check_buckets(cfg.size_buckets, "histograms.body_size_bytes", 23);
     auto range = [](uint32_t v, const char* key) {

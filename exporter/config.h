@@ -19,6 +19,11 @@ struct TargetConfig {
     std::vector<std::string> comms;
     std::vector<uint16_t> ports;
     std::vector<std::string> cgroups;  // cgroup v2 paths
+    // "auto": in a container's PID namespace (a sidecar), only that
+    // namespace's processes; on the host, every process. "host": every
+    // process on the host even from a container. "own": only apiscope's
+    // own PID namespace.
+    std::string pid_namespace = "auto";
 };
 
 struct MapSizes {

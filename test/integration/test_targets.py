@@ -1,10 +1,14 @@
 """Target filters (--target.pid, --target.port, --target.cgroup) and
 --service-name: only what is selected is measured, under the given name."""
 import os
+import subprocess
+import sys
 import tempfile
+import time
 import unittest
+import urllib.request
 
-from harness import Apiscope, api_server, client, main, value, wait_for_count
+from harness import APPS, ARGS, Apiscope, api_server, client, main, parse_metrics, value, wait_for_count
 
 A, B = 18083, 18084
 DUR = "http_server_request_duration_seconds_count"
@@ -54,6 +58,38 @@ class Targets(unittest.TestCase):
         self.assertEqual(value(s, DUR, service_name="srv-a"), 7)
         self.assertEqual(value(s, DUR, service_name="srv-b"), 0)
         self.assertEqual(value(s, CDUR), 0)
+
+
+class SidecarPidNamespace(unittest.TestCase):
+    """apiscope in a container's PID namespace measures that namespace only."""
+
+    def test_own_pid_namespace_by_default(self):
+        port = 19482
+        inside = "%s %s/api_server.py %d srv-a & exec %s --web.listen-address 127.0.0.1:%d" % (
+            sys.executable, APPS, A, ARGS.apiscope, port)
+        with api_server(B, "srv-b"):
+            ns = subprocess.Popen(["unshare", "--pid", "--fork", "--kill-child", "--mount-proc",
+                                   "bash", "-c", inside], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            try:
+                url = "http://127.0.0.1:%d/metrics" % port
+                deadline = time.monotonic() + 60
+                while True:
+                    try:
+                        urllib.request.urlopen(url, timeout=1).read()
+                        break
+                    except OSError:
+                        self.assertLess(time.monotonic(), deadline, "apiscope in the namespace did not start")
+                        self.assertIsNone(ns.poll(), ns.stderr.read() if ns.poll() is not None else "")
+                        time.sleep(0.2)
+                traffic()  # clients run outside the namespace
+                time.sleep(1)
+                s = parse_metrics(urllib.request.urlopen(url, timeout=10).read().decode())
+            finally:
+                ns.terminate()
+                ns.wait(timeout=20)
+        self.assertEqual(value(s, DUR, service_name="srv-a"), 7, "the app beside apiscope")
+        self.assertEqual(value(s, DUR, service_name="srv-b"), 0, "a neighbour on the same host")
+        self.assertEqual(value(s, CDUR), 0, "clients outside the namespace")
 
 
 class PerCpuValues(unittest.TestCase):

@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""Writes the Grafana dashboards in this folder from one description, so
+that every panel uses the datasource variable, ids are unique and the
+queries follow the same conventions. Run it after editing; a test checks
+that the JSON files are what it writes.
+
+usage: dashboards/generate.py [--check]
+"""
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DS = {"type": "prometheus", "uid": "${datasource}"}
+RI = "$__rate_interval"
+S = 'service_name=~"$service_name"'
+SR = S + ', http_route=~"$http_route", http_request_method=~"$http_request_method"'
+
+
+def target(expr, legend="", ref="A", instant=False, fmt="time_series"):
+    t = {"datasource": DS, "expr": expr, "legendFormat": legend, "refId": ref}
+    if instant:
+        t.update({"instant": True, "range": False, "format": fmt})
+    return t
+
+
+class Board:
+    def __init__(self, uid, title, description, variables):
+        self.uid, self.title, self.description = uid, title, description
+        self.variables = variables
+        self.panels = []
+        self.y = 0
+        self.x = 0
+        self.row_h = 0
+
+    def row(self, title):
+        self.newline()
+        self.panels.append({"type": "row", "title": title, "collapsed": False,
+                            "gridPos": {"h": 1, "w": 24, "x": 0, "y": self.y}, "panels": []})
+        self.y += 1
+
+    def newline(self):
+        self.y += self.row_h
+        self.x = 0
+        self.row_h = 0
+
+    def panel(self, kind, title, targets, unit="short", w=8, h=8, description="", **extra):
+        if self.x + w > 24:
+            self.newline()
+        p = {"type": kind, "title": title, "description": description, "datasource": DS,
+             "gridPos": {"h": h, "w": w, "x": self.x, "y": self.y}, "targets": targets,
+             "fieldConfig": {"defaults": {"unit": unit}, "overrides": []}, "options": {}}
+        p.update(extra)
+        self.panels.append(p)
+        self.x += w
+        self.row_h = max(self.row_h, h)
+
+    def json(self):
+        for i, p in enumerate(self.panels, 1):
+            p["id"] = i
+        templating = [{"name": "datasource", "label": "Data source", "type": "datasource",
+                       "query": "prometheus", "current": {}, "hide": 0, "refresh": 1}]
+        for name, query, multi in self.variables:
+            templating.append({
+                "name": name, "label": name, "type": "query", "datasource": DS,
+                "query": {"query": query, "refId": "PrometheusVariableQueryEditor-VariableQuery"},
+                "definition": query, "refresh": 2, "includeAll": True, "multi": multi,
+                "allValue": ".*", "current": {"text": "All", "value": "$__all"}, "sort": 1, "hide": 0})
+        return {
+            "uid": self.uid, "title": self.title, "description": self.description,
+            "tags": ["apiscope", "http", "ebpf"], "timezone": "browser", "editable": True,
+            "schemaVersion": 39, "version": 1, "refresh": "30s",
+            "time": {"from": "now-1h", "to": "now"},
+            "templating": {"list": templating}, "annotations": {"list": []},
+            "panels": self.panels, "links": [
+                {"title": "apiscope dashboards", "type": "dashboards", "tags": ["apiscope"], "asDropdown": True}],
+        }
+
+
+SERVICES = 'label_values({__name__=~"http_(server|client)_request_duration_seconds_count"}, service_name)'
+
+
+def overview():
+    b = Board("apiscope-overview", "apiscope / API overview",
+              "Rate, errors, latency and payload of every API apiscope measures, server and client side apart.",
+              [("service_name", SERVICES, True),
+               ("http_route", 'label_values({__name__=~"http_(server|client)_request_duration_seconds_count", %s}, http_route)' % S, True),
+               ("http_request_method", 'label_values({__name__=~"http_(server|client)_request_duration_seconds_count", %s}, http_request_method)' % S, True)])
+    for side in ("server", "client"):
+        m = "http_%s_request_duration_seconds" % side
+        b.row("%s side (%s)" % (side.capitalize(), "requests served" if side == "server" else "requests made"))
+        b.panel("timeseries", "Request rate", [target(
+            'sum by (service_name) (rate(%s_count{%s}[%s]))' % (m, SR, RI), "{{service_name}}")], "reqps",
+            description="Requests per second completed, by service.")
+        b.panel("timeseries", "Error ratio", [target(
+            'sum by (service_name) (rate(%s_count{%s, error_type!=""}[%s])) / sum by (service_name) (rate(%s_count{%s}[%s]))'
+            % (m, SR, RI, m, SR, RI), "{{service_name}}")], "percentunit",
+            description="Share of requests with an error_type: 5xx%s, or no response." % (
+                " and 4xx" if side == "client" else ""))
+        b.panel("timeseries", "Latency p50 / p90 / p99", [target(
+            'histogram_quantile(%s, sum by (le) (rate(%s_bucket{%s}[%s])))' % (q, m, SR, RI), "p" + n, ref)
+            for q, n, ref in (("0.5", "50", "A"), ("0.9", "90", "B"), ("0.99", "99", "C"))], "s",
+            description="From the request's first byte to the response's first byte.")
+        sz = "http_%s_response_body_size_bytes" % side
+        b.panel("timeseries", "Response payload: average and p95", [
+            target('sum(rate(%s_sum{%s}[%s])) / sum(rate(%s_count{%s}[%s]))' % (sz, SR, RI, sz, SR, RI), "average"),
+            target('histogram_quantile(0.95, sum by (le) (rate(%s_bucket{%s}[%s])))' % (sz, SR, RI), "p95", "B")],
+            "bytes", w=12)
+        rq = "http_%s_request_body_size_bytes" % side
+        b.panel("timeseries", "Request payload: average and p95", [
+            target('sum(rate(%s_sum{%s}[%s])) / sum(rate(%s_count{%s}[%s]))' % (rq, SR, RI, rq, SR, RI), "average"),
+            target('histogram_quantile(0.95, sum by (le) (rate(%s_bucket{%s}[%s])))' % (rq, SR, RI), "p95", "B")],
+            "bytes", w=12)
+        by = "service_name, http_request_method, http_route" + (", server_address, server_port" if side == "client" else "")
+        b.panel("table", "Top endpoints", [
+            target('topk(20, sum by (%s) (rate(%s_count{%s}[%s])))' % (by, m, SR, RI), "", "A", True, "table"),
+            target('100 * sum by (%s) (rate(%s_count{%s, error_type!=""}[%s])) / sum by (%s) (rate(%s_count{%s}[%s]))'
+                   % (by, m, SR, RI, by, m, SR, RI), "", "B", True, "table"),
+            target('histogram_quantile(0.99, sum by (le, %s) (rate(%s_bucket{%s}[%s])))' % (by, m, SR, RI), "", "C", True, "table"),
+            target('sum by (%s) (rate(%s_sum{%s}[%s])) / sum by (%s) (rate(%s_count{%s}[%s]))'
+                   % (by, sz, SR, RI, by, sz, SR, RI), "", "D", True, "table")],
+            w=24, h=10, description="Busiest endpoints: rate (A), error % (B), p99 seconds (C), average response bytes (D).",
+            transformations=[{"id": "merge", "options": {}},
+                             {"id": "organize", "options": {"excludeByName": {"Time": True}, "renameByName": {
+                                 "Value #A": "req/s", "Value #B": "error %", "Value #C": "p99 (s)", "Value #D": "avg response bytes"}}}])
+    return b
+
+
+def endpoint():
+    b = Board("apiscope-endpoint", "apiscope / Endpoint detail",
+              "One route over time: latency distribution, status codes, payload sizes and its callers.",
+              [("service_name", SERVICES, False),
+               ("http_route", 'label_values(http_server_request_duration_seconds_count{%s}, http_route)' % S, False),
+               ("http_request_method", 'label_values(http_server_request_duration_seconds_count{%s}, http_request_method)' % S, True)])
+    m = "http_server_request_duration_seconds"
+    b.row("Served")
+    b.panel("heatmap", "Latency distribution", [target(
+        'sum by (le) (increase(%s_bucket{%s}[%s]))' % (m, SR, RI), "{{le}}", fmt="heatmap")], "s", w=12,
+        options={"calculate": False, "yAxis": {"unit": "s"}, "cellGap": 1},
+        description="Requests per latency bucket, from the kernel-side histogram.")
+    b.panel("timeseries", "Status codes", [target(
+        'sum by (http_response_status_code) (rate(%s_count{%s}[%s]))' % (m, SR, RI), "{{http_response_status_code}}")],
+        "reqps", w=12)
+    b.panel("timeseries", "Latency p50 / p99", [target(
+        'histogram_quantile(%s, sum by (le) (rate(%s_bucket{%s}[%s])))' % (q, m, SR, RI), n, ref)
+        for q, n, ref in (("0.5", "p50", "A"), ("0.99", "p99", "B"))], "s", w=8)
+    for kind in ("request", "response"):
+        sz = "http_server_%s_body_size_bytes" % kind
+        b.panel("timeseries", "%s payload: average and p95" % kind.capitalize(), [
+            target('sum(rate(%s_sum{%s}[%s])) / sum(rate(%s_count{%s}[%s]))' % (sz, SR, RI, sz, SR, RI), "average"),
+            target('histogram_quantile(0.95, sum by (le) (rate(%s_bucket{%s}[%s])))' % (sz, SR, RI), "p95", "B")],
+            "bytes", w=8)
+    c = "http_client_request_duration_seconds"
+    b.row("Called (client side, every process calling this route)")
+    b.panel("timeseries", "Callers: requests by caller and server", [target(
+        'sum by (service_name, server_address, server_port) (rate(%s_count{http_route=~"$http_route", http_request_method=~"$http_request_method"}[%s]))'
+        % (c, RI), "{{service_name}} -> {{server_address}}:{{server_port}}")], "reqps", w=12)
+    b.panel("timeseries", "Callers: p99 as they see it", [target(
+        'histogram_quantile(0.99, sum by (le, service_name) (rate(%s_bucket{http_route=~"$http_route", http_request_method=~"$http_request_method"}[%s])))'
+        % (c, RI), "{{service_name}}")], "s", w=12)
+    return b
+
+
+def health():
+    b = Board("apiscope-health", "apiscope / Health",
+              "Is apiscope itself well: BPF cost, map fill, losses, route overflow, scrape cost.", [])
+    b.row("BPF cost")
+    b.panel("timeseries", "BPF CPU time per program", [target(
+        'sum by (instance, program) (rate(apiscope_bpf_program_run_seconds_total[%s]))' % RI,
+        "{{instance}} {{program}}")], "percentunit", description="Share of one CPU spent in each program.")
+    b.panel("timeseries", "ns per program run", [target(
+        '1e9 * sum by (instance, program) (rate(apiscope_bpf_program_run_seconds_total[%s])) / sum by (instance, program) (rate(apiscope_bpf_program_runs_total[%s]))'
+        % (RI, RI), "{{instance}} {{program}}")], "ns")
+    b.panel("timeseries", "BPF ns per request", [target(
+        '1e9 * sum by (instance) (rate(apiscope_bpf_program_run_seconds_total[%s])) / sum by (instance) (rate(apiscope_requests_observed_total[%s]))'
+        % (RI, RI), "{{instance}}")], "ns", description="All programs' time over requests counted, client and server sides.")
+    b.panel("timeseries", "Program runs per second", [target(
+        'sum by (instance, program) (rate(apiscope_bpf_program_runs_total[%s]))' % RI, "{{instance}} {{program}}")], "ops")
+    b.row("Capacity and losses")
+    b.panel("timeseries", "Map fill", [target(
+        'apiscope_bpf_map_entries / apiscope_bpf_map_capacity', "{{instance}} {{map}}")], "percentunit",
+        options={}, description="Connections map entries are evicted least-recently-used; metrics and routes stop growing.")
+    b.panel("timeseries", "Dropped requests by reason", [target(
+        'sum by (instance, reason) (rate(apiscope_events_dropped_total[%s]))' % RI, "{{instance}} {{reason}}")], "reqps")
+    b.panel("timeseries", "Parse failures by reason", [target(
+        'sum by (instance, reason) (rate(apiscope_parse_failures_total[%s]))' % RI, "{{instance}} {{reason}}")], "ops")
+    b.panel("timeseries", "Route overflow", [
+        target('sum by (instance) (rate(apiscope_route_overflow_requests_total[%s]))' % RI, "{{instance}} requests/s to _other"),
+        target('apiscope_route_overflow_routes', "{{instance}} routes folded at export", "B")], "short")
+    b.row("Exporter")
+    b.panel("timeseries", "Scrape duration", [target('apiscope_scrape_duration_seconds', "{{instance}}")], "s")
+    b.panel("timeseries", "Series exported", [target('apiscope_http_series', "{{instance}}")], "short")
+    b.panel("table", "Build", [target('apiscope_build_info', "", "A", True, "table")], w=8,
+            transformations=[{"id": "organize", "options": {"excludeByName": {"Time": True, "Value": True, "__name__": True}}}])
+    return b
+
+
+def main():
+    check = "--check" in sys.argv
+    stale = []
+    for name, board in (("apiscope-overview.json", overview()), ("apiscope-endpoint.json", endpoint()),
+                        ("apiscope-health.json", health())):
+        text = json.dumps(board.json(), indent=2) + "\n"
+        path = os.path.join(HERE, name)
+        if check:
+            if not os.path.exists(path) or open(path).read() != text:
+                stale.append(name)
+        else:
+            with open(path, "w") as f:
+                f.write(text)
+    if stale:
+        sys.exit("dashboards out of date, run dashboards/generate.py: " + ", ".join(stale))
+
+
+if __name__ == "__main__":
+    main()
