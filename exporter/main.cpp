@@ -45,12 +45,18 @@ int main(int argc, char** argv) {
         return 2;
     }
 
-    // Signals are taken by sigwait below, never by the server's threads.
+    // Signals are taken by sigwait below, never by the server's threads. The
+    // no-op handler matters when apiscope is PID 1 of a container: the kernel
+    // drops signals that an init process leaves at their default action.
     sigset_t sigs;
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+    struct sigaction noop = {};
+    noop.sa_handler = [](int) {};
+    sigaction(SIGINT, &noop, nullptr);
+    sigaction(SIGTERM, &noop, nullptr);
 
     try {
         BpfProgram bpf(cfg);

@@ -116,9 +116,14 @@ class Server:
         self.cmd, self.port = cmd, port
 
     def __enter__(self):
+        import socket
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+            raise AssertionError("port %d is taken by a process left from an earlier run" % self.port)
+        except OSError:
+            pass
         self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=APPS)
         deadline = time.monotonic() + 20
-        import socket
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError("%s exited: %s" % (self.cmd, self.proc.stderr.read()))

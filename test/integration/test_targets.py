@@ -1,6 +1,7 @@
 """Target filters (--target.pid, --target.port, --target.cgroup) and
 --service-name: only what is selected is measured, under the given name."""
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -85,8 +86,15 @@ class SidecarPidNamespace(unittest.TestCase):
                 time.sleep(1)
                 s = parse_metrics(urllib.request.urlopen(url, timeout=10).read().decode())
             finally:
-                ns.terminate()
-                ns.wait(timeout=20)
+                # apiscope is PID 1 of the namespace: SIGTERM must still stop it cleanly
+                with open("/proc/%d/task/%d/children" % (ns.pid, ns.pid)) as f:
+                    init = int(f.read().split()[0])
+                os.kill(init, signal.SIGTERM)
+                try:
+                    ns.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    ns.kill()
+                    raise AssertionError("apiscope as PID 1 ignored SIGTERM")
         self.assertEqual(value(s, DUR, service_name="srv-a"), 7, "the app beside apiscope")
         self.assertEqual(value(s, DUR, service_name="srv-b"), 0, "a neighbour on the same host")
         self.assertEqual(value(s, CDUR), 0, "clients outside the namespace")
