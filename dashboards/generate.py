@@ -17,6 +17,13 @@ S = 'service_name=~"$service_name"'
 SR = S + ', http_route=~"$http_route", http_request_method=~"$http_request_method"'
 
 
+def error_ratio(by, m, sel):
+    """Failed over all requests; 0, not "no data", when nothing failed."""
+    errors = 'sum by (%s) (rate(%s_count{%s, error_type!=""}[%s]))' % (by, m, sel, RI)
+    total = 'sum by (%s) (rate(%s_count{%s}[%s]))' % (by, m, sel, RI)
+    return "(%s or %s * 0) / %s" % (errors, total, total)
+
+
 def target(expr, legend="", ref="A", instant=False, fmt="time_series"):
     t = {"datasource": DS, "expr": expr, "legendFormat": legend, "refId": ref}
     if instant:
@@ -93,8 +100,7 @@ def overview():
             'sum by (service_name) (rate(%s_count{%s}[%s]))' % (m, SR, RI), "{{service_name}}")], "reqps",
             description="Requests per second completed, by service.")
         b.panel("timeseries", "Error ratio", [target(
-            'sum by (service_name) (rate(%s_count{%s, error_type!=""}[%s])) / sum by (service_name) (rate(%s_count{%s}[%s]))'
-            % (m, SR, RI, m, SR, RI), "{{service_name}}")], "percentunit",
+            error_ratio("service_name", m, SR), "{{service_name}}")], "percentunit",
             description="Share of requests with an error_type: 5xx%s, or no response." % (
                 " and 4xx" if side == "client" else ""))
         b.panel("timeseries", "Latency p50 / p90 / p99", [target(
@@ -114,8 +120,7 @@ def overview():
         by = "service_name, http_request_method, http_route" + (", server_address, server_port" if side == "client" else "")
         b.panel("table", "Top endpoints", [
             target('topk(20, sum by (%s) (rate(%s_count{%s}[%s])))' % (by, m, SR, RI), "", "A", True, "table"),
-            target('100 * sum by (%s) (rate(%s_count{%s, error_type!=""}[%s])) / sum by (%s) (rate(%s_count{%s}[%s]))'
-                   % (by, m, SR, RI, by, m, SR, RI), "", "B", True, "table"),
+            target("100 * " + error_ratio(by, m, SR), "", "B", True, "table"),
             target('histogram_quantile(0.99, sum by (le, %s) (rate(%s_bucket{%s}[%s])))' % (by, m, SR, RI), "", "C", True, "table"),
             target('sum by (%s) (rate(%s_sum{%s}[%s])) / sum by (%s) (rate(%s_count{%s}[%s]))'
                    % (by, sz, SR, RI, by, sz, SR, RI), "", "D", True, "table")],

@@ -50,7 +50,8 @@ def dashboard_queries():
     """(where, expr) for every panel target and every variable of every dashboard."""
     out = []
     for path in sorted(glob.glob(os.path.join(REPO, "dashboards", "*.json"))):
-        board = json.load(open(path))
+        with open(path) as f:
+            board = json.load(f)
         name = os.path.basename(path)
         for p in board["panels"]:
             for t in p.get("targets", []):
@@ -62,7 +63,8 @@ def dashboard_queries():
 
 
 def rules_exprs():
-    text = open(RULES).read()
+    with open(RULES) as f:
+        text = f.read()
     exprs = []
     # the rules file is ours: expr is either one line or a literal block
     lines = text.splitlines()
@@ -157,7 +159,8 @@ class DashboardsAgainstPrometheus(unittest.TestCase):
                              capture_output=True, text=True)
         self.assertEqual(gen.returncode, 0, gen.stderr)
         for path in glob.glob(os.path.join(REPO, "dashboards", "*.json")):
-            board = json.load(open(path))
+            with open(path) as f:
+            board = json.load(f)
             names = [v["name"] for v in board["templating"]["list"]]
             self.assertEqual(board["templating"]["list"][0]["type"], "datasource", path)
             ids = [p["id"] for p in board["panels"]]
