@@ -16,7 +16,6 @@ COPY CMakeLists.txt ./
 COPY cmake cmake
 COPY ebpf ebpf
 COPY exporter exporter
-COPY test test
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
     && cmake --build build -j"$(nproc)"
 

@@ -531,8 +531,9 @@ AS_API int as_scan_head_bytes(struct as_head_scan *h, const struct as_window *w,
 /*
  * The fast head scan: one pass over aligned words finds every line end; a
  * line is looked at only when its name could be Content-Length or
- * Transfer-Encoding. Where the scan is in a head (pointers go as arguments:
- * a global function cannot take them out of memory).
+ * Transfer-Encoding. struct as_lines is where the scan is; the window and
+ * the scanner state go to global functions as arguments, since a global
+ * function cannot take pointers out of memory.
  */
 struct as_lines {
 	__u32 line_start; /* start of the line being scanned */

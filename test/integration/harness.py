@@ -46,6 +46,19 @@ def parse_metrics(text):
     return samples
 
 
+def wait_http(url, timeout, alive=lambda: None):
+    """Poll url until it answers. alive() may raise to give up early (with why)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return urllib.request.urlopen(url, timeout=1).read()
+        except OSError:
+            alive()
+            if time.monotonic() > deadline:
+                raise AssertionError("%s did not answer within %d s" % (url, timeout))
+            time.sleep(0.2)
+
+
 class Apiscope:
     """apiscope as a child process, ready once /healthz answers."""
 
@@ -56,17 +69,16 @@ class Apiscope:
 
     def __enter__(self):
         self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+
+        def alive():
             if self.proc.poll() is not None:
                 raise AssertionError("apiscope exited with %d: %s" % (self.proc.returncode, self.proc.stderr.read()))
-            try:
-                urllib.request.urlopen("http://127.0.0.1:%d/healthz" % self.port, timeout=1).read()
-                return self
-            except OSError:
-                time.sleep(0.1)
-        self.proc.kill()
-        raise AssertionError("apiscope did not answer /healthz within 60 s")
+        try:
+            wait_http("http://127.0.0.1:%d/healthz" % self.port, 60, alive)
+        except AssertionError:
+            self.proc.kill()
+            raise
+        return self
 
     def __exit__(self, *exc):
         self.stop()

@@ -13,7 +13,7 @@ import time
 import unittest
 import urllib.request
 
-from harness import Server, curl, main, parse_metrics, value
+from harness import Server, curl, main, parse_metrics, value, wait_http
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -82,16 +82,11 @@ class Sidecar(unittest.TestCase):
                "--web.listen-address", "127.0.0.1:%d" % METRICS)
             with Server(["nginx", "-c", os.path.join(d, "nginx.conf"), "-e", os.path.join(d, "error.log")], HOST_PORT):
                 url = "http://127.0.0.1:%d/metrics" % METRICS
-                deadline = time.monotonic() + 90
-                while True:
-                    try:
-                        urllib.request.urlopen(url, timeout=1).read()
-                        break
-                    except OSError:
-                        if time.monotonic() > deadline:
-                            logs = subprocess.run(["podman", "logs", "apiscope-test-sidecar"], capture_output=True, text=True)
-                            raise AssertionError("sidecar did not serve /metrics: " + logs.stdout + logs.stderr)
-                        time.sleep(0.5)
+                try:
+                    wait_http(url, 90)
+                except AssertionError:
+                    logs = subprocess.run(["podman", "logs", "apiscope-test-sidecar"], capture_output=True, text=True)
+                    raise AssertionError("sidecar did not serve /metrics: " + logs.stdout + logs.stderr)
                 deadline = time.monotonic() + 30
                 while curl("http://127.0.0.1:%d/" % APP_PORT) != 200:
                     self.assertLess(time.monotonic(), deadline, "the app container does not answer")

@@ -9,7 +9,8 @@ import time
 import unittest
 import urllib.request
 
-from harness import APPS, ARGS, Apiscope, api_server, client, main, parse_metrics, value, wait_for_count
+from harness import (APPS, ARGS, Apiscope, api_server, client, main, parse_metrics, value, wait_for_count,
+                     wait_http)
 
 A, B = 18083, 18084
 DUR = "http_server_request_duration_seconds_count"
@@ -73,15 +74,11 @@ class SidecarPidNamespace(unittest.TestCase):
                                    "bash", "-c", inside], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             try:
                 url = "http://127.0.0.1:%d/metrics" % port
-                deadline = time.monotonic() + 60
-                while True:
-                    try:
-                        urllib.request.urlopen(url, timeout=1).read()
-                        break
-                    except OSError:
-                        self.assertLess(time.monotonic(), deadline, "apiscope in the namespace did not start")
-                        self.assertIsNone(ns.poll(), ns.stderr.read() if ns.poll() is not None else "")
-                        time.sleep(0.2)
+
+                def alive():
+                    if ns.poll() is not None:
+                        raise AssertionError("apiscope in the namespace exited: " + ns.stderr.read().decode())
+                wait_http(url, 60, alive)
                 traffic()  # clients run outside the namespace
                 time.sleep(1)
                 s = parse_metrics(urllib.request.urlopen(url, timeout=10).read().decode())

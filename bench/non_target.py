@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""A process apiscope does not target (pipe ping-pong and a loopback TCP echo
+of 8-byte messages) with no agent, the empty-program floor, and apiscope
+targeting only nginx. Every syscall of the workload still runs apiscope's
+programs; they must leave before any map work. Rounds interleaved.
+
+usage: bench/non_target.py [--rounds 5] [--iterations 200000] [--smoke]
+"""
+import argparse
+import os
+import subprocess
+
+from benchlib import apiscope_agent, build_dir, floor_agent, med, no_agent, require_root, spread
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--iterations", type=int, default=200000)
+    ap.add_argument("--smoke", action="store_true")
+    args = ap.parse_args()
+    require_root()
+    if args.smoke:
+        args.rounds, args.iterations = 1, 20000
+    load = os.path.join(build_dir(), "bench", "bench_syscall_load")
+    agents = [("none", no_agent), ("floor", floor_agent),
+              ("apiscope targeting nginx", lambda: apiscope_agent("--target.comm", "nginx"))]
+    res = {name: ([], []) for name, _ in agents}
+    for _ in range(args.rounds):
+        for name, make in agents:
+            with make():
+                out = subprocess.run(["taskset", "-c", "0,1", load, str(args.iterations)], capture_output=True,
+                                     text=True, check=True).stdout.split()
+            res[name][0].append(float(out[0]))
+            res[name][1].append(float(out[1]))
+    base_pipe, base_tcp = med(res["none"][0]), med(res["none"][1])
+    print("\n## Non-target workload (%d rounds x %d round trips)" % (args.rounds, args.iterations))
+    print("| agent | pipe ns/round trip | vs none | TCP echo ns/round trip | vs none |")
+    print("| --- | --- | --- | --- | --- |")
+    for name, _ in agents:
+        p, t = res[name]
+        print("| %s | %.0f ± %.1f%% | %.3f | %.0f ± %.1f%% | %.3f |" % (
+            name, med(p), spread(p), med(p) / base_pipe, med(t), spread(t), med(t) / base_tcp))
+
+
+if __name__ == "__main__":
+    main()
