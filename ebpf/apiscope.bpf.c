@@ -30,6 +30,18 @@ static __always_inline struct as_scratch *as_scratch_get(void)
 	return bpf_map_lookup_elem(&scratch, &zero);
 }
 
+/* Working memory for bytes about to be parsed; only once there is work. */
+static __always_inline struct as_scratch *as_scratch_for(__u32 dir_in)
+{
+	struct as_scratch *s = as_scratch_get();
+
+	if (s) {
+		s->now = bpf_ktime_get_ns();
+		s->dir_in = dir_in;
+	}
+	return s;
+}
+
 static __always_inline int as_enter(__u64 fd, __u64 buf, __u32 kind, __u32 dir_in)
 {
 	struct as_stash *st;
@@ -72,32 +84,31 @@ static __always_inline void as_conn_forget(struct as_conn_key *key)
 
 static __always_inline void as_close_conn(struct as_conn_key *key, struct as_conn *c)
 {
-	struct as_scratch *s = as_scratch_get();
+	struct as_scratch *s = as_scratch_for(0);
 
-	if (s) {
-		s->now = bpf_ktime_get_ns();
+	if (s)
 		as_conn_close(c, s);
-	}
 	as_conn_forget(key);
 }
 
-/* A connection seen for the first time: only if its first bytes could be HTTP. */
+/* A connection seen for the first time: only if its first bytes could be
+ * HTTP and it is a stream socket, both checked before any map write. */
 static __always_inline struct as_conn *as_conn_new(struct as_conn_key *key, __u64 ubuf)
 {
+	struct as_sock_info si = {};
 	struct as_conn *c;
 	__u32 one = 1, *open;
 
-	if (!as_maybe_http(ubuf))
+	if (!as_maybe_http(ubuf) || as_socket_info(key->fd, &si))
 		return NULL;
 	if (bpf_map_update_elem(&conns, key, &as_zero_conn, BPF_NOEXIST))
 		return NULL;
 	c = bpf_map_lookup_elem(&conns, key);
 	if (!c)
 		return NULL;
-	if (as_socket_info(key->fd, c)) {
-		bpf_map_delete_elem(&conns, key);
-		return NULL;
-	}
+	__builtin_memcpy(c->peer_addr, si.peer_addr, sizeof(c->peer_addr));
+	c->peer_port = si.peer_port;
+	c->local_port = si.local_port;
 	bpf_get_current_comm(c->comm, sizeof(c->comm));
 	open = bpf_map_lookup_elem(&http_procs, &key->tgid);
 	if (open)
@@ -151,23 +162,20 @@ static __always_inline int as_exit(long ret)
 	if (ret < 0)
 		return 0;
 	c = bpf_map_lookup_elem(&conns, &key);
-	s = as_scratch_get();
-	if (!s)
-		return 0;
-	s->now = bpf_ktime_get_ns();
-	s->dir_in = dir_in;
-	if (ret == 0) {
-		if (c && dir_in)
-			as_stream_eof(c, s, dir_in);
-		return 0;
-	}
-	if (kind == AS_IO_SENDFILE) {
-		if (c)
+	if (ret == 0 || kind == AS_IO_SENDFILE) {
+		/* EOF ends a close-delimited body; sendfile moves body bytes */
+		if (!c || !(s = as_scratch_for(dir_in)))
+			return 0;
+		if (kind == AS_IO_SENDFILE)
 			as_feed_opaque(c, s, &c->out, ret);
+		else if (dir_in)
+			as_stream_eof(c, s, 1);
 		return 0;
 	}
 	if (kind == AS_IO_BUF) {
 		if (!c && !(c = as_conn_new(&key, ubuf)))
+			return 0;
+		if (!(s = as_scratch_for(dir_in)))
 			return 0;
 		as_feed_buf(&key, c, s, ubuf, ret);
 		return 0;
@@ -192,6 +200,8 @@ static __always_inline int as_exit(long ret)
 		    bpf_probe_read_user(iov, sizeof(iov[0]), (const void *)ubuf))
 			return 0;
 		if (!c && !(c = as_conn_new(&key, iov[0].base)))
+			return 0;
+		if (!(s = as_scratch_for(dir_in)))
 			return 0;
 		for (i = 0; i < AS_MAX_IOV; i++) {
 			__u64 len = iov[i].len < left ? iov[i].len : left;

@@ -55,11 +55,18 @@ static __always_inline bool as_target_process(__u32 tgid)
 	return true;
 }
 
+/* What a new connection learns from its socket. */
+struct as_sock_info {
+	__u8 peer_addr[16];
+	__u16 peer_port;
+	__u16 local_port;
+};
+
 /*
- * Fill c's addresses from the socket behind fd. Returns -1 if fd is not a
+ * Read the addresses of the socket behind fd. Returns -1 if fd is not a
  * stream socket, or not on a target port. Runs once per new connection.
  */
-static __always_inline int as_socket_info(__u32 fd, struct as_conn *c)
+static __always_inline int as_socket_info(__u32 fd, struct as_sock_info *c)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
