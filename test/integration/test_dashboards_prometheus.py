@@ -90,6 +90,19 @@ def as_bool(expr):
     return re.sub(r"(\s)(>|<|==|!=|>=|<=)\s+(?=[\d.])", r"\1\2 bool ", expr)
 
 
+def datasources(node):
+    """Every datasource reference anywhere in a dashboard."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "datasource" and isinstance(v, dict):
+                yield v
+            else:
+                yield from datasources(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from datasources(v)
+
+
 class DashboardsAgainstPrometheus(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -158,18 +171,21 @@ class DashboardsAgainstPrometheus(unittest.TestCase):
         gen = subprocess.run(["python3", os.path.join(REPO, "dashboards", "generate.py"), "--check"],
                              capture_output=True, text=True)
         self.assertEqual(gen.returncode, 0, gen.stderr)
-        for path in glob.glob(os.path.join(REPO, "dashboards", "*.json")):
+        paths = glob.glob(os.path.join(REPO, "dashboards", "*.json"))
+        self.assertEqual(len(paths), 3)
+        for path in paths:
             with open(path) as f:
-            board = json.load(f)
-            names = [v["name"] for v in board["templating"]["list"]]
-            self.assertEqual(board["templating"]["list"][0]["type"], "datasource", path)
+                board = json.load(f)
+            variables = board["templating"]["list"]
+            self.assertEqual((variables[0]["name"], variables[0]["type"], variables[0]["query"]),
+                             ("datasource", "datasource", "prometheus"), path)
             ids = [p["id"] for p in board["panels"]]
             self.assertEqual(len(ids), len(set(ids)), path)
             for p in board["panels"]:
                 if p["type"] != "row":
-                    self.assertEqual(p["datasource"]["uid"], "${datasource}", (path, p["title"]))
-            self.assertNotIn("uid\": \"prometheus", open(path).read())
-            self.assertTrue(set(names) >= {"datasource"})
+                    self.assertIn("datasource", p, (path, p["title"]))
+            for ds in datasources(board):
+                self.assertEqual(ds, {"type": "prometheus", "uid": "${datasource}"}, path)
 
 
 if __name__ == "__main__":
