@@ -1,0 +1,75 @@
+// libFuzzer target for the HTTP parser the kernel runs: the input is cut into
+// syscall-sized pieces that go in and out of one connection, in the order and
+// sizes the input chooses, exactly as the BPF exit program would feed them.
+// Also checks invariants the BPF side relies on.
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "../unit/bpf_harness.h"
+
+static void check(bool ok, const char* what) {
+    if (!ok) {
+        fprintf(stderr, "invariant broken: %s\n", what);
+        abort();
+    }
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    Harness h;
+    size_t off = 0;
+    uint64_t now = 1;
+    // First byte of each piece: direction (bit 7), kind (bits 5-6), length (bits 0-4, x8 + 1).
+    while (off < size) {
+        uint8_t ctl = data[off++];
+        size_t len = ((ctl & 0x1f) * 8 + 1);
+        bool in = ctl & 0x80;
+        len = std::min(len, size - off);
+        std::string piece(reinterpret_cast<const char*>(data + off), len);
+        off += len;
+        now += 1000;
+        switch ((ctl >> 5) & 3) {
+        case 0:
+        case 1:
+            h.feed(in, piece, now);
+            break;
+        case 2:
+            h.opaque(in, len);
+            break;
+        default:
+            if (in)
+                h.eof(true);
+            else
+                h.close(now);
+        }
+        check(h.conn.q_len <= AS_PIPELINE, "pending queue within bounds");
+        check(h.conn.q_head < AS_PIPELINE, "queue head within bounds");
+    }
+    for (const auto& r : Harness::records) {
+        check(r.route_id >= 100 && r.route_id - 100 < Harness::routes.size(), "record names a route");
+        check(r.method < AS_METHOD_COUNT, "method in range");
+        check(r.status == 0 || (r.status >= 100 && r.status <= 599), "status in range");
+    }
+    for (const auto& route : Harness::routes) {
+        check(!route.empty() && route.size() < AS_ROUTE_LEN, "route length");
+        check(route[0] == '/' || route[0] == '*', "route starts with / or *");
+    }
+    // the pure parsers on the raw input too
+    if (size) {
+        as_window w{};
+        size_t n = std::min(size, sizeof(w.b));
+        memcpy(w.b, data, n);
+        as_start s{};
+        if (as_parse_start(&w, n, &s) == AS_MSG_REQUEST)
+            check(s.path_off + s.path_len <= n, "target inside the window");
+        as_head_scan hs{};
+        int end = as_scan_head(&hs, &w, 0, n);
+        check(end == -1 || (end > 0 && (size_t)end <= n), "head end inside the window");
+        as_route r{};
+        as_norm g{};
+        int len = as_normalize_route(&w, 0, n, &r, &g);
+        check(len > 0 && len < AS_ROUTE_LEN && r.text[len] == 0, "normalised route terminated");
+    }
+    return 0;
+}
