@@ -48,9 +48,8 @@ def ensure_base_image():
         return
     with tempfile.TemporaryDirectory(prefix="apiscope-rootfs-") as root:
         sh("debootstrap", "--variant=minbase", "bookworm", root)
-        tar = subprocess.Popen(["tar", "-C", root, "-c", "."], stdout=subprocess.PIPE)
-        sh_in = subprocess.run(["podman", "import", "-", BASE], stdin=tar.stdout, capture_output=True, text=True)
-        tar.wait()
+        with subprocess.Popen(["tar", "-C", root, "-c", "."], stdout=subprocess.PIPE) as tar:
+            sh_in = subprocess.run(["podman", "import", "-", BASE], stdin=tar.stdout, capture_output=True, text=True)
         if sh_in.returncode != 0:
             raise AssertionError("podman import failed: " + sh_in.stderr)
 
@@ -108,6 +107,8 @@ class Sidecar(unittest.TestCase):
         finally:
             for name in ("apiscope-test-sidecar", "apiscope-test-app"):
                 subprocess.run(["podman", "rm", "-f", "-t", "5", name], capture_output=True)
+            # drop untagged build-stage images; the tagged ones stay as the build cache
+            subprocess.run(["podman", "image", "prune", "-f"], capture_output=True)
 
 
 if __name__ == "__main__":
