@@ -66,7 +66,7 @@ struct as_start {
 	__u16 status;
 	__u16 path_off;
 	__u16 path_len;
-	__u16 line_len; /* through the LF; 0 when the line goes past the window */
+	__u16 head_from; /* where the head scan starts: the rest of the start line */
 	__u16 avail;    /* bytes parsed */
 	__u8 kind;      /* enum as_msg_kind */
 	__u8 method;    /* enum as_method */
@@ -167,27 +167,8 @@ AS_INLINE int as_is_version(const struct as_window *w, __u32 off, __u32 n)
  * have stopped at.
  */
 
-/* Find the end of a status line; the status code was read by the caller. */
-AS_API int as_status_line_end(const struct as_window *w, struct as_start *s)
-{
-	__u32 i, n;
-
-	if (!w || !s)
-		return 0;
-	n = s->avail;
-	for (i = 12; i < AS_WINDOW; i++) {
-		if (i >= n)
-			return 0;
-		if (w->b[i] == '\n') {
-			s->line_len = i + 1;
-			return 0;
-		}
-	}
-	return 0;
-}
-
-/* From s->path_off, find the space after the target (kept in s->path_len for
- * now) and the end of the line. -1: a CR or NUL inside the target. */
+/* From s->path_off, find the space that ends the target (kept in s->path_len
+ * for now). -1: a CR, LF or NUL inside the target. */
 AS_API int as_scan_target(const struct as_window *w, struct as_start *s)
 {
 	__u32 i, n;
@@ -201,13 +182,11 @@ AS_API int as_scan_target(const struct as_window *w, struct as_start *s)
 		if (i >= n)
 			return 0;
 		c = w->b[i];
-		if (c == '\n') {
-			s->line_len = i + 1;
+		if (c == ' ') {
+			s->path_len = i;
 			return 0;
 		}
-		if (c == ' ' && !AS_OPAQUE(s->path_len))
-			s->path_len = i;
-		else if ((c == '\r' || c == 0) && !AS_OPAQUE(s->path_len))
+		if (c == '\r' || c == '\n' || c == 0)
 			return -1; /* HTTP/0.9 or garbage */
 	}
 	return 0;
@@ -223,16 +202,20 @@ AS_API int as_finish_request(const struct as_window *w, struct as_start *s)
 	sp = s->path_len;
 	n = s->avail;
 	if (sp) {
-		/* the version may simply not have arrived yet */
-		if (!as_is_version(w, sp + 1, n) && (s->line_len || sp + 9 <= n))
+		/* " HTTP/1.x" then the end of the line, unless they have not arrived yet */
+		if (sp + 9 <= n && !as_is_version(w, sp + 1, n))
+			return AS_MSG_NONE;
+		if (sp + 10 <= n && w->b[(sp + 9) & AS_WMASK] != '\r' && w->b[(sp + 9) & AS_WMASK] != '\n')
 			return AS_MSG_NONE;
 		s->path_len = sp - s->path_off;
+		s->head_from = sp + 1;
 	} else {
 		/* The target runs past what we have. Take it as a request only for a
 		 * standard method: a random token needs its version to be believed. */
-		if (s->method == AS_METHOD_OTHER || s->line_len || n <= s->path_off)
+		if (s->method == AS_METHOD_OTHER || n <= s->path_off)
 			return AS_MSG_NONE;
 		s->path_len = n - s->path_off;
+		s->head_from = n;
 	}
 	s->kind = AS_MSG_REQUEST;
 	return AS_MSG_REQUEST;
@@ -243,7 +226,8 @@ AS_API int as_finish_request(const struct as_window *w, struct as_start *s)
  * Recognition is strict so that arbitrary bytes (TLS, HTTP/2, binary
  * protocols) are not taken for HTTP: a request needs an uppercase token, one
  * space, a target starting with '/', '*' or a scheme, and, unless the line is
- * longer than what we have, " HTTP/1.x" before its end.
+ * longer than what we have, " HTTP/1.x" and the end of the line after it.
+ * The rest of the start line, from s->head_from, is left to the head scan.
  */
 AS_API int as_parse_start(const struct as_window *w, __u32 n, struct as_start *s)
 {
@@ -266,9 +250,11 @@ AS_API int as_parse_start(const struct as_window *w, __u32 n, struct as_start *s
 		if (b[9] < '1' || b[9] > '5' || b[10] < '0' || b[10] > '9' || b[11] < '0' ||
 		    b[11] > '9')
 			return AS_MSG_NONE;
+		if (n > 12 && b[12] != ' ' && b[12] != '\r' && b[12] != '\n')
+			return AS_MSG_NONE;
 		s->status = (b[9] - '0') * 100 + (b[10] - '0') * 10 + (b[11] - '0');
+		s->head_from = 12; /* the head scan skips the reason phrase */
 		s->kind = AS_MSG_RESPONSE;
-		as_status_line_end(w, s);
 		return AS_MSG_RESPONSE;
 	}
 
@@ -538,6 +524,7 @@ AS_API int as_scan_head_bytes(struct as_head_scan *h, const struct as_window *w,
 struct as_lines {
 	__u32 line_start; /* start of the line being scanned */
 	int end;          /* offset past the head, or -1 */
+	__u32 skip;       /* the first line end found ends a line to skip */
 };
 
 #define AS_LC8(a, b, c, d, e, f, g, h)                                                     \
@@ -635,7 +622,9 @@ AS_API int as_lines_in_word(struct as_head_scan *h, const struct as_window *w, s
 		__u8 c = as_byte(w, x->line_start);
 
 		m &= m - 1;
-		if ((c == '\r' || c == '\n' || (c | 0x20) == 'c' || (c | 0x20) == 't') &&
+		if (x->skip) {
+			x->skip = 0;
+		} else if ((c == '\r' || c == '\n' || (c | 0x20) == 'c' || (c | 0x20) == 't') &&
 		    as_head_line(h, w, x->line_start, lf)) {
 			x->end = lf + 1;
 			return 1;
@@ -662,12 +651,14 @@ AS_API int as_scan_head(struct as_head_scan *h, const struct as_window *w, __u32
 		return -1;
 	if (n > AS_WINDOW)
 		n = AS_WINDOW;
-	if (h->state != AS_HS_LINE_START)
-		return as_scan_head_bytes(h, w, start, n); /* resuming inside a line */
+	/* inside a header line cut at the end of the last buffer: the byte machine */
+	if (h->state != AS_HS_LINE_START && h->state != AS_HS_SKIP)
+		return as_scan_head_bytes(h, w, start, n);
 	if (start >= n)
 		return -1;
 	x.line_start = start;
 	x.end = -1;
+	x.skip = h->state == AS_HS_SKIP; /* the rest of a line we do not read */
 	/* a plain loop over aligned words: the work per word is small, and line
 	 * ends go to a global function, so the verifier walks one state per word */
 	idx0 = start / 8;
@@ -685,6 +676,9 @@ AS_API int as_scan_head(struct as_head_scan *h, const struct as_window *w, __u32
 		if (m && as_lines_in_word(h, w, &x, m, base))
 			return x.end;
 	}
+	if (x.skip)
+		return -1; /* still in the line to skip: h->state stays AS_HS_SKIP */
+	h->state = AS_HS_LINE_START;
 	if (x.line_start >= n)
 		return -1;
 	return as_scan_head_bytes(h, w, x.line_start, n); /* a line cut at n */

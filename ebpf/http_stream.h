@@ -360,9 +360,8 @@ AS_API int as_feed(struct as_conn *c, struct as_scratch *s)
 			st->phase = AS_PH_HEAD;
 			st->head_bytes = 0;
 			as_head_reset(&st->head);
-			if (!s->st.line_len)
-				st->head.state = AS_HS_SKIP; /* rest of a long start line */
-			r = as_scan_head(&st->head, &s->w, s->st.line_len, wl);
+			st->head.state = AS_HS_SKIP; /* the rest of the start line */
+			r = as_scan_head(&st->head, &s->w, s->st.head_from, wl);
 			break;
 		case AS_PH_HEAD:
 		case AS_PH_TRAILER:

@@ -171,3 +171,19 @@ TEST_CASE("upgrade to websocket stops parsing", "[stream]") {
     h.feed(IN, "GET /not-http-any-more HTTP/1.1\r\n\r\n", 2);
     CHECK(h.conn.q_len == 0);
 }
+
+TEST_CASE("start lines split across reads, and status lines without a reason", "[stream]") {
+    Harness h;
+    h.feed(IN, "GET /split/path HTTP/1.", 0);
+    h.feed(IN, "1\r\nHost: x\r\nContent-Length: 2\r\n\r\nab", 1);
+    h.feed(OUT, "HTTP/1.1 200 O", 2);
+    h.feed(OUT, "K\r\nContent-Length: 2\r\n\r\nhi", 3);
+    h.feed(IN, "GET /next HTTP/1.1\r\n\r\n", 4);
+    h.feed(OUT, "HTTP/1.1 204\r\n\r\n", 5);
+    REQUIRE(h.records.size() == 2);
+    CHECK(h.route(h.records[0]) == "/split/path");
+    CHECK(h.records[0].req_bytes == 2);
+    CHECK(h.records[0].resp_bytes == 2);
+    CHECK(h.records[1].status == 204);
+    CHECK(h.records[1].resp_bytes == 0);
+}
