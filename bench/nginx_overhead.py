@@ -4,7 +4,7 @@ apiscope (shared atomic values, per-CPU values, server side only), rounds
 interleaved. Prints throughput, p50/p99 and BPF ns per request, each as a
 ratio to the no-agent run of the same round set.
 
-usage: bench/nginx_overhead.py [--rounds 5] [--seconds 5] [--smoke]
+usage: bench/nginx_overhead.py [--rounds 5] [--seconds 5] [--only keepalive|close|static] [--smoke]
 """
 import argparse
 import json
@@ -33,6 +33,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--only", choices=("keepalive", "close", "static"), help="run one scenario")
     ap.add_argument("--smoke", action="store_true", help="one short round of each, to check the script")
     args = ap.parse_args()
     require_root()
@@ -49,36 +50,40 @@ def main():
         ("apiscope percpu", lambda: apiscope_agent("--config", percpu.name)),
         ("apiscope server only", lambda: apiscope_agent("--target.comm", "nginx")),
     ]
-    scenarios = [("return 200, keep-alive", "/ok", False), ("return 200, new connection", "/ok", True),
-                 ("static 4 KiB, keep-alive", "/static/4k.bin", False)]
+    scenarios = [("keepalive", "return 200, keep-alive", "/ok", False),
+                 ("close", "return 200, new connection", "/ok", True),
+                 ("static", "static 4 KiB, keep-alive", "/static/4k.bin", False)]
+    if args.only:
+        scenarios = [x for x in scenarios if x[0] == args.only]
     if args.smoke:
         scenarios = scenarios[:1]
 
     with Nginx() as nginx:
-        for title, path, close in scenarios:
+        for _, title, path, close in scenarios:
             url = "http://127.0.0.1:%d%s" % (nginx.port, path)
-            res = {name: {"rps": [], "p50": [], "p99": [], "ns": []} for name, _ in agents}
+            res = {name: {"rps": [], "p50": [], "p99": [], "ns": [], "runs": []} for name, _ in agents}
             for _ in range(args.rounds):
                 for name, make in agents:
                     with make():
                         wrk(url, 1, close=close)  # warm up connections and caches
-                        ns0, _ = bpf_prog_stats(PROG_PREFIXES)
+                        ns0, cnt0 = bpf_prog_stats(PROG_PREFIXES)
                         rps, p50, p99 = wrk(url, args.seconds, close=close)
-                        ns1, _ = bpf_prog_stats(PROG_PREFIXES)
+                        ns1, cnt1 = bpf_prog_stats(PROG_PREFIXES)
                     r = res[name]
                     r["rps"].append(rps)
                     r["p50"].append(p50)
                     r["p99"].append(p99)
                     r["ns"].append((ns1 - ns0) / (rps * args.seconds) if name != "none" else 0)
+                    r["runs"].append((cnt1 - cnt0) / (rps * args.seconds) if name != "none" else 0)
             base = res["none"]
             print("\n## %s (%s, %d rounds x %d s)" % (title, url, args.rounds, args.seconds))
-            print("| agent | req/s (median ± spread) | vs none | p50 µs | p99 µs | p99 vs none | BPF ns/request |")
-            print("| --- | --- | --- | --- | --- | --- | --- |")
+            print("| agent | req/s (median ± spread) | vs none | p50 µs | p99 µs | p99 vs none | BPF ns/request | runs/request |")
+            print("| --- | --- | --- | --- | --- | --- | --- | --- |")
             for name, _ in agents:
                 r = res[name]
-                print("| %s | %.0f ± %.1f%% | %.3f | %.0f | %.0f | %.3f | %.0f |" % (
+                print("| %s | %.0f ± %.1f%% | %.3f | %.0f | %.0f | %.3f | %.0f | %.1f |" % (
                     name, med(r["rps"]), spread(r["rps"]), med(r["rps"]) / med(base["rps"]),
-                    med(r["p50"]), med(r["p99"]), med(r["p99"]) / med(base["p99"]), med(r["ns"])))
+                    med(r["p50"]), med(r["p99"]), med(r["p99"]) / med(base["p99"]), med(r["ns"]), med(r["runs"])))
 
 
 if __name__ == "__main__":
