@@ -109,7 +109,7 @@ static __always_inline struct as_conn *as_conn_new(struct as_conn_key *key, __u6
 	__builtin_memcpy(c->peer_addr, si.peer_addr, sizeof(c->peer_addr));
 	c->peer_port = si.peer_port;
 	c->local_port = si.local_port;
-	bpf_get_current_comm(c->comm, sizeof(c->comm));
+	as_process_comm(c->comm);
 	open = bpf_map_lookup_elem(&http_procs, &key->tgid);
 	if (open)
 		__sync_fetch_and_add(open, 1);

@@ -28,6 +28,16 @@ static __always_inline bool as_in_cgroup_set(void)
 	return false;
 }
 
+/* The process's name: its main thread's comm. A thread's own name would split
+ * a JVM's requests over "http-nio-8080-exec-1", "-exec-2", ... */
+static __always_inline void as_process_comm(char *comm)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+
+	bpf_core_read_str(comm, AS_COMM_LEN, &leader->comm);
+}
+
 /* Is the calling process one we measure? Unset filters cost nothing. */
 static __always_inline bool as_target_process(__u32 tgid)
 {
@@ -46,7 +56,7 @@ static __always_inline bool as_target_process(__u32 tgid)
 	if (filter_comm) {
 		char comm[AS_COMM_LEN] = {};
 
-		bpf_get_current_comm(comm, sizeof(comm));
+		as_process_comm(comm);
 		if (!bpf_map_lookup_elem(&target_comms, comm))
 			return false;
 	}

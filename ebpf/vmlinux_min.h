@@ -88,6 +88,8 @@ struct task_struct {
 	int pid;
 	int tgid;
 	struct files_struct *files;
+	struct task_struct *group_leader;
+	char comm[16];
 };
 
 #pragma clang attribute pop

@@ -4,6 +4,7 @@ status codes and body sizes the integration tests know in advance.
 usage: api_server.py PORT [NAME]
 """
 import sys
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -12,6 +13,12 @@ from procname import set_comm
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+
+    def setup(self):
+        # Each handler thread gets a name of its own, as JVM and many native
+        # servers do: service_name must still be the process's name.
+        set_comm("h-%d" % (threading.get_ident() % 1000))
+        super().setup()
 
     def log_message(self, *args):
         pass
