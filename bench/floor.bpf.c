@@ -21,6 +21,12 @@ int floor_close(void *ctx)
 	return 0;
 }
 
+SEC("tracepoint/task/task_rename")
+int floor_task_rename(void *ctx)
+{
+	return 0;
+}
+
 SEC("tracepoint/sched/sched_process_exit")
 int floor_process_exit(void *ctx)
 {

@@ -26,7 +26,7 @@ def bpf_prog_stats(prefixes):
     return ns, cnt
 
 
-PROG_PREFIXES = ("syscall_", "enter_close", "process_exit", "floor_")
+PROG_PREFIXES = ("syscall_", "enter_close", "process_exit", "task_rename", "floor_")
 
 
 def main():

@@ -294,6 +294,16 @@ int enter_close(struct syscall_enter_ctx *ctx)
 	return 0;
 }
 
+/* A renamed process may stop or start being a target (--target.comm). */
+SEC("tracepoint/task/task_rename")
+int task_rename(struct task_rename_ctx *ctx)
+{
+	__u32 pid = ctx->pid;
+
+	bpf_map_delete_elem(&target_cache, &pid);
+	return 0;
+}
+
 static long as_reap_conn(struct bpf_map *map, struct as_conn_key *key, struct as_conn *c,
 			 __u32 *tgid)
 {
@@ -311,6 +321,7 @@ int process_exit(void *ctx)
 
 	if ((__u32)id != tgid)
 		return 0;
+	bpf_map_delete_elem(&target_cache, &tgid); /* the PID may be reused */
 	open = bpf_map_lookup_elem(&http_procs, &tgid);
 	if (!open)
 		return 0;

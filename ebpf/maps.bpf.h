@@ -124,6 +124,16 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+/* Per-process target verdicts (see as_target_process). */
+enum { AS_TARGET_YES = 1, AS_TARGET_NO = 2 };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} target_cache SEC(".maps");
+
 #define AS_TARGET_SET(name, key_type)                                                      \
 	struct {                                                                           \
 		__uint(type, BPF_MAP_TYPE_HASH);                                           \

@@ -38,8 +38,9 @@ static __always_inline void as_process_comm(char *comm)
 	bpf_core_read_str(comm, AS_COMM_LEN, &leader->comm);
 }
 
-/* Is the calling process one we measure? Unset filters cost nothing. */
-static __always_inline bool as_target_process(__u32 tgid)
+/* The per-process part of the target decision: PID namespace, apiscope
+ * itself, --target.pid and --target.comm. */
+static __always_inline bool as_decide_process(__u32 tgid)
 {
 	if (filter_pidns) {
 		struct bpf_pidns_info ns;
@@ -59,6 +60,33 @@ static __always_inline bool as_target_process(__u32 tgid)
 		as_process_comm(comm);
 		if (!bpf_map_lookup_elem(&target_comms, comm))
 			return false;
+	}
+	return true;
+}
+
+/*
+ * Is the calling process one we measure? This runs on every traced syscall
+ * of every process, so with filters the per-process decision is cached by
+ * tgid (one lookup); task_rename and process exit drop the cached entry.
+ * Unset filters cost nothing. A process can change cgroup at any time, so
+ * that check is not cached.
+ */
+static __always_inline bool as_target_process(__u32 tgid)
+{
+	if (filter_pidns || filter_pid || filter_comm) {
+		__u8 *cached = bpf_map_lookup_elem(&target_cache, &tgid);
+		__u8 verdict;
+
+		if (cached) {
+			verdict = *cached;
+		} else {
+			verdict = as_decide_process(tgid) ? AS_TARGET_YES : AS_TARGET_NO;
+			bpf_map_update_elem(&target_cache, &tgid, &verdict, BPF_ANY);
+		}
+		if (verdict != AS_TARGET_YES)
+			return false;
+	} else if (tgid == self_tgid) {
+		return false;
 	}
 	if (filter_cgroup && !as_in_cgroup_set())
 		return false;

@@ -116,4 +116,12 @@ struct syscall_exit_ctx {
 	__s64 ret;
 };
 
+/* tracefs record of task/task_rename (prctl(PR_SET_NAME), exec, /proc/PID/comm). */
+struct task_rename_ctx {
+	__u64 common;
+	__s32 pid;
+	char oldcomm[16];
+	char newcomm[16];
+};
+
 #endif
