@@ -21,10 +21,6 @@
 #define AS_INLINE static inline
 #endif
 
-/* Read a value back from memory: the verifier then treats it as unknown
- * instead of tracking every value it could have (see as_parse_start). */
-#define AS_OPAQUE(x) (*(volatile __typeof__(x) *)&(x))
-
 /*
  * Byte loops run through bpf_loop() in the kernel: its callback is verified
  * once, where an open-coded loop over hundreds of bytes makes the verifier
