@@ -134,6 +134,7 @@ std::vector<MetricFamily> HttpCollector::Collect() const {
             if (!f->metric.empty()) out.push_back(std::move(*f));
     }
     stats_.series = server.size() + client.size();
+    stats_.metrics_entries = entries.size();
     stats_.overflowed_routes = routes_.overflowed_routes();
     stats_.last_duration_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

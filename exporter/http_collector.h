@@ -21,6 +21,7 @@ struct ScrapeStats {
     std::atomic<double> last_duration_seconds{0};
     std::atomic<uint64_t> errors{0};
     std::atomic<uint64_t> series{0};
+    std::atomic<uint64_t> metrics_entries{0};  // kernel keys read, so nobody walks the map again
     std::atomic<uint64_t> overflowed_routes{0};
 };
 

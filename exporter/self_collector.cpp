@@ -82,6 +82,10 @@ std::vector<MetricFamily> SelfCollector::Collect() const {
     auto capacity = fam("apiscope_bpf_map_capacity", "Maximum entries per BPF map.", MetricType::Gauge);
     for (const auto& m : bpf_.maps()) {
         add(capacity, {{"map", m.name}}, m.capacity);
+        if (m.name == "metrics") {  // the HTTP collector, registered first, has just read it
+            add(entries, {{"map", m.name}}, stats_.metrics_entries);
+            continue;
+        }
         bpf_map_info info = {};
         uint32_t len = sizeof(info);
         if (bpf_obj_get_info_by_fd(m.fd, &info, &len) == 0)
