@@ -31,13 +31,14 @@ static __always_inline struct as_scratch *as_scratch_get(void)
 }
 
 /* Working memory for bytes about to be parsed; only once there is work. */
-static __always_inline struct as_scratch *as_scratch_for(__u32 dir_in)
+static __always_inline struct as_scratch *as_scratch_for(struct as_conn_key *key, __u32 dir_in)
 {
 	struct as_scratch *s = as_scratch_get();
 
 	if (s) {
 		s->now = bpf_ktime_get_ns();
 		s->dir_in = dir_in;
+		s->key = *key;
 	}
 	return s;
 }
@@ -84,7 +85,7 @@ static __always_inline void as_conn_forget(struct as_conn_key *key)
 
 static __always_inline void as_close_conn(struct as_conn_key *key, struct as_conn *c)
 {
-	struct as_scratch *s = as_scratch_for(0);
+	struct as_scratch *s = as_scratch_for(key, 0);
 
 	if (s)
 		as_conn_close(c, s);
@@ -164,7 +165,7 @@ static __always_inline int as_exit(long ret)
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (ret == 0 || kind == AS_IO_SENDFILE) {
 		/* EOF ends a close-delimited body; sendfile moves body bytes */
-		if (!c || !(s = as_scratch_for(dir_in)))
+		if (!c || !(s = as_scratch_for(&key, dir_in)))
 			return 0;
 		if (kind == AS_IO_SENDFILE)
 			as_feed_opaque(c, s, &c->out, ret);
@@ -175,7 +176,7 @@ static __always_inline int as_exit(long ret)
 	if (kind == AS_IO_BUF) {
 		if (!c && !(c = as_conn_new(&key, ubuf)))
 			return 0;
-		if (!(s = as_scratch_for(dir_in)))
+		if (!(s = as_scratch_for(&key, dir_in)))
 			return 0;
 		as_feed_buf(&key, c, s, ubuf, ret);
 		return 0;
@@ -201,7 +202,7 @@ static __always_inline int as_exit(long ret)
 			return 0;
 		if (!c && !(c = as_conn_new(&key, iov[0].base)))
 			return 0;
-		if (!(s = as_scratch_for(dir_in)))
+		if (!(s = as_scratch_for(&key, dir_in)))
 			return 0;
 		for (i = 0; i < AS_MAX_IOV; i++) {
 			__u64 len = iov[i].len < left ? iov[i].len : left;

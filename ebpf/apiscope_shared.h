@@ -29,6 +29,19 @@
 /* Route ids with a meaning of their own; real routes hash to other values. */
 #define AS_ROUTE_ID_OVERFLOW 1ULL /* past routes.max_per_service */
 
+/* Header capture (config headers.request / headers.response). */
+#define AS_MAX_HDRS 8       /* captured headers per direction */
+#define AS_HDR_NAME_MAX 48  /* bytes of a captured header's name */
+#define AS_HDR_VAL_MAX 128  /* bytes kept of a value (headers.value_max_bytes) */
+#define AS_MAX_LABELS 4     /* headers that are also metric labels */
+#define AS_PATH_MAX 256     /* bytes of the request target kept for the access log */
+#define AS_CAP_NONE 0xff    /* no header value being copied */
+#define AS_CAP_SLOT_RESP 8  /* capture slots 0-7: pending requests; 8: the response */
+
+/* Label value ids with a meaning of their own; values hash to other ids. */
+#define AS_LABEL_EMPTY 0ULL /* header absent or empty */
+#define AS_LABEL_OTHER 1ULL /* past headers.max_label_values */
+
 enum as_direction {
 	AS_DIR_SERVER = 0,
 	AS_DIR_CLIENT = 1,
@@ -67,7 +80,13 @@ enum as_counter {
 	AS_CNT_REQUESTS,
 	AS_CNT_CONN_OPENED,
 	AS_CNT_NOT_HTTP,
-	AS_CNT_MAX,
+	AS_CNT_LOG_SAMPLED,      /* access log: left out by sampling */
+	AS_CNT_LOG_RATE_LIMITED, /* access log: over access_log.rate_limit_per_second */
+	AS_CNT_LOG_BUFFER_FULL,  /* access log: ring buffer full (consumer behind) */
+	AS_CNT_CAPTURE_MAP_FULL, /* headers not captured: capture map full */
+	AS_CNT_LABEL_VALUES_MAP_FULL,
+	AS_CNT_LABEL_OVERFLOW,   /* + label index: values past max_label_values */
+	AS_CNT_MAX = AS_CNT_LABEL_OVERFLOW + AS_MAX_LABELS,
 };
 
 struct as_metric_key {
@@ -80,8 +99,9 @@ struct as_metric_key {
 	__u8 method;        /* enum as_method */
 	__u8 error;         /* enum as_error */
 	__u8 pad;
+	__u64 labels[AS_MAX_LABELS]; /* header label value ids (AS_LABEL_* or a hash) */
 };
-AS_STATIC_ASSERT(sizeof(struct as_metric_key) == 48, "metric key layout");
+AS_STATIC_ASSERT(sizeof(struct as_metric_key) == 80, "metric key layout");
 
 /* Buckets are per-bucket counts (not cumulative); index n_bounds is +Inf. */
 struct as_metric_val {
@@ -109,6 +129,102 @@ AS_STATIC_ASSERT(sizeof(struct as_service_route_key) == 24, "service route key l
 struct as_conn_key {
 	__u32 tgid;
 	__u32 fd;
+};
+
+/* A header to capture: its name, lowercase. */
+enum as_hdr_flags {
+	AS_HDR_PRESENCE_ONLY = 1, /* a secret with redact: drop: only that it was there */
+};
+
+struct as_hdr_name {
+	char name[AS_HDR_NAME_MAX];
+	__u8 len;
+	__u8 flags;
+	__u8 pad[6];
+};
+
+struct as_label_cfg {
+	__u8 dir;     /* 0: request header, 1: response header */
+	__u8 hdr;     /* index in the capture list of that direction */
+	__u8 product; /* keep the product token only (User-Agent: "curl/8.1" -> "curl") */
+	__u8 pad;
+};
+
+/* What to capture, set by the exporter before load (rodata). */
+struct as_capture_cfg {
+	struct as_hdr_name hdr[2][AS_MAX_HDRS]; /* [0] request, [1] response */
+	__u64 first_chars[2]; /* bit ((c | 0x20) & 63) set for the first byte of each name: a prefilter */
+	struct as_label_cfg labels[AS_MAX_LABELS];
+	__u8 n[2];
+	__u8 n_labels;
+	__u8 value_max; /* <= AS_HDR_VAL_MAX */
+	__u8 include_query;
+	__u8 pad[3];
+};
+
+/* Captured header values of one message, and the request target for the log. */
+struct as_hdr_vals {
+	__u64 start_ns;  /* of the message: an entry left from an earlier one is told apart */
+	__u8 present;    /* bit per header seen */
+	__u8 truncated;  /* bit per header cut at value_max (or path, bit 7 of path_trunc) */
+	__u8 cur;        /* header whose value is being copied, or AS_CAP_NONE */
+	__u8 lead;       /* still skipping the blanks before the value */
+	__u16 wlen;      /* bytes written of the current value, trailing blanks included */
+	__u16 path_len;
+	__u8 path_trunc;
+	__u8 pad[7];
+	__u8 len[AS_MAX_HDRS];
+	char val[AS_MAX_HDRS][AS_HDR_VAL_MAX];
+	char path[AS_PATH_MAX];
+};
+
+struct as_cap_key {
+	__u32 tgid;
+	__u32 fd;
+	__u32 slot; /* 0-7 pending requests, AS_CAP_SLOT_RESP */
+};
+
+/* One label value known to the kernel: (service, label, value hash) -> text. */
+struct as_label_key {
+	char comm[AS_COMM_LEN];
+	__u32 label;
+	__u32 pad;
+	__u64 hash;
+};
+AS_STATIC_ASSERT(sizeof(struct as_label_key) == 32, "label key layout");
+
+struct as_label_count_key {
+	char comm[AS_COMM_LEN];
+	__u32 label;
+};
+
+struct as_label_text {
+	__u16 len;
+	__u8 truncated;
+	__u8 pad;
+	char text[AS_HDR_VAL_MAX];
+};
+
+/* One access log record: a request and its response. */
+struct as_log_event {
+	__u64 start_ns; /* CLOCK_MONOTONIC, when the request began */
+	__u64 duration_ns;
+	__u64 route_id;
+	__u64 req_bytes;
+	__u64 resp_bytes;
+	__u32 tgid;
+	__u16 status;
+	__u16 peer_port;
+	__u16 local_port;
+	__u8 method;
+	__u8 error;
+	__u8 direction;
+	__u8 has_req; /* the captures below are valid */
+	__u8 has_resp;
+	__u8 pad;
+	__u8 peer_addr[16];
+	char comm[AS_COMM_LEN];
+	struct as_hdr_vals req, resp;
 };
 
 #endif

@@ -13,6 +13,12 @@
 
 #include "apiscope_shared.h"
 
+/* Which headers to capture: the includer names a struct as_capture_cfg (BPF
+ * rodata in the kernel, a plain global in tests). */
+#ifndef AS_CAPTURE_CFG
+#error "define AS_CAPTURE_CFG to the struct as_capture_cfg in use"
+#endif
+
 #ifdef __bpf__
 #define AS_API __attribute__((noinline))
 #define AS_INLINE static __attribute__((always_inline)) inline
@@ -77,6 +83,7 @@ enum as_head_state {
 	AS_HS_VALUE_CL,
 	AS_HS_VALUE_TE,
 	AS_HS_SKIP, /* rest of the line is of no interest */
+	AS_HS_VALUE_CAP, /* the value of a captured header */
 };
 
 enum as_head_flags {
@@ -94,6 +101,9 @@ struct as_head_scan {
 	__u8 te_match;
 	__u8 cl_digits;
 	__u16 pos; /* scan position, kept here for the verifier's sake */
+	__u8 cdir;  /* capture list in use: 0 request headers, 1 response headers */
+	__u8 ccand; /* byte machine: captured headers the name may still be */
+	__u8 pad[6];
 };
 
 AS_INLINE __u8 as_lower(__u8 c)
@@ -286,6 +296,204 @@ AS_INLINE void as_head_reset(struct as_head_scan *h)
 	__builtin_memset(h, 0, sizeof(*h));
 }
 
+
+/*
+ * Header capture. A value is copied byte by byte through as_cap_byte(), from
+ * whole lines (as_cap_line) and from lines cut between buffers (the byte
+ * machine) alike, so both give the same value: leading and trailing blanks
+ * dropped, a repeated header appended after ", " (RFC 9110 5.3), bytes past
+ * value_max dropped and the value marked truncated. Folded continuation lines
+ * (obs-fold) start with a blank, so they never match a name and are ignored.
+ */
+AS_INLINE int as_is_blank(__u8 c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* Index masked in a way the compiler cannot drop, for the verifier. */
+AS_INLINE __u32 as_mask(__u32 i, __u32 mask)
+{
+#ifdef __bpf__
+	asm volatile("" : "+r"(i));
+#endif
+	return i & mask;
+}
+
+/* A captured header's name ended (':'): its value follows. */
+AS_API int as_cap_begin(struct as_hdr_vals *cap, __u32 dir, __u32 k)
+{
+	__u32 bit, len;
+
+	if (!cap || k >= AS_MAX_HDRS || dir > 1)
+		return 0;
+	bit = 1u << k;
+	cap->cur = AS_CAP_NONE;
+	if (AS_CAPTURE_CFG.hdr[dir][k].flags & AS_HDR_PRESENCE_ONLY) {
+		cap->present |= bit; /* the secret's bytes are never copied */
+		return 0;
+	}
+	cap->lead = 1;
+	if (!(cap->present & bit)) {
+		cap->present |= bit;
+		cap->len[k] = 0;
+		cap->wlen = 0;
+		cap->cur = k;
+		return 0;
+	}
+	/* a repeated header: append ", " and the new value */
+	len = cap->len[k];
+	if (len + 2 >= AS_CAPTURE_CFG.value_max || len + 2 >= AS_HDR_VAL_MAX) {
+		cap->truncated |= bit;
+		return 0;
+	}
+	cap->val[k][as_mask(len, AS_HDR_VAL_MAX - 1)] = ',';
+	cap->val[k][as_mask(len + 1, AS_HDR_VAL_MAX - 1)] = ' ';
+	cap->wlen = len + 2;
+	cap->cur = k;
+	return 0;
+}
+
+/* One byte of the value being captured (never the LF that ends it). */
+AS_API int as_cap_byte(struct as_hdr_vals *cap, __u32 ch)
+{
+	__u32 k, w;
+	__u8 c = ch;
+
+	if (!cap)
+		return 0;
+	k = cap->cur;
+	if (k >= AS_MAX_HDRS)
+		return 0;
+	if (as_is_blank(c) && cap->lead)
+		return 0;
+	w = cap->wlen;
+	if (w >= AS_CAPTURE_CFG.value_max || w >= AS_HDR_VAL_MAX) {
+		if (!as_is_blank(c))
+			cap->truncated |= 1u << k;
+		return 0;
+	}
+	cap->val[as_mask(k, AS_MAX_HDRS - 1)][as_mask(w, AS_HDR_VAL_MAX - 1)] = c;
+	cap->wlen = w + 1;
+	if (!as_is_blank(c)) {
+		cap->lead = 0;
+		cap->len[as_mask(k, AS_MAX_HDRS - 1)] = w + 1; /* trailing blanks are not kept */
+	}
+	return 0;
+}
+
+/* Is w[p..p+len) (any case) the name of captured header k of list dir? */
+AS_API int as_name_eq(const struct as_window *w, __u32 p, __u32 dir, __u32 k, __u32 len)
+{
+	__u32 j;
+
+	if (!w || dir > 1 || k >= AS_MAX_HDRS)
+		return 0;
+	for (j = 0; j < AS_HDR_NAME_MAX; j++) {
+		if (j >= len)
+			return 1;
+		if (as_lower(w->b[as_mask(p + j, AS_WMASK)]) != (__u8)AS_CAPTURE_CFG.hdr[dir][k].name[j])
+			return 0;
+	}
+	return 0;
+}
+
+struct as_cap_ctx {
+	struct as_hdr_vals *cap;
+	const struct as_window *w;
+	__u32 i;
+	__u32 end;
+};
+
+static long as_cap_step(__u64 k, void *vctx)
+{
+	struct as_cap_ctx *x = (struct as_cap_ctx *)vctx;
+	__u32 i = x->i;
+
+	if (i >= x->end || (x->cap->truncated & (1u << (x->cap->cur & 7))))
+		return 1;
+	as_cap_byte(x->cap, x->w->b[i & AS_WMASK]);
+	x->i = i + 1;
+	return 0;
+}
+
+/*
+ * A whole header line w[p..e) (e is its LF): if its name is one to capture,
+ * copy its value. The first byte was already matched against first_chars.
+ */
+AS_API int as_cap_line(const struct as_head_scan *h, const struct as_window *w, __u32 p, __u32 e,
+		       struct as_hdr_vals *cap)
+{
+	struct as_cap_ctx x;
+	__u32 dir, k, len;
+
+	if (!h || !w || !cap)
+		return 0;
+	dir = h->cdir & 1;
+	for (k = 0; k < AS_MAX_HDRS; k++) {
+		if (k >= AS_CAPTURE_CFG.n[dir])
+			return 0;
+		len = AS_CAPTURE_CFG.hdr[dir][k].len;
+		if (!len || p + len >= e || w->b[as_mask(p + len, AS_WMASK)] != ':' || !as_name_eq(w, p, dir, k, len))
+			continue;
+		as_cap_begin(cap, dir, k);
+		if (cap->cur != AS_CAP_NONE) {
+			x.cap = cap;
+			x.w = w;
+			x.i = p + len + 1;
+			x.end = e > AS_WINDOW ? AS_WINDOW : e;
+			AS_LOOP(AS_WINDOW, as_cap_step, &x);
+		}
+		cap->cur = AS_CAP_NONE;
+		return 0;
+	}
+	return 0;
+}
+
+/* Copy the request target w[off..off+len) for the access log; the query is
+ * cut unless include_query (its secrets then never leave the kernel). */
+struct as_path_ctx {
+	struct as_hdr_vals *cap;
+	const struct as_window *w;
+	__u32 off;
+	__u32 len;
+};
+
+static long as_path_step(__u64 k, void *vctx)
+{
+	struct as_path_ctx *x = (struct as_path_ctx *)vctx;
+	__u32 i = (__u32)k;
+	__u8 c;
+
+	if (i >= x->len)
+		return 1;
+	c = x->w->b[(x->off + i) & AS_WMASK];
+	if ((c == '?' && !AS_CAPTURE_CFG.include_query) || c == '#')
+		return 1;
+	if (i >= AS_PATH_MAX) {
+		x->cap->path_trunc = 1;
+		return 1;
+	}
+	x->cap->path[i & (AS_PATH_MAX - 1)] = c;
+	x->cap->path_len = i + 1;
+	return 0;
+}
+
+AS_API int as_cap_path(struct as_hdr_vals *cap, const struct as_window *w, __u32 off, __u32 len)
+{
+	struct as_path_ctx x;
+
+	if (!cap || !w)
+		return 0;
+	x.cap = cap;
+	x.w = w;
+	x.off = off;
+	x.len = len;
+	cap->path_len = 0;
+	cap->path_trunc = 0;
+	AS_LOOP(AS_PATH_MAX + 1, as_path_step, &x);
+	return 0;
+}
+
 /*
  * The header names the framing depends on, lowercase, packed eight bytes to a
  * word: static const arrays would land in .rodata, which clang 14 emits with
@@ -317,10 +525,47 @@ AS_INLINE __u8 as_chunked_char(__u32 i)
 	return as_word_char(0x0064656b6e756863ULL, 0, 0, i);
 }
 
+/* The byte machine reads a name: drop the captured headers it cannot be. */
+AS_API int as_cap_name_byte(struct as_head_scan *h, __u32 lc)
+{
+	__u32 k, dir, pos;
+
+	if (!h)
+		return 0;
+	dir = h->cdir & 1;
+	pos = h->name_pos;
+	for (k = 0; k < AS_MAX_HDRS; k++) {
+		if (!(h->ccand & (1u << k)))
+			continue;
+		if (pos >= AS_CAPTURE_CFG.hdr[dir][k].len ||
+		    (__u8)lc != (__u8)AS_CAPTURE_CFG.hdr[dir][k].name[as_mask(pos, AS_HDR_NAME_MAX - 1)])
+			h->ccand &= ~(1u << k);
+	}
+	return 0;
+}
+
+/* The byte machine found the ':' of a name that may be captured. */
+AS_API int as_cap_name_end(struct as_head_scan *h, struct as_hdr_vals *cap)
+{
+	__u32 k, dir;
+
+	if (!h || !cap)
+		return 0;
+	dir = h->cdir & 1;
+	for (k = 0; k < AS_MAX_HDRS; k++) {
+		if ((h->ccand & (1u << k)) && h->name_pos == AS_CAPTURE_CFG.hdr[dir][k].len) {
+			as_cap_begin(cap, dir, k);
+			return cap->cur != AS_CAP_NONE;
+		}
+	}
+	return 0;
+}
+
 /* One byte of a head. Returns 1 when it ends the head. A global function of
  * its own: the verifier checks the state machine once, and the byte loop
- * below carries no state in registers. */
-AS_API int as_head_byte(struct as_head_scan *h, __u32 ch)
+ * below carries no state in registers. cap, if not NULL, receives the values
+ * of captured headers. */
+AS_API int as_head_byte(struct as_head_scan *h, __u32 ch, struct as_hdr_vals *cap)
 {
 	__u8 c = ch, lc = as_lower(c);
 
@@ -337,10 +582,13 @@ AS_API int as_head_byte(struct as_head_scan *h, __u32 ch)
 		h->state = AS_HS_NAME;
 		h->name_pos = 0;
 		h->cand = 3;
+		h->ccand = cap ? (1u << AS_CAPTURE_CFG.n[h->cdir & 1]) - 1 : 0;
 		/* fall through */
 	case AS_HS_NAME:
 		if (c == ':') {
-			if ((h->cand & 1) && h->name_pos == AS_CL_LEN) {
+			if (h->ccand && as_cap_name_end(h, cap)) {
+				h->state = AS_HS_VALUE_CAP;
+			} else if ((h->cand & 1) && h->name_pos == AS_CL_LEN) {
 				if (h->flags & AS_HF_HAS_CL)
 					h->flags |= AS_HF_BAD_CL; /* duplicates: RFC 9112 6.3 */
 				h->flags |= AS_HF_HAS_CL;
@@ -363,9 +611,20 @@ AS_API int as_head_byte(struct as_head_scan *h, __u32 ch)
 			h->cand &= ~1;
 		if (h->name_pos >= AS_TE_LEN || lc != as_te_char(h->name_pos))
 			h->cand &= ~2;
-		if (!h->cand)
+		if (h->ccand)
+			as_cap_name_byte(h, lc);
+		if (!h->cand && !h->ccand)
 			h->state = AS_HS_SKIP;
 		h->name_pos++;
+		break;
+	case AS_HS_VALUE_CAP:
+		if (c == '\n') {
+			if (cap)
+				cap->cur = AS_CAP_NONE;
+			h->state = AS_HS_LINE_START;
+			break;
+		}
+		as_cap_byte(cap, c);
 		break;
 	case AS_HS_EMPTY_CR:
 		if (c == '\n')
@@ -409,12 +668,6 @@ AS_API int as_head_byte(struct as_head_scan *h, __u32 ch)
 	return 0;
 }
 
-/*
- * Feed w[start..n) to the header scanner. Returns the offset just past the
- * blank line that ends the head, or -1 if the head goes on past n. Only
- * Content-Length and Transfer-Encoding are looked at; a line split between
- * two buffers is handled because the state is carried.
- */
 /* Index (0-7) of the lowest byte flagged in a has-zero-byte mask. */
 AS_INLINE __u32 as_lowest_byte(__u64 m)
 {
@@ -474,6 +727,7 @@ AS_INLINE __u64 as_bytes_eq(__u64 x, __u8 c)
 struct as_head_ctx {
 	struct as_head_scan *h;
 	const struct as_window *w;
+	struct as_hdr_vals *cap;
 	__u32 n;
 	int end; /* offset past the head, or -1 */
 };
@@ -487,7 +741,7 @@ static long as_head_step(__u64 k, void *vctx)
 	if (i >= x->n || i >= AS_WINDOW)
 		return 1;
 	h->pos = i + 1;
-	if (as_head_byte(h, x->w->b[i & AS_WMASK])) {
+	if (as_head_byte(h, x->w->b[i & AS_WMASK], x->cap)) {
 		x->end = i + 1;
 		return 1;
 	}
@@ -495,7 +749,7 @@ static long as_head_step(__u64 k, void *vctx)
 }
 
 AS_API int as_scan_head_bytes(struct as_head_scan *h, const struct as_window *w, __u32 start,
-			      __u32 n)
+			      __u32 n, struct as_hdr_vals *cap)
 {
 	struct as_head_ctx x;
 
@@ -503,6 +757,7 @@ AS_API int as_scan_head_bytes(struct as_head_scan *h, const struct as_window *w,
 		return -1;
 	x.h = h;
 	x.w = w;
+	x.cap = cap;
 	x.n = n > AS_WINDOW ? AS_WINDOW : n;
 	x.end = -1;
 	h->pos = start;
@@ -521,6 +776,8 @@ struct as_lines {
 	__u32 line_start; /* start of the line being scanned */
 	int end;          /* offset past the head, or -1 */
 	__u32 skip;       /* the first line end found ends a line to skip */
+	__u32 base;       /* offset of the word being looked at */
+	__u64 m;          /* its line ends */
 };
 
 #define AS_LC8(a, b, c, d, e, f, g, h)                                                     \
@@ -564,7 +821,8 @@ AS_INLINE void as_content_length(struct as_head_scan *h, const struct as_window 
 
 /* A complete line w[p..e), e being its LF. Returns 1 if it is the blank line.
  * A global function: the verifier checks it once. */
-AS_API int as_head_line(struct as_head_scan *h, const struct as_window *w, __u32 p, __u32 e)
+AS_API int as_head_line(struct as_head_scan *h, const struct as_window *w, __u32 p, __u32 e,
+			struct as_hdr_vals *cap)
 {
 	__u32 j;
 	__u8 c;
@@ -585,6 +843,8 @@ AS_API int as_head_line(struct as_head_scan *h, const struct as_window *w, __u32
 	    (as_load64(w, p + 8) | AS_FOLD) == AS_LC8('-', 'e', 'n', 'c', 'o', 'd', 'i', 'n') &&
 	    (as_load64(w, p + 10) | AS_FOLD) == AS_LC8('n', 'c', 'o', 'd', 'i', 'n', 'g', ':'))
 		goto framing;
+	if (cap)
+		as_cap_line(h, w, p, e, cap);
 	return 0;
 framing:
 	/* a line the framing depends on: the byte machine reads it, so that whole
@@ -593,7 +853,7 @@ framing:
 	for (j = 0; j < 64; j++) {
 		if (p + j > e)
 			break;
-		as_head_byte(h, as_byte(w, p + j));
+		as_head_byte(h, as_byte(w, p + j), 0);
 	}
 	if (h->state != AS_HS_LINE_START) { /* a value too long to be real */
 		if (h->state == AS_HS_VALUE_CL)
@@ -603,25 +863,31 @@ framing:
 	return 0;
 }
 
-/* Every line end flagged in m (the word at base): returns 1 once the blank
- * line that ends the head is found (x->end). Only lines that start like a
- * blank line, Content-Length or Transfer-Encoding are looked at. */
+/* Every line end flagged in x->m (the word at x->base): returns 1 once the
+ * blank line that ends the head is found (x->end). Only lines that start like
+ * a blank line, Content-Length, Transfer-Encoding or a captured header are
+ * looked at. */
 AS_API int as_lines_in_word(struct as_head_scan *h, const struct as_window *w, struct as_lines *x,
-			    __u64 m, __u32 base)
+			    struct as_hdr_vals *cap)
 {
+	__u64 m, first = 0;
 	__u32 j;
 
 	if (!h || !w || !x)
 		return 0;
+	m = x->m;
+	if (cap)
+		first = AS_CAPTURE_CFG.first_chars[h->cdir & 1];
 	for (j = 0; j < 8 && m; j++) {
-		__u32 lf = base + as_lowest_byte(m);
+		__u32 lf = x->base + as_lowest_byte(m);
 		__u8 c = as_byte(w, x->line_start);
 
 		m &= m - 1;
 		if (x->skip) {
 			x->skip = 0;
-		} else if ((c == '\r' || c == '\n' || (c | 0x20) == 'c' || (c | 0x20) == 't') &&
-		    as_head_line(h, w, x->line_start, lf)) {
+		} else if ((c == '\r' || c == '\n' || (c | 0x20) == 'c' || (c | 0x20) == 't' ||
+			    ((first >> ((c | 0x20) & 63)) & 1)) &&
+			   as_head_line(h, w, x->line_start, lf, cap)) {
 			x->end = lf + 1;
 			return 1;
 		}
@@ -633,12 +899,14 @@ AS_API int as_lines_in_word(struct as_head_scan *h, const struct as_window *w, s
 /*
  * Feed w[start..n) to the header scanner. Returns the offset just past the
  * blank line that ends the head, or -1 if the head goes on past n. Only
- * Content-Length and Transfer-Encoding are looked at. A head split between
+ * Content-Length, Transfer-Encoding and the headers captured into cap (if not
+ * NULL) are looked at. A head split between
  * buffers anywhere, even inside a line, is read right: a line cut at the end
  * of a buffer, and the one it continues in the next, go through the byte
  * machine, whose state is carried.
  */
-AS_API int as_scan_head(struct as_head_scan *h, const struct as_window *w, __u32 start, __u32 n)
+AS_API int as_scan_head(struct as_head_scan *h, const struct as_window *w, __u32 start, __u32 n,
+			struct as_hdr_vals *cap)
 {
 	struct as_lines x;
 	__u32 k, idx0;
@@ -649,7 +917,7 @@ AS_API int as_scan_head(struct as_head_scan *h, const struct as_window *w, __u32
 		n = AS_WINDOW;
 	/* inside a header line cut at the end of the last buffer: the byte machine */
 	if (h->state != AS_HS_LINE_START && h->state != AS_HS_SKIP)
-		return as_scan_head_bytes(h, w, start, n);
+		return as_scan_head_bytes(h, w, start, n, cap);
 	if (start >= n)
 		return -1;
 	x.line_start = start;
@@ -669,7 +937,11 @@ AS_API int as_scan_head(struct as_head_scan *h, const struct as_window *w, __u32
 			m &= ~0ULL << (8 * (start & 7));
 		if (n - base < 8)
 			m &= ~(~0ULL << (8 * (n - base)));
-		if (m && as_lines_in_word(h, w, &x, m, base))
+		if (!m)
+			continue;
+		x.m = m;
+		x.base = base;
+		if (as_lines_in_word(h, w, &x, cap))
 			return x.end;
 	}
 	if (x.skip)
@@ -677,7 +949,7 @@ AS_API int as_scan_head(struct as_head_scan *h, const struct as_window *w, __u32
 	h->state = AS_HS_LINE_START;
 	if (x.line_start >= n)
 		return -1;
-	return as_scan_head_bytes(h, w, x.line_start, n); /* a line cut at n */
+	return as_scan_head_bytes(h, w, x.line_start, n, cap); /* a line cut at n */
 }
 
 AS_INLINE int as_is_digit(__u8 c)

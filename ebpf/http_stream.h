@@ -10,7 +10,10 @@
  * oldest one; when the response is complete, one record is handed to
  * as_hook_record().
  *
- * Pure C: the includer defines AS_READ_USER(dst, len, src) (0 on success) and
+ * Pure C: the includer defines AS_READ_USER(dst, len, src) (0 on success),
+ * AS_CAPTURE_ON (header capture configured), AS_CAP_START(s, slot) and
+ * AS_CAP_FIND(s, slot) (the struct as_hdr_vals of a capture slot of the
+ * connection s->key, reset for a new message or as it is; NULL if none) and
  * the three hooks declared below, so the kernel and the unit tests run the
  * same code on the same bytes.
  */
@@ -52,6 +55,8 @@ struct as_stream {
 	__u8 kind;      /* enum as_msg_kind of the current message */
 	__u8 interim;   /* a 1xx response: not the final one */
 	__u8 untracked; /* framed but not recorded (queue full, unmatched) */
+	__u8 cap_slot;  /* where the head's captured headers go, or AS_CAP_NONE */
+	__u8 pad[7];
 	struct as_head_scan head;
 };
 
@@ -85,10 +90,13 @@ struct as_record {
 	__u64 route_id;
 	__u64 req_bytes;
 	__u64 resp_bytes;
+	__u64 start_ns;      /* of the request: tells its capture slot's entry is its own */
+	__u64 resp_start_ns; /* of the response, 0 if none came */
 	__u16 status;
 	__u8 method;
 	__u8 error;
-	__u32 pad;
+	__u8 slot; /* the request's capture slot */
+	__u8 pad[3];
 };
 
 /* Per-CPU working memory: too big for the 512-byte BPF stack. */
@@ -98,10 +106,12 @@ struct as_scratch {
 	struct as_norm norm;
 	struct as_start st;
 	struct as_record rec;
+	struct as_label_text lt; /* a header label value being looked up */
 	__u64 ubuf; /* user address of the buffer being fed */
 	__u64 now;  /* ns, when the syscall returned */
 	__u32 n;    /* bytes in the buffer */
 	__u32 dir_in;
+	struct as_conn_key key; /* the connection being fed */
 };
 
 #ifdef __bpf__
@@ -111,7 +121,7 @@ struct as_scratch {
 #endif
 /* Route id for the normalised route in r (applies the per-service cap). */
 AS_HOOK __u64 as_hook_route(struct as_conn *c, struct as_route *r);
-AS_HOOK int as_hook_record(struct as_conn *c, struct as_record *rec);
+AS_HOOK int as_hook_record(struct as_conn *c, struct as_scratch *s); /* s->rec */
 AS_HOOK int as_hook_count(__u32 counter);
 
 AS_INLINE struct as_stream *as_stream_of(struct as_conn *c, __u32 dir_in)
@@ -131,8 +141,10 @@ AS_INLINE void as_record_pending(struct as_conn *c, struct as_scratch *s, __u16 
 	s->rec.status = status;
 	s->rec.method = p->method;
 	s->rec.error = error;
-	s->rec.pad = 0;
-	as_hook_record(c, &s->rec);
+	s->rec.start_ns = p->start_ns;
+	s->rec.resp_start_ns = status ? c->resp_first_ns : 0;
+	s->rec.slot = c->q_head & (AS_PIPELINE - 1);
+	as_hook_record(c, s);
 	c->q_head = (c->q_head + 1) & (AS_PIPELINE - 1);
 	c->q_len--;
 }
@@ -327,6 +339,7 @@ AS_INLINE __u32 as_min(__u64 a, __u64 b)
  */
 AS_API int as_feed(struct as_conn *c, struct as_scratch *s)
 {
+	struct as_hdr_vals *cap;
 	struct as_stream *st;
 	__u32 off = 0, n, i;
 	int r;
@@ -361,13 +374,31 @@ AS_API int as_feed(struct as_conn *c, struct as_scratch *s)
 			st->head_bytes = 0;
 			as_head_reset(&st->head);
 			st->head.state = AS_HS_SKIP; /* the rest of the start line */
-			r = as_scan_head(&st->head, &s->w, s->st.head_from, wl);
+			st->head.cdir = st->kind == AS_MSG_RESPONSE;
+			cap = 0;
+			st->cap_slot = AS_CAP_NONE;
+			if (AS_CAPTURE_ON && !st->untracked && !st->interim) {
+				__u32 slot = st->kind == AS_MSG_REQUEST
+						     ? (c->q_head + c->q_len - 1) & (AS_PIPELINE - 1)
+						     : AS_CAP_SLOT_RESP;
+
+				cap = AS_CAP_START(s, slot);
+				if (cap) {
+					st->cap_slot = slot;
+					if (st->kind == AS_MSG_REQUEST)
+						as_cap_path(cap, &s->w, s->st.path_off, s->st.path_len);
+				}
+			}
+			r = as_scan_head(&st->head, &s->w, s->st.head_from, wl, cap);
 			break;
 		case AS_PH_HEAD:
 		case AS_PH_TRAILER:
 			if (AS_READ_USER(s->w.b, wl, s->ubuf + off))
 				return 0;
-			r = as_scan_head(&st->head, &s->w, 0, wl);
+			cap = 0;
+			if (AS_CAPTURE_ON && st->phase == AS_PH_HEAD && st->cap_slot != AS_CAP_NONE)
+				cap = AS_CAP_FIND(s, st->cap_slot);
+			r = as_scan_head(&st->head, &s->w, 0, wl, cap);
 			break;
 		case AS_PH_BODY_LEN:
 		case AS_PH_CHUNK_DATA: {

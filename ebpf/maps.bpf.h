@@ -3,8 +3,72 @@
 #ifndef APISCOPE_MAPS_BPF_H
 #define APISCOPE_MAPS_BPF_H
 
-#include "http_stream.h"
+#include "apiscope_shared.h"
 #include <bpf/bpf_helpers.h>
+
+/* Header capture and the access log: what http_stream.h reads, so first. */
+const volatile bool capture_on = false;
+const volatile struct as_capture_cfg capture_cfg = {};
+#define AS_CAPTURE_ON capture_on
+#define AS_CAPTURE_CFG capture_cfg
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, AS_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* Captured headers per (connection, slot): slots 0-7 follow the pending
+ * requests, AS_CAP_SLOT_RESP the response. LRU: entries of connections gone
+ * quietly make room; start_ns tells a left-over entry from the live one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct as_cap_key);
+	__type(value, struct as_hdr_vals);
+} caps SEC(".maps");
+
+static struct as_hdr_vals as_zero_cap = {};
+
+static __always_inline void as_count(__u32 counter)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &counter);
+
+	if (v)
+		*v += 1;
+}
+
+/* The capture entry of slot on the connection being fed; with start, reset
+ * for a message that starts now. */
+static __always_inline struct as_hdr_vals *as_cap_get(struct as_conn_key *key, __u64 now,
+						       __u32 slot, bool start)
+{
+	struct as_cap_key k = {.tgid = key->tgid, .fd = key->fd, .slot = slot};
+	struct as_hdr_vals *v = bpf_map_lookup_elem(&caps, &k);
+
+	if (!start)
+		return v;
+	if (!v) {
+		bpf_map_update_elem(&caps, &k, &as_zero_cap, BPF_ANY);
+		v = bpf_map_lookup_elem(&caps, &k);
+		if (!v) {
+			as_count(AS_CNT_CAPTURE_MAP_FULL);
+			return NULL;
+		}
+	}
+	v->start_ns = now;
+	v->present = 0;
+	v->truncated = 0;
+	v->cur = AS_CAP_NONE;
+	v->path_len = 0;
+	v->path_trunc = 0;
+	return v;
+}
+#define AS_CAP_START(s, slot) as_cap_get(&(s)->key, (s)->now, (slot), true)
+#define AS_CAP_FIND(s, slot) as_cap_get(&(s)->key, (s)->now, (slot), false)
+
+#include "http_stream.h"
 
 const volatile __u32 self_tgid = 0;
 const volatile __u16 self_port = 0; /* scrapes of apiscope are not the host's API */
@@ -117,12 +181,48 @@ struct {
 	__type(value, __u64);
 } service_route_count SEC(".maps");
 
+/* Header label values per (service, label): the first max_label_values keep
+ * their own id, as routes do. */
+const volatile __u64 max_label_values = 50;
+
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, AS_CNT_MAX);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* memory as used */
+	__uint(max_entries, 16384);
+	__type(key, struct as_label_key);
+	__type(value, struct as_label_text);
+} label_values SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4096);
+	__type(key, struct as_label_count_key);
 	__type(value, __u64);
-} counters SEC(".maps");
+} label_value_count SEC(".maps");
+
+/* The access log: one event per request/response pair, only when it is on. */
+const volatile bool log_on = false;
+const volatile __u64 log_sample_threshold = 1ULL << 32; /* sample_ratio * 2^32 */
+const volatile __u64 log_rate_limit = 0;                /* events per second, 0: none */
+const volatile __u64 log_wake_bytes = 0; /* wake the reader only past this much data */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096); /* set by the exporter: access_log.buffer_bytes */
+} log_events SEC(".maps");
+
+struct as_log_rate {
+	__u64 second;
+	__u64 count;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct as_log_rate);
+} log_rate SEC(".maps");
 
 /* Per-process target verdicts (see as_target_process). */
 enum { AS_TARGET_YES = 1, AS_TARGET_NO = 2 };

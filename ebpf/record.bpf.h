@@ -10,10 +10,7 @@
 
 __attribute__((noinline)) int as_hook_count(__u32 counter)
 {
-	__u64 *v = bpf_map_lookup_elem(&counters, &counter);
-
-	if (v)
-		*v += 1;
+	as_count(counter);
 	return 0;
 }
 
@@ -91,14 +88,163 @@ static __always_inline struct as_metric_val *as_metric_slot(void *map, struct as
 			__sync_fetch_and_add(&(field), (n));                               \
 	} while (0)
 
-__attribute__((noinline)) int as_hook_record(struct as_conn *c, struct as_record *rec)
+/* The label value id of header label l in cap (a request's or a response's
+ * captured headers), under the per-service cap. s->lt holds its text. */
+__attribute__((noinline)) __u64 as_label_id(struct as_conn *c, struct as_scratch *s,
+					    struct as_hdr_vals *cap, __u32 l)
+{
+	struct as_label_key key = {};
+	struct as_label_count_key ck = {};
+	__u64 *count, zero = 0, h = 0xcbf29ce484222325ULL;
+	__u32 k, len, i, product;
+
+	if (!c || !s || !cap || l >= AS_MAX_LABELS)
+		return AS_LABEL_EMPTY;
+	k = capture_cfg.labels[l].hdr & (AS_MAX_HDRS - 1);
+	product = capture_cfg.labels[l].product;
+	if (!(cap->present & (1u << k)))
+		return AS_LABEL_EMPTY;
+	len = cap->len[k];
+	for (i = 0; i < AS_HDR_VAL_MAX; i++) {
+		__u8 ch;
+
+		if (i >= len)
+			break;
+		ch = cap->val[k][i];
+		if (product && (ch == '/' || ch == ' '))
+			break;
+		s->lt.text[i] = ch;
+		h = (h ^ ch) * 0x100000001b3ULL;
+	}
+	if (!i)
+		return AS_LABEL_EMPTY;
+	s->lt.len = i;
+	s->lt.truncated = i == len && (cap->truncated & (1u << k));
+	h = (h ^ s->lt.truncated) * 0x100000001b3ULL;
+	if (h < 16)
+		h += 16;
+	__builtin_memcpy(key.comm, c->comm, AS_COMM_LEN);
+	key.label = l;
+	key.hash = h;
+	if (bpf_map_lookup_elem(&label_values, &key))
+		return h;
+	__builtin_memcpy(ck.comm, c->comm, AS_COMM_LEN);
+	ck.label = l;
+	count = bpf_map_lookup_elem(&label_value_count, &ck);
+	if (!count) {
+		bpf_map_update_elem(&label_value_count, &ck, &zero, BPF_NOEXIST);
+		count = bpf_map_lookup_elem(&label_value_count, &ck);
+		if (!count) {
+			as_hook_count(AS_CNT_LABEL_VALUES_MAP_FULL);
+			return AS_LABEL_OTHER;
+		}
+	}
+	if (*count >= max_label_values) {
+		as_hook_count(AS_CNT_LABEL_OVERFLOW + l);
+		return AS_LABEL_OTHER;
+	}
+	if (bpf_map_update_elem(&label_values, &key, &s->lt, BPF_NOEXIST)) {
+		if (bpf_map_lookup_elem(&label_values, &key))
+			return h; /* another CPU added it first */
+		as_hook_count(AS_CNT_LABEL_VALUES_MAP_FULL);
+		return AS_LABEL_OTHER;
+	}
+	__sync_fetch_and_add(count, 1);
+	return h;
+}
+
+/* One access log event, unless sampled out or rate limited. The reader is
+ * woken only once log_wake_bytes are waiting; it also polls on a timer. */
+__attribute__((noinline)) int as_log_record(struct as_conn *c, struct as_scratch *s,
+					    struct as_hdr_vals *req, struct as_hdr_vals *resp)
+{
+	struct as_log_event *e;
+	struct as_record *rec;
+	__u32 zero = 0;
+	__u64 flags;
+
+	if (!c || !s)
+		return 0;
+	rec = &s->rec;
+	if (log_sample_threshold < (1ULL << 32) && bpf_get_prandom_u32() >= log_sample_threshold) {
+		as_hook_count(AS_CNT_LOG_SAMPLED);
+		return 0;
+	}
+	if (log_rate_limit) {
+		struct as_log_rate *r = bpf_map_lookup_elem(&log_rate, &zero);
+		__u64 sec = s->now / 1000000000ULL;
+
+		if (!r)
+			return 0;
+		if (r->second != sec) {
+			r->second = sec;
+			r->count = 0;
+		}
+		if (__sync_fetch_and_add(&r->count, 1) >= log_rate_limit) {
+			as_hook_count(AS_CNT_LOG_RATE_LIMITED);
+			return 0;
+		}
+	}
+	e = bpf_ringbuf_reserve(&log_events, sizeof(*e), 0);
+	if (!e) {
+		as_hook_count(AS_CNT_LOG_BUFFER_FULL);
+		return 0;
+	}
+	e->start_ns = rec->start_ns;
+	e->duration_ns = rec->duration_ns;
+	e->route_id = rec->route_id;
+	e->req_bytes = rec->req_bytes;
+	e->resp_bytes = rec->resp_bytes;
+	e->tgid = s->key.tgid;
+	e->status = rec->status;
+	e->peer_port = c->peer_port;
+	e->local_port = c->local_port;
+	e->method = rec->method;
+	e->error = rec->error;
+	e->direction = c->role == AS_ROLE_CLIENT ? AS_DIR_CLIENT : AS_DIR_SERVER;
+	__builtin_memcpy(e->peer_addr, c->peer_addr, sizeof(e->peer_addr));
+	__builtin_memcpy(e->comm, c->comm, AS_COMM_LEN);
+	e->has_req = req && !bpf_probe_read_kernel(&e->req, sizeof(e->req), req);
+	e->has_resp = resp && !bpf_probe_read_kernel(&e->resp, sizeof(e->resp), resp);
+	flags = bpf_ringbuf_query(&log_events, BPF_RB_AVAIL_DATA) >= log_wake_bytes ? BPF_RB_FORCE_WAKEUP
+										       : BPF_RB_NO_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+	return 0;
+}
+
+/* The capture entry of a record's request (slot) or response, if it is the
+ * one of that very message. */
+static __always_inline struct as_hdr_vals *as_cap_of(struct as_scratch *s, __u32 slot, __u64 start_ns)
+{
+	struct as_cap_key k = {.tgid = s->key.tgid, .fd = s->key.fd, .slot = slot};
+	struct as_hdr_vals *v;
+
+	if (!start_ns)
+		return NULL;
+	v = bpf_map_lookup_elem(&caps, &k);
+	return v && v->start_ns == start_ns ? v : NULL;
+}
+
+__attribute__((noinline)) int as_hook_record(struct as_conn *c, struct as_scratch *s)
 {
 	struct as_metric_key key = {};
+	struct as_hdr_vals *req = NULL, *resp = NULL;
 	struct as_metric_val *v;
-	__u32 b;
+	struct as_record *rec;
+	__u32 b, l;
 
-	if (!c || !rec)
+	if (!c || !s)
 		return 0;
+	rec = &s->rec;
+	if (capture_on) {
+		req = as_cap_of(s, rec->slot & (AS_PIPELINE - 1), rec->start_ns);
+		resp = as_cap_of(s, AS_CAP_SLOT_RESP, rec->resp_start_ns);
+		for (l = 0; l < AS_MAX_LABELS; l++) {
+			if (l >= capture_cfg.n_labels)
+				break;
+			key.labels[l] = as_label_id(c, s, capture_cfg.labels[l].dir ? resp : req, l);
+		}
+	}
 	__builtin_memcpy(key.comm, c->comm, AS_COMM_LEN);
 	key.route_id = rec->route_id;
 	key.status = rec->status;
@@ -123,6 +269,8 @@ __attribute__((noinline)) int as_hook_record(struct as_conn *c, struct as_record
 	b = as_bucket(rec->resp_bytes, size_bounds, n_size_bounds);
 	AS_ADD(v->resp_size_bucket[b], 1);
 	as_hook_count(AS_CNT_REQUESTS);
+	if (log_on)
+		as_log_record(c, s, req, resp);
 	return 0;
 }
 

@@ -13,8 +13,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "apiscope_shared.h"  // before the skeleton: its rodata holds these types
 #include "apiscope_bpf.skel.h"
-#include "apiscope_shared.h"
 
 namespace apiscope {
 namespace {

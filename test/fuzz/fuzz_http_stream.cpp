@@ -18,6 +18,9 @@ static void check(bool ok, const char* what) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Harness h;
+    // headers are captured too, with a small value_max so truncation is reached
+    capture({"x-tenant", "user-agent", "authorization", "x-request-id"}, {"content-type", "x-tenant"}, 16,
+            {"authorization"});
     size_t off = 0;
     uint64_t now = 1;
     // First byte of each piece: direction (bit 7), kind (bits 5-6), length (bits 0-4, x8 + 1).
@@ -51,6 +54,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         check(r.method < AS_METHOD_COUNT, "method in range");
         check(r.status == 0 || (r.status >= 100 && r.status <= 599), "status in range");
     }
+    for (auto* caps : {&Harness::req_caps, &Harness::resp_caps})
+        for (const auto& c : *caps) {
+            if (!c) continue;
+            for (const auto& [name, v] : c->headers) {
+                if (name == "authorization") {
+                    check(v == "<present>", "a presence-only header has no value");
+                    continue;
+                }
+                check(v.size() <= 16, "value within value_max");
+                check(v.find('\n') == std::string::npos, "no LF in a value");
+                check(v.empty() || (v.front() != ' ' && v.front() != '\t' && v.back() != ' ' &&
+                                    v.back() != '\t' && v.back() != '\r'),
+                      "values are trimmed");
+            }
+            check(c->path.size() <= AS_PATH_MAX, "path within bounds");
+        }
     for (const auto& route : Harness::routes) {
         check(!route.empty() && route.size() < AS_ROUTE_LEN, "route length");
         check(route[0] == '/' || route[0] == '*', "route starts with / or *");
@@ -64,7 +83,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (as_parse_start(&w, n, &s) == AS_MSG_REQUEST)
             check(s.path_off + s.path_len <= n, "target inside the window");
         as_head_scan hs{};
-        int end = as_scan_head(&hs, &w, 0, n);
+        as_hdr_vals cap{};
+        cap.cur = AS_CAP_NONE;
+        int end = as_scan_head(&hs, &w, 0, n, &cap);
         check(end == -1 || (end > 0 && (size_t)end <= n), "head end inside the window");
         as_route r{};
         as_norm g{};

@@ -4,13 +4,61 @@
 #pragma once
 
 #include <cstring>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "apiscope_shared.h"
+
+// What the kernel has in rodata; tests set it with capture().
+inline as_capture_cfg as_test_capture{};
+inline bool as_test_capture_on = false;
+struct as_hdr_vals;
+struct as_scratch;
+static as_hdr_vals* harness_cap(as_scratch* s, unsigned slot, bool start);
+
 #define AS_READ_USER(dst, len, src) (memcpy((dst), (const void*)(src), (len)), 0)
+#define AS_CAPTURE_CFG as_test_capture
+#define AS_CAPTURE_ON as_test_capture_on
+#define AS_CAP_START(s, slot) harness_cap((s), (slot), true)
+#define AS_CAP_FIND(s, slot) harness_cap((s), (slot), false)
 #include "http_stream.h"
 
+// Header names per direction; the value_max of the config. Mirrors what the
+// exporter writes into rodata (see capture_config.cpp).
+inline void capture(const std::vector<std::string>& req, const std::vector<std::string>& resp,
+                    unsigned value_max = 64, const std::vector<std::string>& presence_only = {},
+                    bool include_query = false) {
+    as_test_capture = {};
+    for (int dir = 0; dir < 2; dir++) {
+        const auto& names = dir ? resp : req;
+        for (size_t k = 0; k < names.size(); k++) {
+            auto& h = as_test_capture.hdr[dir][k];
+            for (size_t j = 0; j < names[k].size(); j++) h.name[j] = tolower(names[k][j]);
+            h.len = names[k].size();
+            for (const auto& p : presence_only)
+                if (p == names[k]) h.flags |= AS_HDR_PRESENCE_ONLY;
+            as_test_capture.first_chars[dir] |= 1ULL << (h.name[0] & 63);
+        }
+        as_test_capture.n[dir] = names.size();
+    }
+    as_test_capture.value_max = value_max;
+    as_test_capture.include_query = include_query;
+    as_test_capture_on = !req.empty() || !resp.empty();
+}
+
+// A captured message as the record hook saw it.
+struct Captured {
+    std::map<std::string, std::string> headers;  // by lowercase name
+    std::map<std::string, bool> truncated;
+    std::string path;
+    bool path_truncated = false;
+};
+
 struct Harness {
+    static inline std::map<unsigned, as_hdr_vals> caps;  // by slot
+    static inline std::vector<std::optional<Captured>> req_caps, resp_caps;  // per record
     static inline std::vector<as_record> records;
     static inline std::vector<std::string> routes;  // by route id - 100
     static inline std::vector<uint32_t> counters = std::vector<uint32_t>(AS_CNT_MAX);
@@ -19,6 +67,11 @@ struct Harness {
     as_scratch scratch{};
 
     Harness() {
+        as_test_capture = {};
+        as_test_capture_on = false;
+        caps.clear();
+        req_caps.clear();
+        resp_caps.clear();
         records.clear();
         routes.clear();
         counters.assign(AS_CNT_MAX, 0);
@@ -47,8 +100,46 @@ static __u64 as_hook_route(struct as_conn*, struct as_route* r) {
     Harness::routes.emplace_back(r->text);
     return 100 + Harness::routes.size() - 1;
 }
-static int as_hook_record(struct as_conn*, struct as_record* rec) {
-    Harness::records.push_back(*rec);
+static as_hdr_vals* harness_cap(as_scratch* s, unsigned slot, bool start) {
+    if (start) {
+        auto& c = Harness::caps[slot];
+        memset(&c, 0xAA, sizeof(c));  // stale bytes must not leak into values
+        c.start_ns = s->now;
+        c.present = c.truncated = 0;
+        c.cur = AS_CAP_NONE;
+        c.path_len = 0;
+        c.path_trunc = 0;
+        return &c;
+    }
+    auto it = Harness::caps.find(slot);
+    return it == Harness::caps.end() ? nullptr : &it->second;
+}
+
+// Decode a capture the way the exporter does: only headers marked present.
+inline std::optional<Captured> decode_capture(unsigned slot, uint64_t start_ns, int dir) {
+    auto it = Harness::caps.find(slot);
+    if (it == Harness::caps.end() || it->second.start_ns != start_ns || !start_ns) return std::nullopt;
+    const as_hdr_vals& v = it->second;
+    Captured c;
+    for (unsigned k = 0; k < as_test_capture.n[dir]; k++) {
+        if (!(v.present & (1u << k))) continue;
+        std::string name(as_test_capture.hdr[dir][k].name, as_test_capture.hdr[dir][k].len);
+        bool presence_only = as_test_capture.hdr[dir][k].flags & AS_HDR_PRESENCE_ONLY;
+        c.headers[name] = presence_only ? "<present>" : std::string(v.val[k], v.len[k]);
+        c.truncated[name] = v.truncated & (1u << k);
+    }
+    if (dir == 0) {
+        c.path.assign(v.path, v.path_len);
+        c.path_truncated = v.path_trunc;
+    }
+    return c;
+}
+
+static int as_hook_record(struct as_conn*, struct as_scratch* s) {
+    const as_record& rec = s->rec;
+    Harness::records.push_back(rec);
+    Harness::req_caps.push_back(decode_capture(rec.slot, rec.start_ns, 0));
+    Harness::resp_caps.push_back(decode_capture(AS_CAP_SLOT_RESP, rec.resp_start_ns, 1));
     return 0;
 }
 static int as_hook_count(__u32 counter) {

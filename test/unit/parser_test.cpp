@@ -51,7 +51,7 @@ static as_head_scan scan(const std::vector<std::string>& parts, int* end_in_last
     for (const auto& p : parts) {
         as_window w{};
         memcpy(w.b, p.data(), p.size());
-        r = as_scan_head(&h, &w, 0, p.size());
+        r = as_scan_head(&h, &w, 0, p.size(), nullptr);
     }
     if (end_in_last) *end_in_last = r;
     return h;
