@@ -100,6 +100,7 @@ __attribute__((noinline)) __u64 as_label_id(struct as_conn *c, struct as_scratch
 
 	if (!c || !s || !cap || l >= AS_MAX_LABELS)
 		return AS_LABEL_EMPTY;
+	l = as_mask(l, AS_MAX_LABELS - 1);
 	k = capture_cfg.labels[l].hdr & (AS_MAX_HDRS - 1);
 	product = capture_cfg.labels[l].product;
 	if (!(cap->present & (1u << k)))

@@ -15,6 +15,7 @@
 
 #include "apiscope_shared.h"  // before the skeleton: its rodata holds these types
 #include "apiscope_bpf.skel.h"
+#include "capture_config.h"
 
 namespace apiscope {
 namespace {
@@ -105,6 +106,10 @@ BpfProgram::BpfProgram(const Config& cfg) {
     int err = apiscope_bpf__load(skel_);
     if (err) {
         apiscope_bpf__destroy(skel_);
+        // privileges were checked above: EACCES now is the verifier's verdict
+        if (std::abs(err) == EACCES)
+            throw BpfError("the kernel's verifier rejected the BPF programs (its log is above); this is a "
+                           "bug in apiscope: please report it with the log and `uname -r`");
         throw BpfError("loading the BPF programs failed: " + load_error(err));
     }
     try {
@@ -182,6 +187,22 @@ void BpfProgram::configure(const Config& cfg) {
     set_entries(cfg.maps.percpu_values ? skel_->maps.metrics : skel_->maps.metrics_percpu, 1);
     set_entries(skel_->maps.routes, cfg.maps.routes);
     set_entries(skel_->maps.service_routes, cfg.maps.routes);
+
+    // Header capture and the access log cost memory only when configured.
+    bool capture = capture_enabled(cfg);
+    ro->capture_on = capture;
+    ro->capture_cfg = capture_cfg(cfg);
+    ro->max_label_values = cfg.headers.max_label_values;
+    set_entries(skel_->maps.caps, capture ? cfg.maps.captures : 64);
+    bool labels = ro->capture_cfg.n_labels > 0;
+    set_entries(skel_->maps.label_values, labels ? cfg.maps.label_values : 1);
+    set_entries(skel_->maps.label_value_count, labels ? cfg.maps.label_values : 1);
+    const auto& log = cfg.access_log;
+    ro->log_on = log.enabled();
+    ro->log_sample_threshold = static_cast<uint64_t>(std::llround(log.sample_ratio * 4294967296.0));
+    ro->log_rate_limit = log.rate_limit_per_second;
+    ro->log_wake_bytes = log.buffer_bytes / 8;  // wake the reader in batches
+    set_entries(skel_->maps.log_events, log.enabled() ? log.buffer_bytes : 4096);
 }
 
 void BpfProgram::fill_targets(const Config& cfg) {
@@ -210,6 +231,8 @@ bpf_map* BpfProgram::metrics_map() const {
 int BpfProgram::metrics_fd() const { return bpf_map__fd(metrics_map()); }
 int BpfProgram::routes_fd() const { return bpf_map__fd(skel_->maps.routes); }
 int BpfProgram::counters_fd() const { return bpf_map__fd(skel_->maps.counters); }
+int BpfProgram::label_values_fd() const { return bpf_map__fd(skel_->maps.label_values); }
+int BpfProgram::log_events_fd() const { return bpf_map__fd(skel_->maps.log_events); }
 
 std::vector<MapInfo> BpfProgram::maps() const {
     std::vector<MapInfo> out;

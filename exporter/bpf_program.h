@@ -44,6 +44,8 @@ public:
     int metrics_fd() const;
     int routes_fd() const;
     int counters_fd() const;
+    int label_values_fd() const;
+    int log_events_fd() const;
     std::vector<MapInfo> maps() const;  // the maps whose fill is exported
     std::vector<ProgramStats> program_stats() const;
     bool stats_enabled() const { return stats_fd_ >= 0; }

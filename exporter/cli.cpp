@@ -17,6 +17,9 @@ CliRequest parse_cli(int argc, char** argv) {
     std::vector<uint16_t> ports;
     std::optional<uint32_t> max_routes;
     std::optional<bool> bpf_stats;
+    std::string log_output;
+    std::optional<double> log_sample;
+    std::optional<uint32_t> log_rate;
 
     app.add_option("--config", config_file, "YAML configuration file (see config/apiscope.yaml)");
     app.add_option("--check-config", check_file, "Validate this configuration file and exit");
@@ -32,6 +35,10 @@ CliRequest parse_cli(int argc, char** argv) {
     app.add_option("--service-name", service, "service_name label for everything measured");
     app.add_option("--routes.max-per-service", max_routes, "Distinct routes per service (default 1000)");
     app.add_option("--bpf-stats", bpf_stats, "Collect kernel BPF run-time statistics (default true)");
+    app.add_option("--access-log.output", log_output,
+                   "Write the access log (JSON lines) to stdout or this file; off by default");
+    app.add_option("--access-log.sample-ratio", log_sample, "Fraction of requests logged, 0-1 (default 1)");
+    app.add_option("--access-log.rate-limit", log_rate, "At most this many log lines per second (0: no limit)");
 
     try {
         app.parse(argc, argv);
@@ -56,6 +63,9 @@ CliRequest parse_cli(int argc, char** argv) {
     if (!pidns.empty()) cfg.targets.pid_namespace = pidns;
     if (max_routes) cfg.routes_max_per_service = *max_routes;
     if (bpf_stats) cfg.bpf_stats = *bpf_stats;
+    if (!log_output.empty()) cfg.access_log.output = log_output;
+    if (log_sample) cfg.access_log.sample_ratio = *log_sample;
+    if (log_rate) cfg.access_log.rate_limit_per_second = *log_rate;
     return req;
 }
 

@@ -8,6 +8,9 @@
 #include <set>
 #include <sstream>
 
+#include "apiscope_shared.h"
+#include "redact.h"
+
 namespace apiscope {
 namespace {
 
@@ -62,7 +65,95 @@ void check_buckets(const std::vector<double>& b, const std::string& key, size_t 
     }
 }
 
+std::string lowercase(std::string s) {
+    for (auto& c : s) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+// A list of header names, or of {name, label} mappings.
+std::vector<HeaderSpec> header_list(const YAML::Node& node, const std::string& key) {
+    std::vector<HeaderSpec> out;
+    if (!node || node.IsNull()) return out;
+    if (!node.IsSequence()) fail(key, "must be a list of header names or {name, label} mappings");
+    for (size_t i = 0; i < node.size(); i++) {
+        std::string item = key + "[" + std::to_string(i) + "]";
+        HeaderSpec h;
+        if (node[i].IsMap()) {
+            check_keys(node[i], item, {"name", "label"});
+            if (!node[i]["name"]) fail(item, "needs a name");
+            h.name = scalar<std::string>(node[i]["name"], item + ".name");
+            if (node[i]["label"]) h.label = scalar<bool>(node[i]["label"], item + ".label");
+        } else {
+            h.name = scalar<std::string>(node[i], item);
+        }
+        h.name = lowercase(h.name);
+        out.push_back(h);
+    }
+    return out;
+}
+
+bool is_token(const std::string& s) {
+    static const std::string extra = "!#$%&'*+-.^_`|~";
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+        return isalnum(static_cast<unsigned char>(c)) || extra.find(c) != std::string::npos;
+    });
+}
+
+void check_headers(const Config& cfg) {
+    const auto& h = cfg.headers;
+    size_t labels = 0;
+    for (const char* dir : {"request", "response"}) {
+        const auto& list = std::string(dir) == "request" ? h.request : h.response;
+        std::string key = std::string("headers.") + dir;
+        if (list.size() > AS_MAX_HDRS)
+            fail(key, "at most " + std::to_string(AS_MAX_HDRS) + " headers (got " +
+                          std::to_string(list.size()) + ")");
+        std::set<std::string> seen;
+        for (const auto& spec : list) {
+            if (!is_token(spec.name) || spec.name.size() > AS_HDR_NAME_MAX)
+                fail(key, "'" + spec.name + "' is not a header name (1-" + std::to_string(AS_HDR_NAME_MAX) +
+                              " token characters)");
+            if (spec.name == "content-length" || spec.name == "transfer-encoding")
+                fail(key, "'" + spec.name + "' frames the body and cannot be captured");
+            if (!seen.insert(spec.name).second) fail(key, "'" + spec.name + "' is listed twice");
+            if (spec.label && is_sensitive_header(spec.name, h.sensitive))
+                fail(key, "'" + spec.name + "' is a sensitive header: as a label its values would be "
+                          "exported in clear; remove 'label: true' (the access log redacts it)");
+            labels += spec.label;
+        }
+    }
+    if (labels > AS_MAX_LABELS)
+        fail("headers", "at most " + std::to_string(AS_MAX_LABELS) + " headers can be labels (got " +
+                            std::to_string(labels) + "): each multiplies the series count");
+    if (h.value_max_bytes < 1 || h.value_max_bytes > AS_HDR_VAL_MAX)
+        fail("headers.value_max_bytes", "must be 1-" + std::to_string(AS_HDR_VAL_MAX) + " (got " +
+                                            std::to_string(h.value_max_bytes) + ")");
+    if (h.max_label_values < 1 || h.max_label_values > 10000)
+        fail("headers.max_label_values", "must be 1-10000 (got " + std::to_string(h.max_label_values) + ")");
+    if (h.redact != "drop" && h.redact != "hash")
+        fail("headers.redact", "must be drop or hash (got '" + h.redact + "')");
+    if (h.redact == "hash") {
+        if (h.redact_key_file.empty())
+            fail("headers.redact_key_file", "redact: hash needs a key file (16 or more secret bytes, "
+                                            "e.g. head -c 32 /dev/urandom > key)");
+        load_redact_key(h.redact_key_file);
+    }
+}
+
+void check_access_log(const AccessLogConfig& l) {
+    if (!(l.sample_ratio >= 0 && l.sample_ratio <= 1))
+        fail("access_log.sample_ratio", "must be between 0 and 1 (got " + std::to_string(l.sample_ratio) + ")");
+    auto b = l.buffer_bytes;
+    if (b < 4096 || b > (1u << 30) || (b & (b - 1)))
+        fail("access_log.buffer_bytes", "must be a power of two from 4096 to 1073741824 (got " +
+                                            std::to_string(b) + ")");
+}
+
 }  // namespace
+
+bool capture_enabled(const Config& cfg) {
+    return !cfg.headers.request.empty() || !cfg.headers.response.empty() || cfg.access_log.enabled();
+}
 
 Config load_config_yaml(const std::string& text, const std::string& origin) {
     YAML::Node root;
@@ -74,7 +165,7 @@ Config load_config_yaml(const std::string& text, const std::string& origin) {
     Config cfg;
     if (root.IsNull()) return cfg;
     check_keys(root, "", {"web", "service_name", "targets", "routes", "histograms", "maps",
-                          "bpf_stats"});
+                          "bpf_stats", "headers", "access_log"});
     if (auto web = root["web"]) {
         check_keys(web, "web", {"listen_address", "telemetry_path"});
         if (web["listen_address"])
@@ -111,11 +202,41 @@ Config load_config_yaml(const std::string& text, const std::string& origin) {
         if (h["body_size_bytes"])
             cfg.size_buckets = list<double>(h["body_size_bytes"], "histograms.body_size_bytes");
     }
+    if (auto h = root["headers"]) {
+        check_keys(h, "headers", {"request", "response", "value_max_bytes", "max_label_values",
+                                  "redact", "redact_key_file", "sensitive"});
+        for (const char* dir : {"request", "response"}) {
+            auto& out = std::string(dir) == "request" ? cfg.headers.request : cfg.headers.response;
+            out = header_list(h[dir], std::string("headers.") + dir);
+        }
+        if (h["value_max_bytes"]) cfg.headers.value_max_bytes = u32(h["value_max_bytes"], "headers.value_max_bytes");
+        if (h["max_label_values"])
+            cfg.headers.max_label_values = u32(h["max_label_values"], "headers.max_label_values");
+        if (h["redact"]) cfg.headers.redact = scalar<std::string>(h["redact"], "headers.redact");
+        if (h["redact_key_file"])
+            cfg.headers.redact_key_file = scalar<std::string>(h["redact_key_file"], "headers.redact_key_file");
+        cfg.headers.sensitive = list<std::string>(h["sensitive"], "headers.sensitive");
+        for (auto& n : cfg.headers.sensitive) n = lowercase(n);
+    }
+    if (auto a = root["access_log"]) {
+        check_keys(a, "access_log", {"output", "include_query", "sensitive_query_params", "sample_ratio",
+                                     "rate_limit_per_second", "buffer_bytes"});
+        auto& l = cfg.access_log;
+        if (a["output"]) l.output = scalar<std::string>(a["output"], "access_log.output");
+        if (a["include_query"]) l.include_query = scalar<bool>(a["include_query"], "access_log.include_query");
+        l.sensitive_query_params = list<std::string>(a["sensitive_query_params"], "access_log.sensitive_query_params");
+        if (a["sample_ratio"]) l.sample_ratio = scalar<double>(a["sample_ratio"], "access_log.sample_ratio");
+        if (a["rate_limit_per_second"])
+            l.rate_limit_per_second = u32(a["rate_limit_per_second"], "access_log.rate_limit_per_second");
+        if (a["buffer_bytes"]) l.buffer_bytes = u32(a["buffer_bytes"], "access_log.buffer_bytes");
+    }
     if (auto m = root["maps"]) {
-        check_keys(m, "maps", {"connections", "series", "routes", "percpu_values"});
+        check_keys(m, "maps", {"connections", "series", "routes", "percpu_values", "captures", "label_values"});
         if (m["connections"]) cfg.maps.connections = u32(m["connections"], "maps.connections");
         if (m["series"]) cfg.maps.series = u32(m["series"], "maps.series");
         if (m["routes"]) cfg.maps.routes = u32(m["routes"], "maps.routes");
+        if (m["captures"]) cfg.maps.captures = u32(m["captures"], "maps.captures");
+        if (m["label_values"]) cfg.maps.label_values = u32(m["label_values"], "maps.label_values");
         if (m["percpu_values"]) cfg.maps.percpu_values = scalar<bool>(m["percpu_values"], "maps.percpu_values");
     }
     if (root["bpf_stats"]) cfg.bpf_stats = scalar<bool>(root["bpf_stats"], "bpf_stats");
@@ -165,6 +286,10 @@ void validate(const Config& cfg) {
     auto range = [](uint32_t v, const char* key) {
         if (v < 16 || v > 4'000'000) fail(key, "must be 16-4000000 (got " + std::to_string(v) + ")");
     };
+    check_headers(cfg);
+    check_access_log(cfg.access_log);
+    range(cfg.maps.captures, "maps.captures");
+    range(cfg.maps.label_values, "maps.label_values");
     range(cfg.maps.connections, "maps.connections");
     range(cfg.maps.series, "maps.series");
     range(cfg.maps.routes, "maps.routes");

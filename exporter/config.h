@@ -26,10 +26,36 @@ struct TargetConfig {
     std::string pid_namespace = "auto";
 };
 
+struct HeaderSpec {
+    std::string name;  // lowercase
+    bool label = false;  // also a label on the HTTP metrics
+};
+
+struct HeaderConfig {
+    std::vector<HeaderSpec> request, response;  // at most 8 each
+    uint32_t value_max_bytes = 64;
+    uint32_t max_label_values = 50;  // per service and header label; then "_other"
+    std::string redact = "drop";     // secrets: "drop" (only that they were there) or "hash"
+    std::string redact_key_file;     // key of the "hash" mode
+    std::vector<std::string> sensitive;  // more header names to treat as secrets
+};
+
+struct AccessLogConfig {
+    std::string output;  // "" off, "stdout", or a file path (reopened on SIGHUP)
+    bool include_query = false;
+    std::vector<std::string> sensitive_query_params;  // more names to redact
+    double sample_ratio = 1.0;
+    uint32_t rate_limit_per_second = 0;  // 0: none
+    uint32_t buffer_bytes = 4u << 20;    // kernel ring buffer
+    bool enabled() const { return !output.empty(); }
+};
+
 struct MapSizes {
     uint32_t connections = 65536;
     uint32_t series = 16384;
     uint32_t routes = 65536;
+    uint32_t captures = 4096;       // captured headers in flight (header capture only)
+    uint32_t label_values = 16384;  // header label values, all services
     // Per-CPU values: no atomic adds, but memory times the CPU count.
     bool percpu_values = false;
 };
@@ -45,6 +71,8 @@ struct Config {
                                             0.5,   0.75, 1,     2.5,  5,     7.5, 10};
     std::vector<double> size_buckets = {0,      64,      256,     1024,     4096,    16384,
                                         65536,  262144,  1048576, 4194304, 16777216};
+    HeaderConfig headers;
+    AccessLogConfig access_log;
     MapSizes maps;
     bool bpf_stats = true;  // kernel BPF run-time statistics for self-metrics
 };
@@ -55,5 +83,8 @@ Config load_config_file(const std::string& path);
 
 // Checks every value; throws ConfigError on the first bad one.
 void validate(const Config& cfg);
+
+// Headers are captured in the kernel: for labels or for the access log.
+bool capture_enabled(const Config& cfg);
 
 }  // namespace apiscope

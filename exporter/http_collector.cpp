@@ -71,7 +71,25 @@ MetricFamily family(const std::string& name, const std::string& help) {
 }  // namespace
 
 HttpCollector::HttpCollector(const BpfProgram& bpf, const Config& cfg, ScrapeStats& stats)
-    : bpf_(bpf), cfg_(cfg), stats_(stats), routes_(cfg.route_templates, cfg.routes_max_per_service) {}
+    : bpf_(bpf),
+      cfg_(cfg),
+      stats_(stats),
+      routes_(cfg.route_templates, cfg.routes_max_per_service),
+      header_labels_(header_labels(cfg)) {}
+
+HttpCollector::LabelTexts HttpCollector::label_texts() const {
+    LabelTexts out;
+    if (header_labels_.empty()) return out;
+    auto entries = read_hash_map(bpf_.label_values_fd(), "label_values");
+    for (size_t i = 0; i < entries.size(); i++) {
+        const auto& k = *static_cast<const as_label_key*>(entries.key(i));
+        const auto& v = *static_cast<const as_label_text*>(entries.value(i));
+        std::string text(v.text, std::min<size_t>(v.len, sizeof(v.text)));
+        if (v.truncated) text += "\u2026";  // as in the access log
+        out[{comm_label(k.comm), k.label, k.hash}] = std::move(text);
+    }
+    return out;
+}
 
 std::string HttpCollector::route_text(uint64_t id) const {
     if (id == AS_ROUTE_ID_OVERFLOW) return kOverflowRoute;
@@ -88,8 +106,10 @@ std::vector<MetricFamily> HttpCollector::Collect() const {
     auto start = std::chrono::steady_clock::now();
     std::lock_guard<std::mutex> lock(mu_);
     RawEntries entries;
+    LabelTexts texts;
     try {
         entries = read_hash_map(bpf_.metrics_fd(), "metrics");
+        texts = label_texts();
     } catch (const MapReadError& e) {
         stats_.errors++;
         std::cerr << "apiscope: scrape: " << e.what() << "\n";
@@ -110,6 +130,13 @@ std::vector<MetricFamily> HttpCollector::Collect() const {
             labels.push_back(address_label(k.peer_addr));
             labels.push_back(k.peer_port ? std::to_string(k.peer_port) : "");
         }
+        for (size_t l = 0; l < header_labels_.size(); l++) {
+            uint64_t id = k.labels[l];
+            auto it = texts.find({comm_label(k.comm), static_cast<uint32_t>(l), id});
+            labels.push_back(id == AS_LABEL_EMPTY ? ""
+                             : it != texts.end() ? it->second
+                                                 : kOverflowRoute);
+        }
         Agg& agg = is_client ? client[labels] : server[labels];
         for (size_t cpu = 0; cpu < entries.cpus; cpu++)
             agg.add(*static_cast<const as_metric_val*>(entries.value(i, cpu)));
@@ -120,7 +147,8 @@ std::vector<MetricFamily> HttpCollector::Collect() const {
     const auto& sb = cfg_.size_buckets;
     for (auto side : {std::make_pair("server", &server), std::make_pair("client", &client)}) {
         std::string p = std::string("http_") + side.first;
-        const auto& names = side.second == &server ? kServerLabels : kClientLabels;
+        auto names = side.second == &server ? kServerLabels : kClientLabels;
+        for (const auto& l : header_labels_) names.push_back(l.label);
         auto dur = family(p + "_request_duration_seconds",
                           std::string("Duration of HTTP ") + side.first + " requests.");
         auto req = family(p + "_request_body_size_bytes", "Size of HTTP request bodies.");

@@ -6,11 +6,14 @@
 #include <prometheus/metric_family.h>
 
 #include <atomic>
+#include <map>
+#include <tuple>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 
 #include "bpf_program.h"
+#include "capture_config.h"
 #include "config.h"
 #include "route_table.h"
 
@@ -32,6 +35,9 @@ public:
 
 private:
     std::string route_text(uint64_t id) const;
+    // (service comm, label index, value id) -> label value, read once per scrape
+    using LabelTexts = std::map<std::tuple<std::string, uint32_t, uint64_t>, std::string>;
+    LabelTexts label_texts() const;
 
     const BpfProgram& bpf_;
     const Config& cfg_;
@@ -39,6 +45,7 @@ private:
     mutable std::mutex mu_;  // scrapes may run on several CivetWeb threads
     mutable RouteTable routes_;
     mutable std::unordered_map<uint64_t, std::string> route_text_;
+    std::vector<HeaderLabel> header_labels_;
 };
 
 }  // namespace apiscope

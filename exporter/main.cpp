@@ -5,6 +5,7 @@
 
 #include <iostream>
 
+#include "access_log.h"
 #include "bpf_program.h"
 #include "cli.h"
 #include "http_collector.h"
@@ -52,22 +53,25 @@ int main(int argc, char** argv) {
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
     struct sigaction noop = {};
     noop.sa_handler = [](int) {};
-    sigaction(SIGINT, &noop, nullptr);
-    sigaction(SIGTERM, &noop, nullptr);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &noop, nullptr);
 
     try {
         BpfProgram bpf(cfg);
         ScrapeStats stats;
+        std::unique_ptr<AccessLog> log;
+        if (cfg.access_log.enabled()) log = std::make_unique<AccessLog>(bpf, cfg);
         auto http = std::make_shared<HttpCollector>(bpf, cfg, stats);
-        auto self = std::make_shared<SelfCollector>(bpf, stats);
+        auto self = std::make_shared<SelfCollector>(bpf, cfg, stats, log.get());
         WebServer web(cfg.listen_address, cfg.telemetry_path, {http, self});
         std::cerr << "apiscope " << APISCOPE_VERSION << ": serving " << cfg.telemetry_path << " on "
                   << cfg.listen_address << "\n";
         int sig = 0;
-        sigwait(&sigs, &sig);
+        while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP)
+            if (log) log->reopen();  // logrotate moved the file
         std::cerr << "apiscope: " << strsignal(sig) << ", detaching\n";
     } catch (const BpfError& e) {
         std::cerr << "apiscope: " << e.what() << "\n";

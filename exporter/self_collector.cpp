@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "apiscope_shared.h"
+#include "capture_config.h"
 #include "map_reader.h"
 #include "version.h"
 
@@ -45,6 +46,8 @@ const CounterName kCounters[] = {
     {AS_CNT_METRICS_MAP_FULL, "dropped", "metrics_map_full"},
     {AS_CNT_ROUTES_MAP_FULL, "dropped", "routes_map_full"},
     {AS_CNT_PIPELINE_OVERFLOW, "dropped", "pipeline_overflow"},
+    {AS_CNT_CAPTURE_MAP_FULL, "dropped", "capture_map_full"},
+    {AS_CNT_LABEL_VALUES_MAP_FULL, "dropped", "label_values_map_full"},
     {AS_CNT_FRAMING_LOST, "parse", "framing_lost"},
     {AS_CNT_HEAD_TOO_LONG, "parse", "head_too_long"},
     {AS_CNT_TOO_MANY_ITEMS, "parse", "too_many_messages_in_buffer"},
@@ -111,8 +114,23 @@ std::vector<MetricFamily> SelfCollector::Collect() const {
                         "Requests counted in the kernel, both sides.", MetricType::Counter);
     auto conns = fam("apiscope_connections_observed_total",
                      "Connections on which HTTP/1 was seen.", MetricType::Counter);
+    auto label_overflow = fam("apiscope_header_label_overflow_total",
+                              "Requests whose header label value was exported as \"_other\" because "
+                              "the service reached headers.max_label_values for that header.",
+                              MetricType::Counter);
+    auto log_dropped = fam("apiscope_access_log_events_dropped_total",
+                           "Access log events not written, by reason.", MetricType::Counter);
     try {
         auto c = read_percpu_counters(bpf_.counters_fd(), AS_CNT_MAX);
+        auto labels = header_labels(cfg_);
+        for (size_t l = 0; l < labels.size(); l++)
+            add(label_overflow, {{"header", labels[l].header}}, c[AS_CNT_LABEL_OVERFLOW + l]);
+        if (log_) {
+            add(log_dropped, {{"reason", "sampled"}}, c[AS_CNT_LOG_SAMPLED]);
+            add(log_dropped, {{"reason", "rate_limited"}}, c[AS_CNT_LOG_RATE_LIMITED]);
+            add(log_dropped, {{"reason", "buffer_full"}}, c[AS_CNT_LOG_BUFFER_FULL]);
+            add(log_dropped, {{"reason", "write_error"}}, log_->stats().write_errors);
+        }
         for (const auto& n : kCounters)
             add(std::string(n.family) == "dropped" ? dropped : parse, {{"reason", n.reason}}, c[n.slot]);
         add(overflow, {}, c[AS_CNT_ROUTE_OVERFLOW]);
@@ -123,7 +141,17 @@ std::vector<MetricFamily> SelfCollector::Collect() const {
         std::cerr << "apiscope: scrape: " << e.what() << "\n";
     }
     add(folded, {}, stats_.overflowed_routes);
-    for (auto* f : {&dropped, &parse, &overflow, &folded, &requests, &conns}) out.push_back(std::move(*f));
+    for (auto* f : {&dropped, &parse, &overflow, &folded, &requests, &conns, &label_overflow, &log_dropped})
+        if (!f->metric.empty()) out.push_back(std::move(*f));
+    if (log_) {
+        auto written = fam("apiscope_access_log_events_total", "Access log lines written.", MetricType::Counter);
+        add(written, {}, log_->stats().written);
+        auto wakeups = fam("apiscope_access_log_wakeups_total",
+                           "Times the access log reader woke up to write a batch of lines.", MetricType::Counter);
+        add(wakeups, {}, log_->stats().wakeups);
+        out.push_back(std::move(written));
+        out.push_back(std::move(wakeups));
+    }
 
     auto series = fam("apiscope_http_series", "HTTP label sets exported by the last scrape.", MetricType::Gauge);
     add(series, {}, stats_.series);

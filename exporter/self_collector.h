@@ -5,6 +5,7 @@
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 
+#include "access_log.h"
 #include "bpf_program.h"
 #include "http_collector.h"
 
@@ -12,12 +13,16 @@ namespace apiscope {
 
 class SelfCollector : public prometheus::Collectable {
 public:
-    SelfCollector(const BpfProgram& bpf, ScrapeStats& stats) : bpf_(bpf), stats_(stats) {}
+    // log: the access log, or nullptr when it is off
+    SelfCollector(const BpfProgram& bpf, const Config& cfg, ScrapeStats& stats, const AccessLog* log)
+        : bpf_(bpf), cfg_(cfg), stats_(stats), log_(log) {}
     std::vector<prometheus::MetricFamily> Collect() const override;
 
 private:
     const BpfProgram& bpf_;
+    const Config& cfg_;
     ScrapeStats& stats_;
+    const AccessLog* log_;
 };
 
 }  // namespace apiscope

@@ -1,0 +1,125 @@
+#include "access_log.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <iostream>
+
+#include "route_table.h"
+
+namespace apiscope {
+namespace {
+
+int64_t clock_ns(clockid_t id) {
+    timespec ts;
+    clock_gettime(id, &ts);
+    return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+constexpr int kPollMs = 200;  // the longest a line waits when no wake-up came
+
+}  // namespace
+
+AccessLog::AccessLog(const BpfProgram& bpf, const Config& cfg)
+    : bpf_(bpf), cfg_(cfg), format_(cfg, [this](uint64_t id) { return route_text(id); }) {
+    open_output();
+    rb_ = ring_buffer__new(bpf.log_events_fd(), on_event, this, nullptr);
+    if (!rb_) {
+        if (fd_ > 2) close(fd_);
+        throw BpfError(std::string("access log: reading the kernel ring buffer failed: ") + strerror(errno));
+    }
+    thread_ = std::thread([this] { run(); });
+}
+
+AccessLog::~AccessLog() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    ring_buffer__free(rb_);
+    if (fd_ > 2) close(fd_);
+}
+
+void AccessLog::open_output() {
+    if (cfg_.access_log.output == "stdout") {
+        fd_ = STDOUT_FILENO;
+        return;
+    }
+    int fd = open(cfg_.access_log.output.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0)
+        throw ConfigError("access_log.output: cannot open '" + cfg_.access_log.output + "' (" + strerror(errno) +
+                          "); give a writable file path or stdout");
+    if (fd_ > 2) close(fd_);
+    fd_ = fd;
+}
+
+std::string AccessLog::route_text(uint64_t id) {
+    if (id == AS_ROUTE_ID_OVERFLOW) return kOverflowRoute;
+    auto it = routes_.find(id);
+    if (it != routes_.end()) return it->second;
+    as_route r = {};
+    if (bpf_map_lookup_elem(bpf_.routes_fd(), &id, &r)) return kOverflowRoute;
+    RouteTable templates(cfg_.route_templates, 1);
+    std::string text = templates.apply_templates(std::string(r.text, strnlen(r.text, sizeof(r.text))));
+    routes_.emplace(id, text);  // ids never change their text
+    return text;
+}
+
+int AccessLog::on_event(void* ctx, void* data, size_t size) {
+    auto* self = static_cast<AccessLog*>(ctx);
+    if (size < sizeof(as_log_event)) return 0;
+    self->pending_ += self->format_.line(*static_cast<const as_log_event*>(data), self->wall_offset_ns_);
+    self->pending_lines_++;
+    return 0;
+}
+
+void AccessLog::flush() {
+    size_t off = 0;
+    while (off < pending_.size()) {
+        ssize_t n = write(fd_, pending_.data() + off, pending_.size() - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        off += n;
+    }
+    if (off == pending_.size()) {
+        stats_.written += pending_lines_;
+    } else {
+        // count whole lines: those that did not get out entirely
+        uint64_t lost = 0;
+        for (size_t i = off; i < pending_.size(); i++) lost += pending_[i] == '\n';
+        stats_.written += pending_lines_ - lost;
+        stats_.write_errors += lost;
+        std::cerr << "apiscope: access log: write failed (" << strerror(errno) << "); " << lost
+                  << " lines lost\n";
+    }
+    pending_.clear();
+    pending_lines_ = 0;
+}
+
+void AccessLog::run() {
+    while (!stop_) {
+        if (reopen_.exchange(false)) {
+            try {
+                open_output();
+            } catch (const ConfigError& e) {
+                std::cerr << "apiscope: " << e.what() << "\n";
+            }
+        }
+        wall_offset_ns_ = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+        // Woken by the kernel only when a batch is waiting; the timeout picks
+        // up the rest, so there is no wake-up per request.
+        int n = ring_buffer__poll(rb_, kPollMs);
+        if (n == 0) n = ring_buffer__consume(rb_);
+        if (n > 0) {
+            stats_.wakeups++;
+            flush();
+        }
+    }
+    ring_buffer__consume(rb_);
+    flush();
+}
+
+}  // namespace apiscope

@@ -1,0 +1,59 @@
+// The access log: drains the kernel's ring buffer of request/response events
+// on its own thread and writes one JSON line per event. The metric path never
+// waits for it: if it falls behind, the kernel drops events and counts them.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "bpf_program.h"
+#include "config.h"
+#include "log_format.h"
+
+struct ring_buffer;
+
+namespace apiscope {
+
+struct AccessLogStats {
+    std::atomic<uint64_t> written{0};       // lines written
+    std::atomic<uint64_t> write_errors{0};  // lines lost to a failed write
+    std::atomic<uint64_t> wakeups{0};       // batches read: far fewer than events
+};
+
+class AccessLog {
+public:
+    // Opens the output (throws ConfigError if it cannot) and starts reading.
+    AccessLog(const BpfProgram& bpf, const Config& cfg);
+    ~AccessLog();  // drains what is left, then stops
+    AccessLog(const AccessLog&) = delete;
+    AccessLog& operator=(const AccessLog&) = delete;
+
+    void reopen() { reopen_ = true; }  // SIGHUP: after logrotate moved the file
+    const AccessLogStats& stats() const { return stats_; }
+
+private:
+    static int on_event(void* ctx, void* data, size_t size);
+    void run();
+    void open_output();
+    void flush();
+    std::string route_text(uint64_t id);
+
+    const BpfProgram& bpf_;
+    const Config& cfg_;
+    LogFormatter format_;
+    ring_buffer* rb_ = nullptr;
+    int fd_ = -1;
+    std::string pending_;
+    uint64_t pending_lines_ = 0;
+    int64_t wall_offset_ns_ = 0;
+    std::unordered_map<uint64_t, std::string> routes_;
+    AccessLogStats stats_;
+    std::atomic<bool> stop_{false}, reopen_{false};
+    std::thread thread_;
+};
+
+}  // namespace apiscope

@@ -1,0 +1,25 @@
+// Header capture as the kernel sees it: the validated config turned into the
+// rodata struct, and the header labels in the order of the metric key.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "apiscope_shared.h"
+#include "config.h"
+
+namespace apiscope {
+
+struct HeaderLabel {
+    int dir;              // 0 request, 1 response
+    int index;            // in the capture list of that direction
+    std::string header;   // lowercase name
+    std::string label;    // Prometheus label name: http_request_header_x_tenant
+};
+
+// Request labels first, then response labels, each in config order.
+std::vector<HeaderLabel> header_labels(const Config& cfg);
+
+as_capture_cfg capture_cfg(const Config& cfg);
+
+}  // namespace apiscope

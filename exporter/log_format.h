@@ -1,0 +1,34 @@
+// One access log event as one JSON line, with OpenTelemetry semantic
+// convention field names, and every secret redacted.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "apiscope_shared.h"
+#include "config.h"
+#include "redact.h"
+
+namespace apiscope {
+
+class LogFormatter {
+public:
+    using RouteText = std::function<std::string(uint64_t route_id)>;
+    LogFormatter(const Config& cfg, RouteText route);
+
+    // wall_offset_ns: CLOCK_REALTIME minus CLOCK_MONOTONIC, to date the event.
+    std::string line(const as_log_event& e, int64_t wall_offset_ns) const;
+
+private:
+    void headers(std::string& out, const as_hdr_vals& v, int dir) const;
+
+    const Config& cfg_;
+    RouteText route_;
+    Redactor redactor_;
+    std::vector<std::string> names_[2];
+    std::vector<bool> sensitive_[2];
+};
+
+}  // namespace apiscope
