@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """nginx under wrk with no agent, with the empty-program floor and with
-apiscope (shared atomic values, per-CPU values, server side only), rounds
-interleaved. Prints throughput, p50/p99 and BPF ns per request, each as a
-ratio to the no-agent run of the same round set.
+apiscope (shared atomic values, per-CPU values, server side only, header
+capture with labels and the access log), rounds interleaved. Prints
+throughput, p50/p99 and BPF ns per request, each as a ratio to the no-agent
+run of the same round set.
 
-usage: bench/nginx_overhead.py [--rounds 5] [--seconds 5] [--only keepalive|close|static] [--smoke]
+usage: bench/nginx_overhead.py [--rounds 5] [--seconds 5] [--only keepalive|close|static]
+                               [--agents NAME,NAME] [--smoke]
 """
 import argparse
 import json
@@ -34,6 +36,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--only", choices=("keepalive", "close", "static"), help="run one scenario")
+    ap.add_argument("--agents", help="comma-separated agent names to run (none is always run)")
     ap.add_argument("--smoke", action="store_true", help="one short round of each, to check the script")
     args = ap.parse_args()
     require_root()
@@ -43,13 +46,25 @@ def main():
     percpu = tempfile.NamedTemporaryFile("w", suffix=".yaml")
     percpu.write("maps:\n  percpu_values: true\n")
     percpu.flush()
+    # header capture, two labels and the access log (to /dev/null: the cost
+    # measured is apiscope's, not the disk's)
+    headers = tempfile.NamedTemporaryFile("w", suffix=".yaml")
+    headers.write("headers:\n"
+                  "  request: [X-Request-Id, {name: X-Tenant, label: true}, {name: User-Agent, label: true}]\n"
+                  "  response: [Content-Type]\n"
+                  "access_log: {output: /dev/null}\n")
+    headers.flush()
     agents = [
         ("none", no_agent),
         ("floor", floor_agent),
         ("apiscope", lambda: apiscope_agent()),
         ("apiscope percpu", lambda: apiscope_agent("--config", percpu.name)),
         ("apiscope server only", lambda: apiscope_agent("--target.comm", "nginx")),
+        ("apiscope headers+log", lambda: apiscope_agent("--config", headers.name)),
     ]
+    if args.agents:
+        keep = set(args.agents.split(",")) | {"none"}
+        agents = [a for a in agents if a[0] in keep]
     scenarios = [("keepalive", "return 200, keep-alive", "/ok", False),
                  ("close", "return 200, new connection", "/ok", True),
                  ("static", "static 4 KiB, keep-alive", "/static/4k.bin", False)]

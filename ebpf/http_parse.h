@@ -397,22 +397,46 @@ AS_API int as_name_eq(const struct as_window *w, __u32 p, __u32 dir, __u32 k, __
 	return 0;
 }
 
-struct as_cap_ctx {
-	struct as_hdr_vals *cap;
-	const struct as_window *w;
-	__u32 i;
-	__u32 end;
-};
+/* Copy n bytes out of the window: one helper call in the kernel, where a
+ * byte loop would cost a few ns per byte. */
+#ifdef __bpf__
+#define AS_COPY(dst, n, src) bpf_probe_read_kernel((dst), (n), (src))
+#else
+#define AS_COPY(dst, n, src) __builtin_memcpy((dst), (src), (n))
+#endif
 
-static long as_cap_step(__u64 k, void *vctx)
+/* The value w[from..to) of the header being captured, its blanks already
+ * trimmed: appended in one copy, cut at value_max. */
+AS_API int as_cap_append(struct as_hdr_vals *cap, const struct as_window *w, __u32 from, __u32 to)
 {
-	struct as_cap_ctx *x = (struct as_cap_ctx *)vctx;
-	__u32 i = x->i;
+	__u32 k, wl, n, room;
 
-	if (i >= x->end || (x->cap->truncated & (1u << (x->cap->cur & 7))))
-		return 1;
-	as_cap_byte(x->cap, x->w->b[i & AS_WMASK]);
-	x->i = i + 1;
+	if (!cap || !w)
+		return 0;
+	k = cap->cur;
+	if (k >= AS_MAX_HDRS || to <= from || to > AS_WINDOW)
+		return 0;
+	wl = cap->wlen;
+	room = AS_CAPTURE_CFG.value_max < AS_HDR_VAL_MAX ? AS_CAPTURE_CFG.value_max : AS_HDR_VAL_MAX;
+	if (wl >= room) {
+		cap->truncated |= 1u << k;
+		return 0;
+	}
+	room -= wl;
+	n = to - from;
+	if (n > room) {
+		n = room;
+		cap->truncated |= 1u << k;
+	}
+	k = as_mask(k, AS_MAX_HDRS - 1);
+	wl = as_mask(wl, AS_HDR_VAL_MAX - 1);
+	n = as_mask(n, 2 * AS_HDR_VAL_MAX - 1);
+	if (n > AS_HDR_VAL_MAX)
+		return 0;
+	AS_COPY(&cap->val[k][wl], n, &w->b[as_mask(from, AS_WMASK)]);
+	cap->wlen = wl + n;
+	cap->len[k] = wl + n;
+	cap->lead = 0;
 	return 0;
 }
 
@@ -423,26 +447,35 @@ static long as_cap_step(__u64 k, void *vctx)
 AS_API int as_cap_line(const struct as_head_scan *h, const struct as_window *w, __u32 p, __u32 e,
 		       struct as_hdr_vals *cap)
 {
-	struct as_cap_ctx x;
-	__u32 dir, k, len;
+	__u32 dir, k, len, from, to, j;
 
-	if (!h || !w || !cap)
+	if (!h || !w || !cap || e > AS_WINDOW)
 		return 0;
 	dir = h->cdir & 1;
 	for (k = 0; k < AS_MAX_HDRS; k++) {
 		if (k >= AS_CAPTURE_CFG.n[dir])
 			return 0;
 		len = AS_CAPTURE_CFG.hdr[dir][k].len;
-		if (!len || p + len >= e || w->b[as_mask(p + len, AS_WMASK)] != ':' || !as_name_eq(w, p, dir, k, len))
+		if (!len || p + len >= e || w->b[as_mask(p + len, AS_WMASK)] != ':' ||
+		    !as_name_eq(w, p, dir, k, len))
 			continue;
 		as_cap_begin(cap, dir, k);
-		if (cap->cur != AS_CAP_NONE) {
-			x.cap = cap;
-			x.w = w;
-			x.i = p + len + 1;
-			x.end = e > AS_WINDOW ? AS_WINDOW : e;
-			AS_LOOP(AS_WINDOW, as_cap_step, &x);
+		if (cap->cur == AS_CAP_NONE)
+			return 0;
+		/* trim: blanks before the value, blanks and the CR after it */
+		from = p + len + 1;
+		to = e;
+		for (j = 0; j < AS_WINDOW; j++) {
+			if (from >= to || !as_is_blank(w->b[as_mask(from, AS_WMASK)]))
+				break;
+			from++;
 		}
+		for (j = 0; j < AS_WINDOW; j++) {
+			if (to <= from || !as_is_blank(w->b[as_mask(to - 1, AS_WMASK)]))
+				break;
+			to--;
+		}
+		as_cap_append(cap, w, from, to);
 		cap->cur = AS_CAP_NONE;
 		return 0;
 	}
@@ -451,46 +484,39 @@ AS_API int as_cap_line(const struct as_head_scan *h, const struct as_window *w, 
 
 /* Copy the request target w[off..off+len) for the access log; the query is
  * cut unless include_query (its secrets then never leave the kernel). */
-struct as_path_ctx {
-	struct as_hdr_vals *cap;
-	const struct as_window *w;
-	__u32 off;
-	__u32 len;
-};
-
-static long as_path_step(__u64 k, void *vctx)
-{
-	struct as_path_ctx *x = (struct as_path_ctx *)vctx;
-	__u32 i = (__u32)k;
-	__u8 c;
-
-	if (i >= x->len)
-		return 1;
-	c = x->w->b[(x->off + i) & AS_WMASK];
-	if ((c == '?' && !AS_CAPTURE_CFG.include_query) || c == '#')
-		return 1;
-	if (i >= AS_PATH_MAX) {
-		x->cap->path_trunc = 1;
-		return 1;
-	}
-	x->cap->path[i & (AS_PATH_MAX - 1)] = c;
-	x->cap->path_len = i + 1;
-	return 0;
-}
-
 AS_API int as_cap_path(struct as_hdr_vals *cap, const struct as_window *w, __u32 off, __u32 len)
 {
-	struct as_path_ctx x;
+	__u32 j, n;
 
 	if (!cap || !w)
 		return 0;
-	x.cap = cap;
-	x.w = w;
-	x.off = off;
-	x.len = len;
 	cap->path_len = 0;
 	cap->path_trunc = 0;
-	AS_LOOP(AS_PATH_MAX + 1, as_path_step, &x);
+	if (off >= AS_WINDOW)
+		return 0;
+	if (len > AS_WINDOW - off)
+		len = AS_WINDOW - off;
+	n = len;
+	for (j = 0; j < AS_WINDOW; j++) {
+		__u8 c;
+
+		if (j >= len)
+			break;
+		c = w->b[as_mask(off + j, AS_WMASK)];
+		if ((c == '?' && !AS_CAPTURE_CFG.include_query) || c == '#') {
+			n = j;
+			break;
+		}
+	}
+	if (n > AS_PATH_MAX) {
+		n = AS_PATH_MAX;
+		cap->path_trunc = 1;
+	}
+	n = as_mask(n, 2 * AS_PATH_MAX - 1);
+	if (!n || n > AS_PATH_MAX)
+		return 0;
+	AS_COPY(cap->path, n, &w->b[as_mask(off, AS_WMASK)]);
+	cap->path_len = n;
 	return 0;
 }
 

@@ -71,7 +71,7 @@ std::string AccessLog::route_text(uint64_t id) {
 int AccessLog::on_event(void* ctx, void* data, size_t size) {
     auto* self = static_cast<AccessLog*>(ctx);
     if (size < sizeof(as_log_event)) return 0;
-    self->pending_ += self->format_.line(*static_cast<const as_log_event*>(data), self->wall_offset_ns_);
+    self->format_.append(self->pending_, *static_cast<const as_log_event*>(data), self->wall_offset_ns_);
     self->pending_lines_++;
     return 0;
 }

@@ -152,7 +152,11 @@ void check_access_log(const AccessLogConfig& l) {
 }  // namespace
 
 bool capture_enabled(const Config& cfg) {
-    return !cfg.headers.request.empty() || !cfg.headers.response.empty() || cfg.access_log.enabled();
+    // captured values are only of use to labels and the log
+    auto labelled = [](const std::vector<HeaderSpec>& l) {
+        return std::any_of(l.begin(), l.end(), [](const HeaderSpec& h) { return h.label; });
+    };
+    return labelled(cfg.headers.request) || labelled(cfg.headers.response) || cfg.access_log.enabled();
 }
 
 Config load_config_yaml(const std::string& text, const std::string& origin) {

@@ -84,7 +84,8 @@ Config load_config_file(const std::string& path);
 // Checks every value; throws ConfigError on the first bad one.
 void validate(const Config& cfg);
 
-// Headers are captured in the kernel: for labels or for the access log.
+// Headers are captured in the kernel: for labels or for the access log
+// (captured headers with neither cost nothing).
 bool capture_enabled(const Config& cfg);
 
 }  // namespace apiscope

@@ -26,11 +26,20 @@ size_t utf8_len(std::string_view s, size_t i) {
     return 0;
 }
 
+bool plain(uint8_t c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }
+
 }  // namespace
 
 void json_string(std::string& out, std::string_view s) {
     out += '"';
     for (size_t i = 0; i < s.size();) {
+        size_t run = i;  // runs of printable ASCII go out in one append
+        while (run < s.size() && plain(static_cast<uint8_t>(s[run]))) run++;
+        if (run > i) {
+            out.append(s.substr(i, run - i));
+            i = run;
+            continue;
+        }
         auto c = static_cast<uint8_t>(s[i]);
         if (c >= 0x80) {
             size_t n = utf8_len(s, i);

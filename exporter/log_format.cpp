@@ -1,5 +1,6 @@
 #include "log_format.h"
 
+#include <charconv>
 #include <cstring>
 #include <ctime>
 #include <string_view>
@@ -12,30 +13,34 @@ namespace {
 
 const char* kTruncated = "\u2026";  // appended to a value cut at value_max_bytes
 
-void field(std::string& out, const char* name) {
-    out += out.size() > 1 ? ",\"" : "\"";
+// Lines are built by appending to one buffer: at tens of thousands of lines
+// a second, allocations and printf would be most of the cost.
+void key(std::string& out, std::string_view name) {
+    out += ",\"";
     out += name;
     out += "\":";
 }
 
-void field_str(std::string& out, const char* name, std::string_view v) {
-    field(out, name);
+void str(std::string& out, std::string_view name, std::string_view v) {
+    key(out, name);
     json_string(out, v);
 }
 
-void field_num(std::string& out, const char* name, uint64_t v) {
-    field(out, name);
-    out += std::to_string(v);
+void num(std::string& out, std::string_view name, uint64_t v) {
+    key(out, name);
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof(buf), v);
+    out.append(buf, r.ptr);
 }
 
-std::string rfc3339(int64_t ns) {
-    time_t sec = ns / 1000000000;
-    struct tm tm;
-    gmtime_r(&sec, &tm);
-    char buf[64];
-    size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, sizeof(buf) - n, ".%06lldZ", static_cast<long long>(ns % 1000000000 / 1000));
-    return buf;
+// "s.nnnnnnnnn" from nanoseconds, exact
+void seconds(std::string& out, uint64_t ns) {
+    char buf[32];
+    auto r = std::to_chars(buf, buf + sizeof(buf), ns / 1000000000);
+    out.append(buf, r.ptr);
+    char frac[11];
+    snprintf(frac, sizeof(frac), ".%09llu", static_cast<unsigned long long>(ns % 1000000000));
+    out += frac;
 }
 
 }  // namespace
@@ -45,64 +50,88 @@ LogFormatter::LogFormatter(const Config& cfg, RouteText route)
     if (cfg.headers.redact == "hash") redactor_ = Redactor(load_redact_key(cfg.headers.redact_key_file));
     for (int dir = 0; dir < 2; dir++)
         for (const auto& h : dir ? cfg.headers.response : cfg.headers.request) {
-            names_[dir].push_back(h.name);
+            // OpenTelemetry: header attributes are string arrays
+            names_[dir].push_back(std::string(",\"http.") + (dir ? "response" : "request") + ".header." + h.name +
+                                  "\":[");
             sensitive_[dir].push_back(is_sensitive_header(h.name, cfg.headers.sensitive));
         }
 }
 
 void LogFormatter::headers(std::string& out, const as_hdr_vals& v, int dir) const {
-    const char* prefix = dir ? "http.response.header." : "http.request.header.";
     for (size_t k = 0; k < names_[dir].size() && k < AS_MAX_HDRS; k++) {
         if (!(v.present & (1u << k))) continue;
-        // the kernel never sent a value for a secret in drop mode; in hash
-        // mode it did, and only its keyed hash goes out
+        out += names_[dir][k];
         std::string_view raw(v.val[k], std::min<size_t>(v.len[k], AS_HDR_VAL_MAX));
-        std::string value = sensitive_[dir][k] ? redactor_.value(raw) : std::string(raw);
-        if (!sensitive_[dir][k] && (v.truncated & (1u << k))) value += kTruncated;
-        field(out, (prefix + names_[dir][k]).c_str());
-        out += '[';  // OpenTelemetry: header attributes are string arrays
-        json_string(out, value);
+        if (sensitive_[dir][k]) {
+            // the kernel never sent a value for a secret in drop mode; in hash
+            // mode it did, and only its keyed hash goes out
+            json_string(out, redactor_.value(raw));
+        } else if (v.truncated & (1u << k)) {
+            json_string(out, std::string(raw) + kTruncated);
+        } else {
+            json_string(out, raw);
+        }
         out += ']';
     }
 }
 
-std::string LogFormatter::line(const as_log_event& e, int64_t wall_offset_ns) const {
+void LogFormatter::timestamp(std::string& out, int64_t ns) const {
+    int64_t sec = ns / 1000000000;
+    if (sec != cached_second_) {
+        time_t t = sec;
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        char buf[32];
+        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+        cached_second_ = sec;
+        cached_prefix_ = buf;
+    }
+    char frac[16];
+    snprintf(frac, sizeof(frac), ".%06lldZ\"", static_cast<long long>(ns % 1000000000 / 1000));
+    out += "{\"timestamp\":\"";
+    out += cached_prefix_;
+    out += frac;
+}
+
+void LogFormatter::append(std::string& out, const as_log_event& e, int64_t wall_offset_ns) const {
     bool client = e.direction == AS_DIR_CLIENT;
-    std::string out = "{";
-    field_str(out, "timestamp", rfc3339(static_cast<int64_t>(e.start_ns) + wall_offset_ns));
-    std::string comm(e.comm, strnlen(e.comm, sizeof(e.comm)));
-    field_str(out, "service.name", cfg_.service_name.empty() ? comm : cfg_.service_name);
-    field_num(out, "process.pid", e.tgid);
-    field_str(out, "span.kind", client ? "client" : "server");
-    field_str(out, "http.request.method", method_label(e.method));
-    field_str(out, "http.route", route_(e.route_id));
+    timestamp(out, static_cast<int64_t>(e.start_ns) + wall_offset_ns);
+    str(out, "service.name",
+        cfg_.service_name.empty() ? std::string_view(e.comm, strnlen(e.comm, sizeof(e.comm))) : cfg_.service_name);
+    num(out, "process.pid", e.tgid);
+    str(out, "span.kind", client ? "client" : "server");
+    str(out, "http.request.method", method_label(e.method));
+    str(out, "http.route", route_(e.route_id));
     if (e.has_req) {
         std::string_view target(e.req.path, std::min<size_t>(e.req.path_len, AS_PATH_MAX));
         size_t q = target.find('?');
-        std::string path(target.substr(0, q));
-        if (e.req.path_trunc && q == std::string_view::npos) path += kTruncated;
-        field_str(out, "url.path", path);
+        if (e.req.path_trunc && q == std::string_view::npos)
+            str(out, "url.path", std::string(target) + kTruncated);
+        else
+            str(out, "url.path", target.substr(0, q));
         if (q != std::string_view::npos && cfg_.access_log.include_query)
-            field_str(out, "url.query",
-                      redactor_.query(target.substr(q + 1), cfg_.access_log.sensitive_query_params));
+            str(out, "url.query", redactor_.query(target.substr(q + 1), cfg_.access_log.sensitive_query_params));
     }
-    if (e.status) field_num(out, "http.response.status_code", e.status);
+    if (e.status) num(out, "http.response.status_code", e.status);
     std::string error = error_label(e.error, e.status, client);
-    if (!error.empty()) field_str(out, "error.type", error);
-    field(out, "duration_s");
-    char dur[32];
-    snprintf(dur, sizeof(dur), "%.9f", e.duration_ns / 1e9);
-    out += dur;
-    field_num(out, "http.request.body.size", e.req_bytes);
-    if (e.status) field_num(out, "http.response.body.size", e.resp_bytes);
+    if (!error.empty()) str(out, "error.type", error);
+    key(out, "duration_s");
+    seconds(out, e.duration_ns);
+    num(out, "http.request.body.size", e.req_bytes);
+    if (e.status) num(out, "http.response.body.size", e.resp_bytes);
     std::string peer = address_label(e.peer_addr);
     if (!peer.empty()) {
-        field_str(out, client ? "server.address" : "client.address", peer);
-        field_num(out, client ? "server.port" : "client.port", e.peer_port);
+        str(out, client ? "server.address" : "client.address", peer);
+        num(out, client ? "server.port" : "client.port", e.peer_port);
     }
     if (e.has_req) headers(out, e.req, 0);
     if (e.has_resp) headers(out, e.resp, 1);
     out += "}\n";
+}
+
+std::string LogFormatter::line(const as_log_event& e, int64_t wall_offset_ns) const {
+    std::string out;
+    append(out, e, wall_offset_ns);
     return out;
 }
 

@@ -19,16 +19,21 @@ public:
     LogFormatter(const Config& cfg, RouteText route);
 
     // wall_offset_ns: CLOCK_REALTIME minus CLOCK_MONOTONIC, to date the event.
+    void append(std::string& out, const as_log_event& e, int64_t wall_offset_ns) const;
     std::string line(const as_log_event& e, int64_t wall_offset_ns) const;
 
 private:
     void headers(std::string& out, const as_hdr_vals& v, int dir) const;
+    void timestamp(std::string& out, int64_t ns) const;
 
     const Config& cfg_;
     RouteText route_;
     Redactor redactor_;
-    std::vector<std::string> names_[2];
+    std::vector<std::string> names_[2];  // ,"http.request.header.NAME":[
     std::vector<bool> sensitive_[2];
+    // one formatter per thread: the second's text is reused
+    mutable int64_t cached_second_ = -1;
+    mutable std::string cached_prefix_;
 };
 
 }  // namespace apiscope
