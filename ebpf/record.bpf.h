@@ -154,6 +154,24 @@ __attribute__((noinline)) __u64 as_label_id(struct as_conn *c, struct as_scratch
 	return h;
 }
 
+/* Copy what the log reads of a capture: the fixed part, the configured
+ * headers' value rows and the path, not the whole 1.3 KiB entry. */
+static __always_inline int as_log_copy(struct as_hdr_vals *dst, struct as_hdr_vals *src, __u32 dir)
+{
+	__u32 rows = capture_cfg.n[dir] & (2 * AS_MAX_HDRS - 1), plen;
+
+	if (bpf_probe_read_kernel(dst, __builtin_offsetof(struct as_hdr_vals, val), src))
+		return -1;
+	if (rows > AS_MAX_HDRS)
+		rows = AS_MAX_HDRS;
+	if (rows && bpf_probe_read_kernel(dst->val, rows * AS_HDR_VAL_MAX, src->val))
+		return -1;
+	plen = dst->path_len & (2 * AS_PATH_MAX - 1);
+	if (dir == 0 && plen && plen <= AS_PATH_MAX && bpf_probe_read_kernel(dst->path, plen, src->path))
+		return -1;
+	return 0;
+}
+
 /* One access log event, unless sampled out or rate limited. The reader is
  * woken only once log_wake_bytes are waiting; it also polls on a timer. */
 __attribute__((noinline)) int as_log_record(struct as_conn *c, struct as_scratch *s,
@@ -205,8 +223,8 @@ __attribute__((noinline)) int as_log_record(struct as_conn *c, struct as_scratch
 	e->direction = c->role == AS_ROLE_CLIENT ? AS_DIR_CLIENT : AS_DIR_SERVER;
 	__builtin_memcpy(e->peer_addr, c->peer_addr, sizeof(e->peer_addr));
 	__builtin_memcpy(e->comm, c->comm, AS_COMM_LEN);
-	e->has_req = req && !bpf_probe_read_kernel(&e->req, sizeof(e->req), req);
-	e->has_resp = resp && !bpf_probe_read_kernel(&e->resp, sizeof(e->resp), resp);
+	e->has_req = req && !as_log_copy(&e->req, req, 0);
+	e->has_resp = resp && !as_log_copy(&e->resp, resp, 1);
 	flags = bpf_ringbuf_query(&log_events, BPF_RB_AVAIL_DATA) >= log_wake_bytes ? BPF_RB_FORCE_WAKEUP
 										       : BPF_RB_NO_WAKEUP;
 	bpf_ringbuf_submit(e, flags);
