@@ -48,10 +48,12 @@ headers:
   request: [X-Request-Id, {{name: X-Tenant, label: true}}, {{name: User-Agent, label: true}}, Authorization, Cookie]
   response: [X-Served-By, Content-Type]
   max_label_values: {cap}
+{headers_extra}
 access_log:
   output: {output}
   sample_ratio: {ratio}
   buffer_bytes: {buffer}
+{log_extra}
 """
 
 
@@ -66,10 +68,11 @@ class Env:
             f.write(NGINX_CONF.format(dir=self.dir, port=NGINX_PORT))
         self.nginx = Server(["nginx", "-c", conf, "-e", os.path.join(self.dir, "error.log")], NGINX_PORT)
 
-    def config(self, comms, output, cap=50, ratio=1.0, buffer=4194304):
+    def config(self, comms, output, cap=50, ratio=1.0, buffer=4194304, headers_extra="", log_extra=""):
         path = os.path.join(self.dir, "apiscope-%s.yaml" % secrets.token_hex(3))
         with open(path, "w") as f:
-            f.write(CONFIG.format(comms=", ".join(comms), output=output, cap=cap, ratio=ratio, buffer=buffer))
+            f.write(CONFIG.format(comms=", ".join(comms), output=output, cap=cap, ratio=ratio, buffer=buffer,
+                                  headers_extra=headers_extra, log_extra=log_extra))
         return path
 
     def close(self):
@@ -228,6 +231,39 @@ class Sampling(unittest.TestCase):
         self.assertEqual(value(s, "apiscope_access_log_events_total"), len(lines))
         self.assertEqual(value(s, "apiscope_access_log_events_dropped_total", reason="sampled"), n - len(lines))
         self.assertEqual(value(s, DUR, service_name="nginx"), n)  # metrics see every request
+
+
+class RateLimitAndHash(unittest.TestCase):
+    def test_rate_limit_and_hashed_secrets(self):
+        env = Env()
+        log = os.path.join(env.dir, "access.log")
+        key = os.path.join(env.dir, "redact.key")
+        with open(key, "wb") as f:
+            f.write(os.urandom(32))
+        secret = secrets.token_urlsafe(24)
+        n = 400
+        try:
+            cfg = env.config(["nginx"], log, headers_extra="  redact: hash\n  redact_key_file: " + key,
+                             log_extra="  rate_limit_per_second: 50")
+            with Apiscope("--config", cfg) as scope, env.nginx:
+                t0 = time.monotonic()
+                send("hdr-client", NGINX_PORT, "/ok", n, "acme", secret)
+                elapsed = time.monotonic() - t0
+                wait_for_count(scope, DUR, n, service_name="nginx")
+                s = wait_logged(scope, n)
+                metrics = scope.metrics_text()
+            raw, lines = read_log(log)
+        finally:
+            env.close()
+        logged = len(lines)
+        self.assertEqual(value(s, "apiscope_access_log_events_dropped_total", reason="rate_limited"), n - logged)
+        self.assertGreaterEqual(logged, min(n, 50))
+        self.assertLessEqual(logged, 50 * (int(elapsed) + 2))  # per started second
+        self.assertNotIn(secret.encode(), raw)
+        self.assertNotIn(secret, metrics)
+        hashes = {l["http.request.header.authorization"][0] for l in lines}
+        self.assertEqual(len(hashes), 1)  # the same caller, the same hash
+        self.assertRegex(hashes.pop(), r"^hash:[0-9a-f]{16}$")
 
 
 class Rotation(unittest.TestCase):
