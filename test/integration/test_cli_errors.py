@@ -48,6 +48,18 @@ class Cli(unittest.TestCase):
             f.flush()
             self.assertOneLineError(run("--config", f.name), 2, "routes.max_per_servce", "unknown key")
 
+    def test_sensitive_header_as_label(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml") as f:
+            f.write("headers:\n  request: [{name: Authorization, label: true}]\n")
+            f.flush()
+            self.assertOneLineError(run("--check-config", f.name), 2, "authorization", "sensitive",
+                                    "remove 'label: true'")
+
+    def test_unwritable_access_log(self):
+        self.assertOneLineError(run("--access-log.output", "/nonexistent/dir/access.log"), 2,
+                                "access_log.output", "/nonexistent/dir/access.log", "No such file")
+        self.assertOneLineError(run("--access-log.sample-ratio", "2"), 2, "access_log.sample_ratio")
+
     def test_bad_value(self):
         self.assertOneLineError(run("--routes.max-per-service", "0"), 2, "routes.max_per_service", "1-100000")
 
