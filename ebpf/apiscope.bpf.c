@@ -148,6 +148,15 @@ static __always_inline int as_exit(long ret)
 	key.tgid = bpf_get_current_pid_tgid() >> 32;
 	key.fd = st->fd;
 	ubuf = st->buf;
+	if (tls_on && kind != AS_IO_NEWFD && ret > 0) {
+		if (dir_in)
+			st->last_read_fd = key.fd;
+		if (st->tls_kind) {
+			/* OpenSSL moving ciphertext for the SSL call in progress */
+			as_tls_learn_fd(st, key.tgid, key.fd);
+			return 0;
+		}
+	}
 
 	if (kind == AS_IO_NEWFD) {
 		/* accept/connect: whatever we knew of an earlier socket on this fd is stale */
@@ -163,6 +172,8 @@ static __always_inline int as_exit(long ret)
 	if (ret < 0)
 		return 0;
 	c = bpf_map_lookup_elem(&conns, &key);
+	if (c && c->tls && ret > 0)
+		return 0; /* ciphertext: the uprobes feed this connection's plaintext */
 	if (ret == 0 || kind == AS_IO_SENDFILE) {
 		/* EOF ends a close-delimited body; sendfile moves body bytes */
 		if (!c || !(s = as_scratch_for(&key, dir_in)))
@@ -223,6 +234,8 @@ static __always_inline int as_exit(long ret)
 	}
 	return 0;
 }
+
+#include "tls.bpf.h"
 
 /*
  * x86-64 syscall numbers of the calls we follow. One enter and one exit

@@ -85,6 +85,8 @@ enum as_counter {
 	AS_CNT_LOG_BUFFER_FULL,  /* access log: ring buffer full (consumer behind) */
 	AS_CNT_CAPTURE_MAP_FULL, /* headers not captured: capture map full */
 	AS_CNT_LABEL_VALUES_MAP_FULL,
+	AS_CNT_TLS_NO_FD,        /* TLS bytes whose socket could not be told */
+	AS_CNT_EXEC_EVENTS_LOST, /* exec notifications for TLS attach lost (ring buffer full) */
 	AS_CNT_LABEL_OVERFLOW,   /* + label index: values past max_label_values */
 	AS_CNT_MAX = AS_CNT_LABEL_OVERFLOW + AS_MAX_LABELS,
 };
@@ -98,7 +100,7 @@ struct as_metric_key {
 	__u8 direction;     /* enum as_direction */
 	__u8 method;        /* enum as_method */
 	__u8 error;         /* enum as_error */
-	__u8 pad;
+	__u8 tls;           /* 1: the bytes came decrypted from OpenSSL (url_scheme https) */
 	__u64 labels[AS_MAX_LABELS]; /* header label value ids (AS_LABEL_* or a hash) */
 };
 AS_STATIC_ASSERT(sizeof(struct as_metric_key) == 80, "metric key layout");
@@ -129,6 +131,13 @@ AS_STATIC_ASSERT(sizeof(struct as_service_route_key) == 24, "service route key l
 struct as_conn_key {
 	__u32 tgid;
 	__u32 fd;
+};
+
+/* An OpenSSL SSL object of a process, and the socket it was seen on. */
+struct as_ssl_key {
+	__u64 ssl;
+	__u32 tgid;
+	__u32 pad;
 };
 
 /* A header to capture: its name, lowercase. */
@@ -221,7 +230,7 @@ struct as_log_event {
 	__u8 direction;
 	__u8 has_req; /* the captures below are valid */
 	__u8 has_resp;
-	__u8 pad;
+	__u8 tls;
 	__u8 peer_addr[16];
 	char comm[AS_COMM_LEN];
 	struct as_hdr_vals req, resp;

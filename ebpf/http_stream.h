@@ -81,7 +81,8 @@ struct as_conn {
 	__u8 q_len;
 	__u8 role;
 	__u8 resp_active;
-	__u8 pad[6];
+	__u8 tls; /* fed by the OpenSSL uprobes: the socket's own bytes are ciphertext */
+	__u8 pad[5];
 };
 
 /* One finished request/response pair. */

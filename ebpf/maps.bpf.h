@@ -101,12 +101,28 @@ enum as_io_kind {
 	AS_IO_NEWFD,    /* accept/connect: a fresh connection on this fd */
 };
 
-/* Syscall arguments kept from enter to exit, per thread. */
+/* Syscall arguments kept from enter to exit, per thread; and, while the
+ * thread is inside an OpenSSL read or write, that call's arguments. */
+enum as_tls_kind {
+	AS_TLS_NONE = 0,
+	AS_TLS_READ,     /* SSL_read: returns the byte count */
+	AS_TLS_WRITE,    /* SSL_write */
+	AS_TLS_READ_EX,  /* SSL_read_ex: returns 1, the count goes to *tls_count */
+	AS_TLS_WRITE_EX, /* SSL_write_ex */
+};
+
 struct as_stash {
 	__u64 buf;
 	__u32 fd;
 	__u16 kind;
 	__u16 dir_in;
+	__u64 tls_ssl;
+	__u64 tls_buf;
+	__u64 tls_count; /* user address of the _ex calls' size_t result */
+	__s32 tls_fd;    /* the socket under tls_ssl, -1 while unknown */
+	__s32 last_read_fd; /* socket this thread last read: memory-BIO users read it before SSL_read */
+	__u8 tls_kind;
+	__u8 pad[7];
 };
 
 struct {
@@ -223,6 +239,34 @@ struct {
 	__type(key, __u32);
 	__type(value, struct as_log_rate);
 } log_rate SEC(".maps");
+
+/* TLS: which socket each SSL object of a process is on, learned from the
+ * socket syscall an SSL_read/SSL_write makes. */
+const volatile bool tls_on = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct as_ssl_key);
+	__type(value, __s32);
+} ssl_fds SEC(".maps");
+
+/* The socket under the SSL object of the call in progress is fd. */
+static __always_inline void as_tls_learn_fd(struct as_stash *st, __u32 tgid, __s32 fd)
+{
+	struct as_ssl_key k = {.ssl = st->tls_ssl, .tgid = tgid};
+
+	if (st->tls_fd == fd)
+		return;
+	st->tls_fd = fd;
+	bpf_map_update_elem(&ssl_fds, &k, &fd, BPF_ANY);
+}
+
+/* New target processes, for the exporter to find OpenSSL in them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 65536);
+} exec_events SEC(".maps");
 
 /* Per-process target verdicts (see as_target_process). */
 enum { AS_TARGET_YES = 1, AS_TARGET_NO = 2 };

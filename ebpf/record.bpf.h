@@ -221,6 +221,7 @@ __attribute__((noinline)) int as_log_record(struct as_conn *c, struct as_scratch
 	e->method = rec->method;
 	e->error = rec->error;
 	e->direction = c->role == AS_ROLE_CLIENT ? AS_DIR_CLIENT : AS_DIR_SERVER;
+	e->tls = c->tls;
 	__builtin_memcpy(e->peer_addr, c->peer_addr, sizeof(e->peer_addr));
 	__builtin_memcpy(e->comm, c->comm, AS_COMM_LEN);
 	e->has_req = req && !as_log_copy(&e->req, req, 0);
@@ -269,6 +270,7 @@ __attribute__((noinline)) int as_hook_record(struct as_conn *c, struct as_scratc
 	key.status = rec->status;
 	key.method = rec->method;
 	key.error = rec->error;
+	key.tls = c->tls;
 	if (c->role == AS_ROLE_CLIENT) {
 		key.direction = AS_DIR_CLIENT;
 		key.peer_port = c->peer_port;

@@ -96,6 +96,12 @@ struct task_struct {
 	char comm[16];
 };
 
+/* x86-64 user registers, as uprobe programs see them. */
+struct pt_regs {
+	unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8, ax, cx, dx, si, di, orig_ax, ip, cs,
+		flags, sp, ss;
+};
+
 #pragma clang attribute pop
 
 /* bpf_get_ns_current_pid_tgid() output (uapi). */

@@ -127,6 +127,7 @@ BpfProgram::BpfProgram(const Config& cfg) {
 BpfProgram::~BpfProgram() { release(); }
 
 void BpfProgram::release() {
+    std::lock_guard<std::mutex> lock(links_mu_);
     for (auto* link : links_) bpf_link__destroy(link);
     links_.clear();
     apiscope_bpf__destroy(skel_);
@@ -202,6 +203,13 @@ void BpfProgram::configure(const Config& cfg) {
     ro->log_sample_threshold = static_cast<uint64_t>(std::llround(log.sample_ratio * 4294967296.0));
     ro->log_rate_limit = log.rate_limit_per_second;
     ro->log_wake_bytes = log.buffer_bytes / 8;  // wake the reader in batches
+    ro->tls_on = cfg.tls_enabled;
+    // uprobes are attached per OpenSSL file by TlsProbes, not here
+    for (bpf_program* p : {skel_->progs.tls_read_enter, skel_->progs.tls_write_enter,
+                           skel_->progs.tls_read_ex_enter, skel_->progs.tls_write_ex_enter,
+                           skel_->progs.tls_return})
+        bpf_program__set_autoattach(p, false);
+    bpf_program__set_autoattach(skel_->progs.process_exec, cfg.tls_enabled);
     set_entries(skel_->maps.log_events, log.enabled() ? log.buffer_bytes : 4096);
 }
 
@@ -233,6 +241,36 @@ int BpfProgram::routes_fd() const { return bpf_map__fd(skel_->maps.routes); }
 int BpfProgram::counters_fd() const { return bpf_map__fd(skel_->maps.counters); }
 int BpfProgram::label_values_fd() const { return bpf_map__fd(skel_->maps.label_values); }
 int BpfProgram::log_events_fd() const { return bpf_map__fd(skel_->maps.log_events); }
+int BpfProgram::exec_events_fd() const { return bpf_map__fd(skel_->maps.exec_events); }
+
+std::string BpfProgram::attach_openssl(const std::string& path, const std::set<std::string>& funcs) {
+    struct Probe {
+        const char* func;
+        bpf_program* entry;
+    };
+    const Probe probes[] = {{"SSL_read", skel_->progs.tls_read_enter},
+                            {"SSL_write", skel_->progs.tls_write_enter},
+                            {"SSL_read_ex", skel_->progs.tls_read_ex_enter},
+                            {"SSL_write_ex", skel_->progs.tls_write_ex_enter}};
+    std::vector<bpf_link*> made;
+    for (const auto& p : probes) {
+        if (!funcs.count(p.func)) continue;
+        for (bool ret : {false, true}) {
+            LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = ret, .func_name = p.func);
+            bpf_link* link = bpf_program__attach_uprobe_opts(ret ? skel_->progs.tls_return : p.entry, -1,
+                                                             path.c_str(), 0, &opts);
+            if (!link) {
+                std::string why = std::string(p.func) + ": " + strerror(errno);
+                for (auto* l : made) bpf_link__destroy(l);
+                return why;
+            }
+            made.push_back(link);
+        }
+    }
+    std::lock_guard<std::mutex> lock(links_mu_);
+    links_.insert(links_.end(), made.begin(), made.end());
+    return "";
+}
 
 std::vector<MapInfo> BpfProgram::maps() const {
     std::vector<MapInfo> out;

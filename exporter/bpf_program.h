@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -46,6 +48,11 @@ public:
     int counters_fd() const;
     int label_values_fd() const;
     int log_events_fd() const;
+    int exec_events_fd() const;
+    // Attaches the OpenSSL uprobes to the functions of `funcs` (SSL_read,
+    // SSL_write, SSL_read_ex, SSL_write_ex) in the ELF file at path, for every
+    // process that maps it. Returns "" or why it failed. Thread-safe.
+    std::string attach_openssl(const std::string& path, const std::set<std::string>& funcs);
     std::vector<MapInfo> maps() const;  // the maps whose fill is exported
     std::vector<ProgramStats> program_stats() const;
     bool stats_enabled() const { return stats_fd_ >= 0; }
@@ -60,6 +67,7 @@ private:
 
     apiscope_bpf* skel_ = nullptr;
     std::vector<struct bpf_link*> links_;
+    std::mutex links_mu_;
     int stats_fd_ = -1;
 };
 

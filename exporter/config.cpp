@@ -169,7 +169,7 @@ Config load_config_yaml(const std::string& text, const std::string& origin) {
     Config cfg;
     if (root.IsNull()) return cfg;
     check_keys(root, "", {"web", "service_name", "targets", "routes", "histograms", "maps",
-                          "bpf_stats", "headers", "access_log"});
+                          "bpf_stats", "headers", "access_log", "tls"});
     if (auto web = root["web"]) {
         check_keys(web, "web", {"listen_address", "telemetry_path"});
         if (web["listen_address"])
@@ -244,6 +244,10 @@ Config load_config_yaml(const std::string& text, const std::string& origin) {
         if (m["percpu_values"]) cfg.maps.percpu_values = scalar<bool>(m["percpu_values"], "maps.percpu_values");
     }
     if (root["bpf_stats"]) cfg.bpf_stats = scalar<bool>(root["bpf_stats"], "bpf_stats");
+    if (auto t = root["tls"]) {
+        check_keys(t, "tls", {"enabled"});
+        if (t["enabled"]) cfg.tls_enabled = scalar<bool>(t["enabled"], "tls.enabled");
+    }
     return cfg;
 }
 

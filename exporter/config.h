@@ -74,6 +74,7 @@ struct Config {
     HeaderConfig headers;
     AccessLogConfig access_log;
     MapSizes maps;
+    bool tls_enabled = true;  // OpenSSL uprobes: HTTPS in plaintext
     bool bpf_stats = true;  // kernel BPF run-time statistics for self-metrics
 };
 

@@ -39,10 +39,10 @@ struct Agg {
 };
 
 const std::vector<std::string> kServerLabels = {"service_name", "http_request_method", "http_route",
-                                                "http_response_status_code", "error_type"};
+                                                "http_response_status_code", "error_type", "url_scheme"};
 const std::vector<std::string> kClientLabels = {
     "service_name", "http_request_method", "http_route", "http_response_status_code",
-    "error_type",   "server_address",      "server_port"};
+    "error_type",   "url_scheme",          "server_address", "server_port"};
 
 ClientMetric histogram(const std::vector<std::string>& names, const std::vector<std::string>& values,
                        const std::vector<double>& bounds, const Buckets& counts, uint64_t total,
@@ -125,7 +125,8 @@ std::vector<MetricFamily> HttpCollector::Collect() const {
         std::vector<std::string> labels = {service, method_label(k.method),
                                            routes_.label(service, route_text(k.route_id)),
                                            k.status ? std::to_string(k.status) : "",
-                                           error_label(k.error, k.status, is_client)};
+                                           error_label(k.error, k.status, is_client),
+                                           k.tls ? "https" : "http"};
         if (is_client) {
             labels.push_back(address_label(k.peer_addr));
             labels.push_back(k.peer_port ? std::to_string(k.peer_port) : "");

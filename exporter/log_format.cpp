@@ -102,6 +102,7 @@ void LogFormatter::append(std::string& out, const as_log_event& e, int64_t wall_
     str(out, "span.kind", client ? "client" : "server");
     str(out, "http.request.method", method_label(e.method));
     str(out, "http.route", route_(e.route_id));
+    str(out, "url.scheme", e.tls ? "https" : "http");
     if (e.has_req) {
         std::string_view target(e.req.path, std::min<size_t>(e.req.path_len, AS_PATH_MAX));
         size_t q = target.find('?');

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "http_collector.h"
 #include "self_collector.h"
+#include "tls_probes.h"
 #include "version.h"
 #include "web_server.h"
 
@@ -66,7 +67,8 @@ int main(int argc, char** argv) {
         if (cfg.access_log.enabled()) log = std::make_unique<AccessLog>(bpf, cfg);
         auto http = std::make_shared<HttpCollector>(bpf, cfg, stats);
         auto self = std::make_shared<SelfCollector>(bpf, cfg, stats, log.get());
-        WebServer web(cfg.listen_address, cfg.telemetry_path, {http, self});
+        auto tls = std::make_shared<TlsProbes>(bpf, cfg);
+        WebServer web(cfg.listen_address, cfg.telemetry_path, {http, self, tls});
         std::cerr << "apiscope " << APISCOPE_VERSION << ": serving " << cfg.telemetry_path << " on "
                   << cfg.listen_address << "\n";
         int sig = 0;

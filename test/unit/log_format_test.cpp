@@ -77,6 +77,7 @@ TEST_CASE("log line: OpenTelemetry names, redacted secrets, escaped values", "[l
     CHECK(line ==
           "{\"timestamp\":\"2023-11-14T22:13:21.000000Z\",\"service.name\":\"api-server\",\"process.pid\":4242,"
           "\"span.kind\":\"server\",\"http.request.method\":\"POST\",\"http.route\":\"/orders/{id}\","
+          "\"url.scheme\":\"http\","
           "\"url.path\":\"/orders/9\",\"url.query\":\"access_token=[REDACTED]&page=2\","
           "\"http.response.status_code\":201,\"duration_s\":0.001500000,\"http.request.body.size\":12,"
           "\"http.response.body.size\":34,\"client.address\":\"10.1.2.3\",\"client.port\":55555,"
