@@ -148,12 +148,16 @@ static __always_inline int as_exit(long ret)
 	key.tgid = bpf_get_current_pid_tgid() >> 32;
 	key.fd = st->fd;
 	ubuf = st->buf;
-	if (tls_on && kind != AS_IO_NEWFD && ret > 0) {
-		if (dir_in)
+	if (tls_on && st->tls_ssl && kind != AS_IO_NEWFD && ret > 0) {
+		/* a thread that uses OpenSSL: which sockets its SSL calls are on */
+		bool sock = key.fd == st->tls_fd || key.fd == st->last_read_fd || as_fd_is_socket(key.fd);
+
+		if (sock && dir_in)
 			st->last_read_fd = key.fd;
 		if (st->tls_kind) {
-			/* OpenSSL moving ciphertext for the SSL call in progress */
-			as_tls_learn_fd(st, key.tgid, key.fd);
+			/* ciphertext of the SSL call in progress, or a file OpenSSL reads */
+			if (sock)
+				as_tls_learn_fd(st, key.tgid, key.fd);
 			return 0;
 		}
 	}

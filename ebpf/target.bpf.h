@@ -100,6 +100,22 @@ struct as_sock_info {
 	__u16 local_port;
 };
 
+/* Is fd a socket? For OpenSSL users: the files it reads are not. */
+static __always_inline bool as_fd_is_socket(__u32 fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *f = NULL;
+
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return false;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return false;
+	return (BPF_CORE_READ(f, f_inode, i_mode) & AS_S_IFMT) == AS_S_IFSOCK;
+}
+
 /*
  * Read the addresses of the socket behind fd. Returns -1 if fd is not a
  * stream socket, or not on a target port. Runs once per new connection.
