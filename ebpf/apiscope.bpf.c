@@ -317,8 +317,16 @@ SEC("tracepoint/task/task_rename")
 int task_rename(struct task_rename_ctx *ctx)
 {
 	__u32 pid = ctx->pid;
+	char comm[AS_COMM_LEN];
 
 	bpf_map_delete_elem(&target_cache, &pid);
+	/* a process naming itself into the targets: the TLS probes look at it
+	 * as at a new process (the tracepoint fires before comm changes) */
+	if (tls_on && filter_comm && pid == bpf_get_current_pid_tgid() >> 32) {
+		__builtin_memcpy(comm, ctx->newcomm, AS_COMM_LEN);
+		if (bpf_map_lookup_elem(&target_comms, comm))
+			as_exec_event(pid);
+	}
 	return 0;
 }
 

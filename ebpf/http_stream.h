@@ -72,6 +72,7 @@ struct as_conn {
 	struct as_stream in, out;
 	struct as_pending q[AS_PIPELINE];
 	__u64 resp_first_ns;
+	__u64 deferred_bytes; /* a response that came before its request's body ended */
 	__u8 peer_addr[16];
 	char comm[AS_COMM_LEN];
 	__u16 peer_port;
@@ -82,7 +83,9 @@ struct as_conn {
 	__u8 role;
 	__u8 resp_active;
 	__u8 tls; /* fed by the OpenSSL uprobes: the socket's own bytes are ciphertext */
-	__u8 pad[5];
+	__u8 deferred; /* deferred_status/bytes wait for the request body to end */
+	__u16 deferred_status;
+	__u8 pad[2];
 };
 
 /* One finished request/response pair. */
@@ -150,10 +153,35 @@ AS_INLINE void as_record_pending(struct as_conn *c, struct as_scratch *s, __u16 
 	c->q_len--;
 }
 
+/* The request stream: read by a server, written by a client. */
+AS_INLINE struct as_stream *as_request_stream(struct as_conn *c)
+{
+	return as_stream_of(c, c->role == AS_ROLE_SERVER);
+}
+
+/* A response that came before its request's body ended (an early 4xx,
+ * nginx's `return` before it reads the body) is recorded now. */
+AS_API int as_record_deferred(struct as_conn *c, struct as_scratch *s)
+{
+	struct as_pending *p;
+
+	if (!c || !s || !c->deferred || !c->q_len)
+		return 0;
+	p = &c->q[c->q_head & (AS_PIPELINE - 1)];
+	c->deferred = 0;
+	if (!p->req_bytes)
+		p->req_bytes = as_request_stream(c)->body; /* what came of it */
+	as_record_pending(c, s, c->deferred_status, c->deferred_bytes, c->resp_first_ns, AS_ERR_NONE);
+	return 0;
+}
+
 /* The framing of a stream is lost: count it, forget what was in flight and
  * look for the next start line. */
-AS_INLINE void as_stream_lost(struct as_conn *c, struct as_stream *st, __u32 counter)
+AS_INLINE void as_stream_lost(struct as_conn *c, struct as_scratch *s, struct as_stream *st,
+			      __u32 counter)
 {
+	if (c->deferred)
+		as_record_deferred(c, s);
 	as_hook_count(counter);
 	st->phase = AS_PH_IDLE;
 	c->q_len = 0;
@@ -217,6 +245,8 @@ AS_INLINE void as_on_msg_done(struct as_conn *c, struct as_scratch *s, struct as
 	if (st->kind == AS_MSG_REQUEST) {
 		if (c->q_len)
 			c->q[(c->q_head + c->q_len - 1) & (AS_PIPELINE - 1)].req_bytes = st->body;
+		if (c->deferred)
+			as_record_deferred(c, s);
 		return;
 	}
 	if (st->interim || !c->resp_active || !c->q_len)
@@ -225,6 +255,15 @@ AS_INLINE void as_on_msg_done(struct as_conn *c, struct as_scratch *s, struct as
 	{
 		__u8 method = c->q[c->q_head & (AS_PIPELINE - 1)].method;
 		__u16 status = c->resp_status;
+		struct as_stream *rq = as_request_stream(c);
+
+		if (c->q_len == 1 && rq->kind == AS_MSG_REQUEST && !rq->untracked &&
+		    (rq->phase == AS_PH_BODY_LEN || rq->phase >= AS_PH_CHUNK_SIZE)) {
+			c->deferred = 1;
+			c->deferred_status = status;
+			c->deferred_bytes = st->body;
+			return;
+		}
 
 		as_record_pending(c, s, status, st->body, c->resp_first_ns, AS_ERR_NONE);
 		if (status == 101 || (method == AS_METHOD_CONNECT && status / 100 == 2))
@@ -267,7 +306,7 @@ AS_INLINE void as_on_head_done(struct as_conn *c, struct as_scratch *s, struct a
 		return;
 	}
 	if (st->kind == AS_MSG_REQUEST) {
-		as_stream_lost(c, st, AS_CNT_FRAMING_LOST); /* bad Content-Length */
+		as_stream_lost(c, s, st, AS_CNT_FRAMING_LOST); /* bad Content-Length */
 		return;
 	}
 	st->phase = AS_PH_BODY_CLOSE;
@@ -425,7 +464,7 @@ AS_API int as_feed(struct as_conn *c, struct as_scratch *s)
 				return 0;
 			r = as_scan_chunk(st, &s->w, wl);
 			if (r < 0) {
-				as_stream_lost(c, st, AS_CNT_FRAMING_LOST);
+				as_stream_lost(c, s, st, AS_CNT_FRAMING_LOST);
 				return 0;
 			}
 			off += r;
@@ -436,7 +475,7 @@ AS_API int as_feed(struct as_conn *c, struct as_scratch *s)
 			off += wl;
 			st->head_bytes += wl;
 			if (st->head_bytes > AS_MAX_HEAD)
-				as_stream_lost(c, st, AS_CNT_HEAD_TOO_LONG);
+				as_stream_lost(c, s, st, AS_CNT_HEAD_TOO_LONG);
 			continue;
 		}
 		off += r;
@@ -446,7 +485,7 @@ AS_API int as_feed(struct as_conn *c, struct as_scratch *s)
 			as_on_head_done(c, s, st);
 	}
 	if (off < n)
-		as_stream_lost(c, st, AS_CNT_TOO_MANY_ITEMS);
+		as_stream_lost(c, s, st, AS_CNT_TOO_MANY_ITEMS);
 	return 0;
 }
 
@@ -468,7 +507,7 @@ AS_INLINE void as_feed_opaque(struct as_conn *c, struct as_scratch *s, struct as
 		else
 			as_on_msg_done(c, s, st);
 	} else if (st->phase != AS_PH_IDLE) {
-		as_stream_lost(c, st, AS_CNT_FRAMING_LOST);
+		as_stream_lost(c, s, st, AS_CNT_FRAMING_LOST);
 	}
 }
 
@@ -491,6 +530,7 @@ AS_INLINE void as_conn_close(struct as_conn *c, struct as_scratch *s)
 	as_stream_eof(c, s, 1);
 	if (c->role != AS_ROLE_SERVER && c->role != AS_ROLE_CLIENT)
 		return;
+	as_record_deferred(c, s);
 	for (i = 0; i < AS_PIPELINE; i++) {
 		if (!c->q_len)
 			break;

@@ -111,21 +111,27 @@ int tls_return(struct pt_regs *ctx)
 	return 0;
 }
 
-/* A process started: if it is a target, the exporter looks for OpenSSL in it. */
-SEC("tracepoint/sched/sched_process_exec")
-int process_exec(void *ctx)
+/* Tell the exporter to look for OpenSSL in process tgid. */
+static __always_inline void as_exec_event(__u32 tgid)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32, *e;
+	__u32 *e = bpf_ringbuf_reserve(&exec_events, sizeof(*e), 0);
 
-	if (!tls_on || !as_target_process(tgid))
-		return 0;
-	e = bpf_ringbuf_reserve(&exec_events, sizeof(*e), 0);
 	if (!e) {
 		as_count(AS_CNT_EXEC_EVENTS_LOST);
-		return 0;
+		return;
 	}
 	*e = tgid;
 	bpf_ringbuf_submit(e, 0);
+}
+
+/* A process started: if it is a target, the exporter looks at it. */
+SEC("tracepoint/sched/sched_process_exec")
+int process_exec(void *ctx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (tls_on && as_target_process(tgid))
+		as_exec_event(tgid);
 	return 0;
 }
 

@@ -62,8 +62,11 @@ void check_privileges() {
 std::string load_error(int err) {
     err = std::abs(err);
     if (err == EPERM || err == EACCES) return std::string("permission denied: ") + kPrivilegeFix;
-    if (err == ENOMEM || err == E2BIG)
+    if (err == ENOMEM)
         return std::string(strerror(err)) + ": the BPF maps do not fit; lower maps.* in the config";
+    if (err == E2BIG)
+        return std::string(strerror(err)) + ": the BPF maps do not fit (lower maps.* in the config), or a "
+               "program is too complex for this kernel's verifier (its log is above)";
     return std::string(strerror(err)) + " (libbpf's messages above say more)";
 }
 

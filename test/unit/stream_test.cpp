@@ -187,3 +187,46 @@ TEST_CASE("start lines split across reads, and status lines without a reason", "
     CHECK(h.records[1].status == 204);
     CHECK(h.records[1].resp_bytes == 0);
 }
+
+TEST_CASE("server: a response before the request body is recorded when the body ends", "[stream]") {
+    // nginx's `return` and early 4xx answer before reading the body; over TLS
+    // the body then comes in a later read
+    Harness h;
+    h.feed(IN, "POST /upload HTTP/1.1\r\nContent-Length: 10\r\n\r\n", 100);
+    h.feed(OUT, "HTTP/1.1 413 Too Large\r\nContent-Length: 4\r\n\r\nbig!", 300);
+    CHECK(h.records.empty());
+    h.feed(IN, "0123456789", 400);
+    REQUIRE(h.records.size() == 1);
+    CHECK(h.records[0].status == 413);
+    CHECK(h.records[0].req_bytes == 10);
+    CHECK(h.records[0].resp_bytes == 4);
+    CHECK(h.records[0].duration_ns == 200);  // to the response's first byte
+    // the connection goes on as usual
+    h.feed(IN, "GET /next HTTP/1.1\r\n\r\n", 500);
+    h.feed(OUT, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 600);
+    REQUIRE(h.records.size() == 2);
+    CHECK(h.records[1].status == 200);
+}
+
+TEST_CASE("server: an early response whose body never comes is recorded at close", "[stream]") {
+    Harness h;
+    h.feed(IN, "PUT /x HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc", 100);
+    h.feed(OUT, "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n", 200);
+    CHECK(h.records.empty());
+    h.close(900);
+    REQUIRE(h.records.size() == 1);
+    CHECK(h.records[0].status == 401);
+    CHECK(h.records[0].error == AS_ERR_NONE);
+    CHECK(h.records[0].req_bytes == 3);  // what came of the body
+}
+
+TEST_CASE("client: a response before the whole request body was written", "[stream]") {
+    Harness h;
+    h.feed(OUT, "POST /api HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n", 100);
+    h.feed(IN, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n", 200);
+    CHECK(h.records.empty());
+    h.feed(OUT, "0\r\n\r\n", 300);
+    REQUIRE(h.records.size() == 1);
+    CHECK(h.records[0].status == 400);
+    CHECK(h.records[0].req_bytes == 5);
+}
