@@ -44,6 +44,9 @@ http {{
     scgi_temp_path {d}/scgi;
     server {{
         listen 127.0.0.1:{port};
+        listen 127.0.0.1:{tls_port} ssl;
+        ssl_certificate {d}/cert.pem;
+        ssl_certificate_key {d}/key.pem;
         root {d}/www;
         location = /ok {{ return 200 "ok\\n"; }}
         location /static/ {{ }}
@@ -51,15 +54,18 @@ http {{
 }}
 """
 
-    def __init__(self, port=18100):
-        self.port = port
+    def __init__(self, port=18100, tls_port=18101):
+        self.port, self.tls_port = port, tls_port
         self.dir = tempfile.mkdtemp(prefix="apiscope-bench-")
         os.chmod(self.dir, 0o755)
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                        "/CN=localhost", "-keyout", os.path.join(self.dir, "key.pem"),
+                        "-out", os.path.join(self.dir, "cert.pem")], check=True, capture_output=True)
         os.makedirs(os.path.join(self.dir, "www", "static"))
         with open(os.path.join(self.dir, "www", "static", "4k.bin"), "wb") as f:
             f.write(b"x" * 4096)
         with open(os.path.join(self.dir, "nginx.conf"), "w") as f:
-            f.write(self.CONF.format(d=self.dir, port=port))
+            f.write(self.CONF.format(d=self.dir, port=port, tls_port=tls_port))
 
     def __enter__(self):
         self.proc = subprocess.Popen(["nginx", "-c", os.path.join(self.dir, "nginx.conf"),

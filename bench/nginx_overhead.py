@@ -5,7 +5,7 @@ capture with labels and the access log), rounds interleaved. Prints
 throughput, p50/p99 and BPF ns per request, each as a ratio to the no-agent
 run of the same round set.
 
-usage: bench/nginx_overhead.py [--rounds 5] [--seconds 5] [--only keepalive|close|static]
+usage: bench/nginx_overhead.py [--rounds 5] [--seconds 5] [--only keepalive|close|static|https]
                                [--agents NAME,NAME] [--smoke]
 """
 import argparse
@@ -28,14 +28,14 @@ def bpf_prog_stats(prefixes):
     return ns, cnt
 
 
-PROG_PREFIXES = ("syscall_", "enter_close", "process_exit", "task_rename", "floor_")
+PROG_PREFIXES = ("syscall_", "enter_close", "process_exit", "process_exec", "task_rename", "tls_", "floor_")
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--seconds", type=int, default=5)
-    ap.add_argument("--only", choices=("keepalive", "close", "static"), help="run one scenario")
+    ap.add_argument("--only", choices=("keepalive", "close", "static", "https"), help="run one scenario")
     ap.add_argument("--agents", help="comma-separated agent names to run (none is always run)")
     ap.add_argument("--smoke", action="store_true", help="one short round of each, to check the script")
     args = ap.parse_args()
@@ -67,15 +67,17 @@ def main():
         agents = [a for a in agents if a[0] in keep]
     scenarios = [("keepalive", "return 200, keep-alive", "/ok", False),
                  ("close", "return 200, new connection", "/ok", True),
-                 ("static", "static 4 KiB, keep-alive", "/static/4k.bin", False)]
+                 ("static", "static 4 KiB, keep-alive", "/static/4k.bin", False),
+                 ("https", "return 200 over HTTPS, keep-alive", "/ok", False)]
     if args.only:
         scenarios = [x for x in scenarios if x[0] == args.only]
     if args.smoke:
         scenarios = scenarios[:1]
 
     with Nginx() as nginx:
-        for _, title, path, close in scenarios:
-            url = "http://127.0.0.1:%d%s" % (nginx.port, path)
+        for key, title, path, close in scenarios:
+            url = ("https://127.0.0.1:%d%s" % (nginx.tls_port, path) if key == "https"
+                   else "http://127.0.0.1:%d%s" % (nginx.port, path))
             res = {name: {"rps": [], "p50": [], "p99": [], "ns": [], "runs": []} for name, _ in agents}
             for _ in range(args.rounds):
                 for name, make in agents:
