@@ -133,6 +133,15 @@ struct as_conn_key {
 	__u32 fd;
 };
 
+/* A start line cut short in an earlier read: its bytes, until the rest comes. */
+#define AS_PARTIAL_MAX 128 /* longer lines are parsed with what came first */
+struct as_partial {
+	__u64 first_ns; /* when its first byte came */
+	__u32 len;
+	__u32 pad;
+	__u8 b[AS_PARTIAL_MAX];
+};
+
 /* An OpenSSL SSL object of a process, and the socket it was seen on. */
 struct as_ssl_key {
 	__u64 ssl;

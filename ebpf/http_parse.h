@@ -72,7 +72,8 @@ struct as_start {
 	__u16 avail;    /* bytes parsed */
 	__u8 kind;      /* enum as_msg_kind */
 	__u8 method;    /* enum as_method */
-	__u8 pad[4];
+	__u8 more;      /* AS_MSG_NONE so far, but what came may begin a start line */
+	__u8 pad[3];
 };
 
 /* State of the header scanner, carried across buffers. */
@@ -114,6 +115,15 @@ AS_INLINE __u8 as_lower(__u8 c)
 AS_INLINE int as_is_hex(__u8 c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* Index masked in a way the compiler cannot drop, for the verifier. */
+AS_INLINE __u32 as_mask(__u32 i, __u32 mask)
+{
+#ifdef __bpf__
+	asm volatile("" : "+r"(i));
+#endif
+	return i & mask;
 }
 
 AS_INLINE __u8 as_method_from_token(const __u8 *t, __u32 len)
@@ -213,11 +223,20 @@ AS_API int as_finish_request(const struct as_window *w, struct as_start *s)
 			return AS_MSG_NONE;
 		if (sp + 10 <= n && w->b[(sp + 9) & AS_WMASK] != '\r' && w->b[(sp + 9) & AS_WMASK] != '\n')
 			return AS_MSG_NONE;
+		if (sp + 10 > n && n < AS_PARTIAL_MAX) {
+			s->more = 1; /* a short line cut before its end: wait for it */
+			return AS_MSG_NONE;
+		}
 		s->path_len = sp - s->path_off;
 		s->head_from = sp + 1;
 	} else {
-		/* The target runs past what we have. Take it as a request only for a
-		 * standard method: a random token needs its version to be believed. */
+		/* The target runs past what we have: wait for the rest of a short
+		 * line; take a long one as a request only for a standard method (a
+		 * random token needs its version to be believed). */
+		if (n < AS_PARTIAL_MAX) {
+			s->more = 1;
+			return AS_MSG_NONE;
+		}
 		if (s->method == AS_METHOD_OTHER || n <= s->path_off)
 			return AS_MSG_NONE;
 		s->path_len = n - s->path_off;
@@ -247,11 +266,29 @@ AS_API int as_parse_start(const struct as_window *w, __u32 n, struct as_start *s
 	if (n > AS_WINDOW)
 		n = AS_WINDOW;
 	s->avail = n;
-	if (n < 5)
+	if (n < 5) {
+		s->more = 1; /* judged once more has come */
 		return AS_MSG_NONE;
+	}
 
+	if (n < 8 && b[0] == 'H') {
+		/* "HTTP/1." cut short: a status line may follow */
+		__u32 j, ok = 1;
+
+		for (j = 0; j < 7; j++)
+			if (j < n && b[j] != ((0x002e312f50545448ULL >> (8 * j)) & 0xff))
+				ok = 0;
+		if (ok) {
+			s->more = 1;
+			return AS_MSG_NONE;
+		}
+	}
 	if (as_is_version(w, 0, n)) {
-		if (n < 12 || b[8] != ' ')
+		if (n < 12) {
+			s->more = n < 9 || b[8] == ' ';
+			return AS_MSG_NONE;
+		}
+		if (b[8] != ' ')
 			return AS_MSG_NONE;
 		if (b[9] < '1' || b[9] > '5' || b[10] < '0' || b[10] > '9' || b[11] < '0' ||
 		    b[11] > '9')
@@ -267,8 +304,10 @@ AS_API int as_parse_start(const struct as_window *w, __u32 n, struct as_start *s
 	for (i = 0; i <= AS_MAX_METHOD_LEN; i++) {
 		__u8 c;
 
-		if (i >= n)
+		if (i >= n) {
+			s->more = 1; /* a method cut short */
 			return AS_MSG_NONE;
+		}
 		c = b[i];
 		if (c == ' ')
 			break;
@@ -276,8 +315,12 @@ AS_API int as_parse_start(const struct as_window *w, __u32 n, struct as_start *s
 			return AS_MSG_NONE;
 		mlen++;
 	}
-	if (mlen == 0 || mlen > AS_MAX_METHOD_LEN || mlen + 1 >= n)
+	if (mlen == 0 || mlen > AS_MAX_METHOD_LEN)
 		return AS_MSG_NONE;
+	if (mlen + 1 >= n) {
+		s->more = 1; /* the method and its space, the target to come */
+		return AS_MSG_NONE;
+	}
 	{
 		__u8 t = b[(mlen + 1) & AS_WMASK];
 
@@ -289,6 +332,32 @@ AS_API int as_parse_start(const struct as_window *w, __u32 n, struct as_start *s
 	if (as_scan_target(w, s) < 0)
 		return AS_MSG_NONE;
 	return as_finish_request(w, s);
+}
+
+/* Put p's bytes in front of the n bytes in w; returns the new length. */
+AS_API int as_prepend(struct as_window *w, __u32 n, const struct as_partial *p)
+{
+	__u32 plen, i, k;
+
+	if (!w || !p)
+		return 0;
+	plen = p->len;
+	if (plen > AS_PARTIAL_MAX)
+		plen = AS_PARTIAL_MAX;
+	if (n > AS_WINDOW - plen)
+		n = AS_WINDOW - plen;
+	for (k = 0; k < AS_WINDOW; k++) {
+		if (k >= n)
+			break;
+		i = n - 1 - k; /* from the end: the ranges overlap */
+		w->b[as_mask(i + plen, AS_WMASK)] = w->b[as_mask(i, AS_WMASK)];
+	}
+	for (i = 0; i < AS_PARTIAL_MAX; i++) {
+		if (i >= plen)
+			break;
+		w->b[i] = p->b[i];
+	}
+	return plen + n;
 }
 
 AS_INLINE void as_head_reset(struct as_head_scan *h)
@@ -310,14 +379,6 @@ AS_INLINE int as_is_blank(__u8 c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
-/* Index masked in a way the compiler cannot drop, for the verifier. */
-AS_INLINE __u32 as_mask(__u32 i, __u32 mask)
-{
-#ifdef __bpf__
-	asm volatile("" : "+r"(i));
-#endif
-	return i & mask;
-}
 
 /* A captured header's name ended (':'): its value follows. */
 AS_API int as_cap_begin(struct as_hdr_vals *cap, __u32 dir, __u32 k)

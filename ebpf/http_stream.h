@@ -13,7 +13,9 @@
  * Pure C: the includer defines AS_READ_USER(dst, len, src) (0 on success),
  * AS_CAPTURE_ON (header capture configured), AS_CAP_START(s, slot) and
  * AS_CAP_FIND(s, slot) (the struct as_hdr_vals of a capture slot of the
- * connection s->key, reset for a new message or as it is; NULL if none) and
+ * connection s->key, reset for a new message or as it is; NULL if none),
+ * AS_PARTIAL_GET(s, create) (the struct as_partial of the stream being fed,
+ * created if asked; NULL if none) and
  * the three hooks declared below, so the kernel and the unit tests run the
  * same code on the same bytes.
  */
@@ -56,7 +58,8 @@ struct as_stream {
 	__u8 interim;   /* a 1xx response: not the final one */
 	__u8 untracked; /* framed but not recorded (queue full, unmatched) */
 	__u8 cap_slot;  /* where the head's captured headers go, or AS_CAP_NONE */
-	__u8 pad[7];
+	__u8 partial;   /* a start line cut short waits in AS_PARTIAL_GET */
+	__u8 pad[6];
 	struct as_head_scan head;
 };
 
@@ -377,11 +380,30 @@ AS_INLINE __u32 as_min(__u64 a, __u64 b)
  * process at time s->now, to connection c. Returns 0, or -1 if the bytes are
  * not HTTP on a connection that has not yet spoken HTTP.
  */
+/* Bytes that may begin a start line, and are all this buffer has left:
+ * kept for the next read. Returns 1 if kept. */
+AS_INLINE int as_keep_partial(struct as_scratch *s, struct as_stream *st, __u32 wl, __u64 first_ns)
+{
+	struct as_partial *p;
+
+	if (!s->st.more || wl >= AS_PARTIAL_MAX)
+		return 0;
+	p = AS_PARTIAL_GET(s, 1);
+	if (!p)
+		return 0;
+	AS_COPY(p->b, AS_PARTIAL_MAX, s->w.b);
+	p->len = wl;
+	p->first_ns = first_ns;
+	st->partial = 1;
+	return 1;
+}
+
 AS_API int as_feed(struct as_conn *c, struct as_scratch *s)
 {
 	struct as_hdr_vals *cap;
 	struct as_stream *st;
-	__u32 off = 0, n, i;
+	__u32 off = 0, n, i, plen;
+	__u64 first_ns, now;
 	int r;
 
 	if (!c || !s)
@@ -395,17 +417,37 @@ AS_API int as_feed(struct as_conn *c, struct as_scratch *s)
 			return 0;
 		avail = n - off;
 		wl = as_min(avail, AS_WINDOW);
+		plen = 0;
 		switch (st->phase) {
 		case AS_PH_IDLE:
 			if (AS_READ_USER(s->w.b, wl, s->ubuf + off))
 				return 0;
+			first_ns = s->now;
+			if (st->partial) {
+				/* the start of this line came in an earlier read */
+				struct as_partial *p = AS_PARTIAL_GET(s, 0);
+
+				st->partial = 0;
+				if (p && p->len < AS_PARTIAL_MAX) {
+					plen = p->len;
+					first_ns = p->first_ns;
+					wl = as_prepend(&s->w, wl, p);
+				}
+			}
 			if (as_parse_start(&s->w, wl, &s->st) == AS_MSG_NONE) {
+				if (off + wl - plen >= n && as_keep_partial(s, st, wl, first_ns))
+					return 0;
 				if (c->role == AS_ROLE_UNKNOWN)
 					return -1;
 				as_hook_count(AS_CNT_NOT_HTTP);
 				return 0;
 			}
+			/* a message starts with its first byte: s->now is that time
+			 * until its start is recorded */
+			now = s->now;
+			s->now = first_ns;
 			if (as_on_start(c, s, st)) {
+				s->now = now;
 				as_hook_count(AS_CNT_FRAMING_LOST);
 				return 0;
 			}
@@ -429,6 +471,7 @@ AS_API int as_feed(struct as_conn *c, struct as_scratch *s)
 						as_cap_path(cap, &s->w, s->st.path_off, s->st.path_len);
 				}
 			}
+			s->now = now;
 			r = as_scan_head(&st->head, &s->w, s->st.head_from, wl, cap);
 			break;
 		case AS_PH_HEAD:
@@ -470,15 +513,16 @@ AS_API int as_feed(struct as_conn *c, struct as_scratch *s)
 			off += r;
 			continue;
 		}
-		/* a head (or trailer) was scanned: r is where it ended, or -1 */
+		/* a head (or trailer) was scanned: r is where it ended, or -1; the
+		 * first plen bytes of the window were kept from an earlier read */
 		if (r < 0) {
-			off += wl;
+			off += wl - plen;
 			st->head_bytes += wl;
 			if (st->head_bytes > AS_MAX_HEAD)
 				as_stream_lost(c, s, st, AS_CNT_HEAD_TOO_LONG);
 			continue;
 		}
-		off += r;
+		off += r - plen;
 		if (st->phase == AS_PH_TRAILER)
 			as_on_msg_done(c, s, st);
 		else

@@ -65,6 +65,27 @@ static __always_inline struct as_hdr_vals *as_cap_get(struct as_conn_key *key, _
 	v->path_trunc = 0;
 	return v;
 }
+/* Start lines cut short, per (connection, direction): rare, so a small LRU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct as_cap_key);
+	__type(value, struct as_partial);
+} partials SEC(".maps");
+
+static struct as_partial as_zero_partial = {};
+
+static __always_inline struct as_partial *as_partial_get(struct as_conn_key *key, __u32 dir_in, bool create)
+{
+	struct as_cap_key k = {.tgid = key->tgid, .fd = key->fd, .slot = dir_in};
+	struct as_partial *p = bpf_map_lookup_elem(&partials, &k);
+
+	if (p || !create)
+		return p;
+	bpf_map_update_elem(&partials, &k, &as_zero_partial, BPF_ANY);
+	return bpf_map_lookup_elem(&partials, &k);
+}
+#define AS_PARTIAL_GET(s, create) as_partial_get(&(s)->key, (s)->dir_in, (create))
 #define AS_CAP_START(s, slot) as_cap_get(&(s)->key, (s)->now, (slot), true)
 #define AS_CAP_FIND(s, slot) as_cap_get(&(s)->key, (s)->now, (slot), false)
 

@@ -23,6 +23,8 @@ static as_hdr_vals* harness_cap(as_scratch* s, unsigned slot, bool start);
 #define AS_CAPTURE_ON as_test_capture_on
 #define AS_CAP_START(s, slot) harness_cap((s), (slot), true)
 #define AS_CAP_FIND(s, slot) harness_cap((s), (slot), false)
+static as_partial* harness_partial(as_scratch* s, bool create);
+#define AS_PARTIAL_GET(s, create) harness_partial((s), (create))
 #include "http_stream.h"
 
 // Header names per direction; the value_max of the config. Mirrors what the
@@ -58,6 +60,7 @@ struct Captured {
 
 struct Harness {
     static inline std::map<unsigned, as_hdr_vals> caps;  // by slot
+    static inline std::map<unsigned, as_partial> partials;  // by direction
     static inline std::vector<std::optional<Captured>> req_caps, resp_caps;  // per record
     static inline std::vector<as_record> records;
     static inline std::vector<std::string> routes;  // by route id - 100
@@ -70,6 +73,7 @@ struct Harness {
         as_test_capture = {};
         as_test_capture_on = false;
         caps.clear();
+        partials.clear();
         req_caps.clear();
         resp_caps.clear();
         records.clear();
@@ -113,6 +117,12 @@ static as_hdr_vals* harness_cap(as_scratch* s, unsigned slot, bool start) {
     }
     auto it = Harness::caps.find(slot);
     return it == Harness::caps.end() ? nullptr : &it->second;
+}
+
+static as_partial* harness_partial(as_scratch* s, bool create) {
+    auto it = Harness::partials.find(s->dir_in);
+    if (it != Harness::partials.end()) return &it->second;
+    return create ? &Harness::partials[s->dir_in] : nullptr;
 }
 
 // Decode a capture the way the exporter does: only headers marked present.

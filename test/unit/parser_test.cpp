@@ -21,7 +21,20 @@ TEST_CASE("unknown methods count as _OTHER only with a version", "[parser]") {
     CHECK(s.kind == AS_MSG_REQUEST);
     CHECK(s.method == AS_METHOD_OTHER);
     CHECK(parse_start("FOO /bar").kind == AS_MSG_NONE);        // no version yet: not believed
-    CHECK(parse_start("GET /bar").kind == AS_MSG_REQUEST);     // a standard method split mid-target
+    // a short line cut mid-target waits for the rest; a long one is taken as it is
+    CHECK(parse_start("GET /bar").kind == AS_MSG_NONE);
+    CHECK(parse_start("GET /bar").more == 1);
+    std::string long_target = "GET /" + std::string(200, 'x');
+    CHECK(parse_start(long_target).kind == AS_MSG_REQUEST);
+    CHECK(parse_start("FOO /" + std::string(200, 'x')).kind == AS_MSG_NONE);
+}
+
+TEST_CASE("start lines cut short say whether more may complete them", "[parser]") {
+    for (const char* prefix : {"G", "GE", "GET", "GET ", "GET /", "GET /a HTTP/1.", "GET /a HTTP/1.1", "H", "HTTP/1.",
+                               "HTTP/1.1 ", "HTTP/1.1 20"})
+        CHECK(parse_start(prefix).more == 1);
+    for (const char* garbage : {"GET  /x", "get /x HTTP/1.1\r\n", "HTTP/1.1x200", "G\x01T /"})
+        CHECK(parse_start(garbage).more == 0);
 }
 
 TEST_CASE("garbage, TLS and HTTP/2 are not HTTP/1", "[parser]") {

@@ -230,3 +230,37 @@ TEST_CASE("client: a response before the whole request body was written", "[stre
     CHECK(h.records[0].status == 400);
     CHECK(h.records[0].req_bytes == 5);
 }
+
+TEST_CASE("server: a request written one byte at a time (slowloris) is read whole", "[stream]") {
+    Harness h;
+    std::string req = "GET /api/users/2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    uint64_t t = 1000;
+    for (char c : req) REQUIRE(h.feed(IN, std::string(1, c), t++) == 0);
+    h.feed(OUT, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", 5000);
+    REQUIRE(h.records.size() == 1);
+    CHECK(h.route(h.records[0]) == "/api/users/{id}");
+    CHECK(h.records[0].method == AS_METHOD_GET);
+    CHECK(h.records[0].duration_ns == 5000 - 1000);  // from the first byte
+    CHECK(h.counters[AS_CNT_NOT_HTTP] == 0);
+}
+
+TEST_CASE("a start line cut mid-target keeps the whole route; responses too", "[stream]") {
+    Harness h;
+    h.feed(OUT, "GET /orders/12", 10);  // a client writing its request in pieces
+    h.feed(OUT, "34/items HTTP/1.1\r\nHost: x\r\n\r\n", 20);
+    h.feed(IN, "HTTP/1.", 30);
+    h.feed(IN, "1 404 Not Found\r\nContent-Length: 0\r\n\r\n", 40);
+    REQUIRE(h.records.size() == 1);
+    CHECK(h.conn.role == AS_ROLE_CLIENT);
+    CHECK(h.route(h.records[0]) == "/orders/{id}/items");
+    CHECK(h.records[0].status == 404);
+    CHECK(h.records[0].duration_ns == 20);  // request's first byte to response's first byte
+}
+
+TEST_CASE("bytes that cannot begin HTTP are not kept waiting", "[stream]") {
+    Harness h;
+    CHECK(h.feed(IN, "get lower", 1) == -1);
+    Harness h2;
+    CHECK(h2.feed(IN, "GE", 1) == 0);      // may be HTTP: kept
+    CHECK(h2.feed(IN, "T\x01/", 2) == -1); // is not
+}
