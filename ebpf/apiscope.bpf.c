@@ -129,7 +129,76 @@ static __always_inline void as_feed_buf(struct as_conn_key *key, struct as_conn 
 		as_conn_forget(key); /* its first bytes were not HTTP */
 }
 
-static __always_inline int as_exit(long ret)
+/*
+ * x86-64 syscall numbers of the calls we follow. One enter and one exit
+ * program are attached to all their tracepoints (see bpf_program.cpp): the
+ * verifier then checks the parser twice at load, not once per syscall.
+ */
+enum {
+	AS_NR_READ = 0,
+	AS_NR_WRITE = 1,
+	AS_NR_READV = 19,
+	AS_NR_WRITEV = 20,
+	AS_NR_SENDFILE = 40,
+	AS_NR_CONNECT = 42,
+	AS_NR_ACCEPT = 43,
+	AS_NR_SENDTO = 44,
+	AS_NR_RECVFROM = 45,
+	AS_NR_SENDMSG = 46,
+	AS_NR_RECVMSG = 47,
+	AS_NR_ACCEPT4 = 288,
+};
+
+/* Until then (CLOCK_MONOTONIC ns, set by the exporter after attach): a
+ * syscall already under way when apiscope attached, such as a server thread
+ * blocked reading a keep-alive connection, is taken up at its exit. */
+volatile __u64 catch_up_until = 0;
+
+/* The stash of a syscall that entered before the programs were attached,
+ * from the arguments still in the task's saved user registers. */
+static __always_inline struct as_stash *as_catch_up(struct task_struct *task, __s32 nr, long ret)
+{
+	__u32 kind = AS_IO_BUF, dir_in = 1;
+	struct pt_regs *regs;
+	struct as_stash *st;
+
+	if (!catch_up_until || ret <= 0)
+		return NULL;
+	if (bpf_ktime_get_ns() > catch_up_until) {
+		catch_up_until = 0;
+		return NULL;
+	}
+	switch (nr) {
+	case AS_NR_READ:
+	case AS_NR_RECVFROM:
+		break;
+	case AS_NR_WRITE:
+	case AS_NR_SENDTO:
+		dir_in = 0;
+		break;
+	case AS_NR_READV:
+		kind = AS_IO_IOV;
+		break;
+	case AS_NR_RECVMSG:
+		kind = AS_IO_MSG;
+		break;
+	default:
+		return NULL;
+	}
+	if (!as_target_process(bpf_get_current_pid_tgid() >> 32))
+		return NULL;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	st = bpf_task_storage_get(&stash, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!regs || !st)
+		return NULL;
+	st->fd = BPF_CORE_READ(regs, di);
+	st->buf = BPF_CORE_READ(regs, si);
+	st->kind = kind;
+	st->dir_in = dir_in;
+	return st;
+}
+
+static __always_inline int as_exit(__s32 nr, long ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct as_conn_key key;
@@ -140,7 +209,7 @@ static __always_inline int as_exit(long ret)
 	__u32 kind, dir_in;
 
 	st = bpf_task_storage_get(&stash, task, 0, 0);
-	if (!st || !st->kind)
+	if ((!st || !st->kind) && !(st = as_catch_up(task, nr, ret)))
 		return 0;
 	kind = st->kind;
 	dir_in = st->dir_in;
@@ -241,25 +310,6 @@ static __always_inline int as_exit(long ret)
 
 #include "tls.bpf.h"
 
-/*
- * x86-64 syscall numbers of the calls we follow. One enter and one exit
- * program are attached to all their tracepoints (see bpf_program.cpp): the
- * verifier then checks the parser twice at load, not once per syscall.
- */
-enum {
-	AS_NR_READ = 0,
-	AS_NR_WRITE = 1,
-	AS_NR_READV = 19,
-	AS_NR_WRITEV = 20,
-	AS_NR_SENDFILE = 40,
-	AS_NR_CONNECT = 42,
-	AS_NR_ACCEPT = 43,
-	AS_NR_SENDTO = 44,
-	AS_NR_RECVFROM = 45,
-	AS_NR_SENDMSG = 46,
-	AS_NR_RECVMSG = 47,
-	AS_NR_ACCEPT4 = 288,
-};
 
 SEC("tracepoint")
 int syscall_enter(struct syscall_enter_ctx *ctx)
@@ -295,7 +345,7 @@ int syscall_enter(struct syscall_enter_ctx *ctx)
 SEC("tracepoint")
 int syscall_exit(struct syscall_exit_ctx *ctx)
 {
-	return as_exit(ctx->ret);
+	return as_exit(ctx->nr, ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_enter_close")

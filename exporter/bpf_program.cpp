@@ -121,6 +121,11 @@ BpfProgram::BpfProgram(const Config& cfg) {
         attach_syscalls();
         err = apiscope_bpf__attach(skel_);  // close and process exit
         if (err) throw BpfError("attaching the close/exit tracepoints failed: " + load_error(err));
+        // syscalls already under way (threads blocked in read) are taken up
+        // at their exit for a while: see catch_up_until
+        timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        skel_->bss->catch_up_until = (now.tv_sec + 10) * 1000000000ULL + now.tv_nsec;
     } catch (...) {
         release();
         throw;
