@@ -22,6 +22,8 @@ void check_keys(const YAML::Node& node, const std::string& prefix,
                 const std::set<std::string>& allowed) {
     if (!node.IsMap()) fail(prefix.empty() ? "config" : prefix, "must be a mapping");
     for (const auto& kv : node) {
+        if (!kv.first.IsScalar())
+            fail(prefix.empty() ? "config" : prefix, "keys must be plain names (got '" + YAML::Dump(kv.first) + "')");
         auto key = kv.first.as<std::string>();
         if (!allowed.count(key)) {
             std::string known;
@@ -159,7 +161,18 @@ bool capture_enabled(const Config& cfg) {
     return labelled(cfg.headers.request) || labelled(cfg.headers.response) || cfg.access_log.enabled();
 }
 
+static Config parse_config(const std::string& text, const std::string& origin);
+
 Config load_config_yaml(const std::string& text, const std::string& origin) {
+    try {
+        return parse_config(text, origin);
+    } catch (const YAML::Exception& e) {
+        // a shape the checks above did not foresee: still one clear line
+        throw ConfigError(origin + ": " + e.what());
+    }
+}
+
+static Config parse_config(const std::string& text, const std::string& origin) {
     YAML::Node root;
     try {
         root = YAML::Load(text);

@@ -60,3 +60,13 @@ TEST_CASE("listen address conversion for CivetWeb", "[config]") {
     CHECK(civetweb_listen(":9478") == "9478");
     CHECK(civetweb_listen("127.0.0.1:9478") == "127.0.0.1:9478");
 }
+
+TEST_CASE("YAML shapes found by fuzzing are config errors, not crashes", "[config]") {
+    // fuzz_config crashes: a key that is itself a collection
+    for (const char* yaml : {"targets: {comms:,[nginx], ports: [4040]}\n",
+                             "headers:\n  request: [X-Request-Id, {name: X-Tenan true}]\n",
+                             "{[a]: 1}\n", "routes: {? [x] : 1}\n"}) {
+        INFO(yaml);
+        CHECK_THROWS_AS(validate(load_config_yaml(yaml, "t")), ConfigError);
+    }
+}
