@@ -16,6 +16,7 @@
 #include "apiscope_shared.h"  // before the skeleton: its rodata holds these types
 #include "apiscope_bpf.skel.h"
 #include "capture_config.h"
+#include "privileges.h"
 
 namespace apiscope {
 namespace {
@@ -38,25 +39,17 @@ void ensure_tracefs() {
                        "CAP_SYS_ADMIN");
 }
 
-// Effective capabilities from /proc/self/status (no libcap needed).
-uint64_t effective_caps() {
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line))
-        if (line.rfind("CapEff:", 0) == 0) return std::stoull(line.substr(7), nullptr, 16);
-    return 0;
-}
-
 const char* kPrivilegeFix =
-    "run apiscope as root, or with CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE and CAP_SYS_RESOURCE "
-    "(in a container: --privileged or --cap-add)";
+    "run apiscope as root, or with CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH "
+    "(in a container: --cap-add them, or --privileged)";
 
 void check_privileges() {
-    constexpr int cap_sys_admin = 21, cap_perfmon = 38, cap_bpf = 39;
-    uint64_t caps = effective_caps();
-    auto has = [caps](int cap) { return (caps >> cap) & 1; };
-    if (!has(cap_sys_admin) && !(has(cap_bpf) && has(cap_perfmon)))
-        throw BpfError(std::string("permission denied: loading BPF programs needs privileges; ") + kPrivilegeFix);
+    auto missing = missing_capabilities();
+    if (missing.empty()) return;
+    std::string names;
+    for (const auto& m : missing) names += (names.empty() ? "" : " and ") + m;
+    throw BpfError("permission denied: loading BPF programs needs " + names + ", which this process lacks; " +
+                   kPrivilegeFix);
 }
 
 std::string load_error(int err) {

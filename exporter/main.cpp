@@ -9,6 +9,7 @@
 #include "bpf_program.h"
 #include "cli.h"
 #include "http_collector.h"
+#include "privileges.h"
 #include "self_collector.h"
 #include "tls_probes.h"
 #include "version.h"
@@ -62,6 +63,10 @@ int main(int argc, char** argv) {
 
     try {
         BpfProgram bpf(cfg);
+        // attached: from here on, only what running needs (before any thread)
+        auto port = std::stoi(cfg.listen_address.substr(cfg.listen_address.rfind(':') + 1));
+        auto why = drop_capabilities(cfg.tls_enabled, port > 0 && port < 1024);
+        if (!why.empty()) std::cerr << "apiscope: could not drop capabilities (" << why << "); going on\n";
         ScrapeStats stats;
         std::unique_ptr<AccessLog> log;
         if (cfg.access_log.enabled()) log = std::make_unique<AccessLog>(bpf, cfg);
