@@ -47,6 +47,14 @@ static inline long as_loop_user(__u32 n, long (*fn)(__u64, void *), void *ctx)
 #define AS_LOOP(n, fn, ctx) as_loop_user((n), (fn), (ctx))
 #endif
 
+/* Copy n bytes out of the window: one helper call in the kernel, where a
+ * byte loop would cost a few ns per byte. */
+#ifdef __bpf__
+#define AS_COPY(dst, n, src) bpf_probe_read_kernel((dst), (n), (src))
+#else
+#define AS_COPY(dst, n, src) __builtin_memcpy((dst), (src), (n))
+#endif
+
 #define AS_WINDOW 512 /* bytes of one buffer copied and parsed at a time */
 #define AS_WMASK (AS_WINDOW - 1)
 #define AS_MAX_METHOD_LEN 20
@@ -334,10 +342,31 @@ AS_API int as_parse_start(const struct as_window *w, __u32 n, struct as_start *s
 	return as_finish_request(w, s);
 }
 
-/* Put p's bytes in front of the n bytes in w; returns the new length. */
+/* Put p's bytes in front of the n bytes in w; returns the new length. The
+ * shift goes through AS_LOOP: a plain loop of this length would cost the
+ * verifier more than the whole parser. */
+struct as_shift_ctx {
+	struct as_window *w;
+	__u32 n;
+	__u32 plen;
+};
+
+static long as_shift_step(__u64 k, void *vctx)
+{
+	struct as_shift_ctx *x = (struct as_shift_ctx *)vctx;
+	__u32 i;
+
+	if (k >= x->n)
+		return 1;
+	i = x->n - 1 - (__u32)k; /* from the end: the ranges overlap */
+	x->w->b[(i + x->plen) & AS_WMASK] = x->w->b[i & AS_WMASK];
+	return 0;
+}
+
 AS_API int as_prepend(struct as_window *w, __u32 n, const struct as_partial *p)
 {
-	__u32 plen, i, k;
+	struct as_shift_ctx x;
+	__u32 plen;
 
 	if (!w || !p)
 		return 0;
@@ -346,17 +375,13 @@ AS_API int as_prepend(struct as_window *w, __u32 n, const struct as_partial *p)
 		plen = AS_PARTIAL_MAX;
 	if (n > AS_WINDOW - plen)
 		n = AS_WINDOW - plen;
-	for (k = 0; k < AS_WINDOW; k++) {
-		if (k >= n)
-			break;
-		i = n - 1 - k; /* from the end: the ranges overlap */
-		w->b[as_mask(i + plen, AS_WMASK)] = w->b[as_mask(i, AS_WMASK)];
-	}
-	for (i = 0; i < AS_PARTIAL_MAX; i++) {
-		if (i >= plen)
-			break;
-		w->b[i] = p->b[i];
-	}
+	x.w = w;
+	x.n = n;
+	x.plen = plen;
+	AS_LOOP(AS_WINDOW, as_shift_step, &x);
+	plen = as_mask(plen, 2 * AS_PARTIAL_MAX - 1);
+	if (plen && plen <= AS_PARTIAL_MAX)
+		AS_COPY(w->b, plen, p->b);
 	return plen + n;
 }
 
@@ -380,8 +405,9 @@ AS_INLINE int as_is_blank(__u8 c)
 }
 
 
-/* A captured header's name ended (':'): its value follows. */
-AS_API int as_cap_begin(struct as_hdr_vals *cap, __u32 dir, __u32 k)
+/* A captured header's name ended (':'): its value follows. Inline: the
+ * verifier allows 8 nested calls, and this one is deep. */
+AS_INLINE int as_cap_begin(struct as_hdr_vals *cap, __u32 dir, __u32 k)
 {
 	__u32 bit, len;
 
@@ -458,13 +484,6 @@ AS_API int as_name_eq(const struct as_window *w, __u32 p, __u32 dir, __u32 k, __
 	return 0;
 }
 
-/* Copy n bytes out of the window: one helper call in the kernel, where a
- * byte loop would cost a few ns per byte. */
-#ifdef __bpf__
-#define AS_COPY(dst, n, src) bpf_probe_read_kernel((dst), (n), (src))
-#else
-#define AS_COPY(dst, n, src) __builtin_memcpy((dst), (src), (n))
-#endif
 
 /* The value w[from..to) of the header being captured, its blanks already
  * trimmed: appended in one copy, cut at value_max. */
@@ -508,7 +527,7 @@ AS_API int as_cap_append(struct as_hdr_vals *cap, const struct as_window *w, __u
 AS_API int as_cap_line(const struct as_head_scan *h, const struct as_window *w, __u32 p, __u32 e,
 		       struct as_hdr_vals *cap)
 {
-	__u32 dir, k, len, from, to, j;
+	__u32 dir, k, len = 0, from, to, j;
 
 	if (!h || !w || !cap || e > AS_WINDOW)
 		return 0;
@@ -517,29 +536,29 @@ AS_API int as_cap_line(const struct as_head_scan *h, const struct as_window *w, 
 		if (k >= AS_CAPTURE_CFG.n[dir])
 			return 0;
 		len = AS_CAPTURE_CFG.hdr[dir][k].len;
-		if (!len || p + len >= e || w->b[as_mask(p + len, AS_WMASK)] != ':' ||
-		    !as_name_eq(w, p, dir, k, len))
-			continue;
-		as_cap_begin(cap, dir, k);
-		if (cap->cur == AS_CAP_NONE)
-			return 0;
-		/* trim: blanks before the value, blanks and the CR after it */
-		from = p + len + 1;
-		to = e;
-		for (j = 0; j < AS_WINDOW; j++) {
-			if (from >= to || !as_is_blank(w->b[as_mask(from, AS_WMASK)]))
-				break;
-			from++;
-		}
-		for (j = 0; j < AS_WINDOW; j++) {
-			if (to <= from || !as_is_blank(w->b[as_mask(to - 1, AS_WMASK)]))
-				break;
-			to--;
-		}
-		as_cap_append(cap, w, from, to);
-		cap->cur = AS_CAP_NONE;
-		return 0;
+		if (len && p + len < e && w->b[as_mask(p + len, AS_WMASK)] == ':' && as_name_eq(w, p, dir, k, len))
+			break;
 	}
+	if (k >= AS_MAX_HDRS)
+		return 0;
+	as_cap_begin(cap, dir, k);
+	if (cap->cur == AS_CAP_NONE)
+		return 0;
+	/* trim: blanks before the value, blanks and the CR after it */
+	from = p + len + 1;
+	to = e;
+	for (j = 0; j < AS_WINDOW; j++) {
+		if (from >= to || !as_is_blank(w->b[as_mask(from, AS_WMASK)]))
+			break;
+		from++;
+	}
+	for (j = 0; j < AS_WINDOW; j++) {
+		if (to <= from || !as_is_blank(w->b[as_mask(to - 1, AS_WMASK)]))
+			break;
+		to--;
+	}
+	as_cap_append(cap, w, from, to);
+	cap->cur = AS_CAP_NONE;
 	return 0;
 }
 

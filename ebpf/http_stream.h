@@ -118,6 +118,8 @@ struct as_scratch {
 	__u64 now;  /* ns, when the syscall returned */
 	__u32 n;    /* bytes in the buffer */
 	__u32 dir_in;
+	__u32 wl;   /* as_feed_start: bytes in the window */
+	__u32 plen; /* of which kept from an earlier read */
 	struct as_conn_key key; /* the connection being fed */
 };
 
@@ -375,11 +377,6 @@ AS_INLINE __u32 as_min(__u64 a, __u64 b)
 	return a < b ? a : b;
 }
 
-/*
- * Feed s->n bytes at user address s->ubuf, read (s->dir_in) or written by the
- * process at time s->now, to connection c. Returns 0, or -1 if the bytes are
- * not HTTP on a connection that has not yet spoken HTTP.
- */
 /* Bytes that may begin a start line, and are all this buffer has left:
  * kept for the next read. Returns 1 if kept. */
 AS_INLINE int as_keep_partial(struct as_scratch *s, struct as_stream *st, __u32 wl, __u64 first_ns)
@@ -398,12 +395,99 @@ AS_INLINE int as_keep_partial(struct as_scratch *s, struct as_stream *st, __u32 
 	return 1;
 }
 
+/* as_feed_start's answers besides a head end (>= 0) or -1 (the head goes on). */
+#define AS_FEED_STOP (-2)    /* nothing more to do with this buffer */
+#define AS_FEED_NOT_HTTP (-3) /* a connection's first bytes, and not HTTP */
+#define AS_FEED_SCAN (-4)     /* started: scan the head from s->st.head_from */
+
+/*
+ * A message should start at s->ubuf + off (s->wl bytes of window): parse its
+ * start line (with what an earlier read left of it) and record its start;
+ * the caller scans its head (calls nest at most 8 deep in BPF). A global
+ * function: the verifier checks it once, apart from the framing loop of
+ * as_feed. Sets s->wl and s->plen (bytes of the window that came from an
+ * earlier read).
+ */
+AS_API int as_feed_start(struct as_conn *c, struct as_scratch *s, __u32 off)
+{
+	struct as_hdr_vals *cap;
+	struct as_stream *st;
+	__u64 first_ns, now;
+	__u32 wl, plen = 0;
+
+	if (!c || !s)
+		return AS_FEED_STOP;
+	st = as_stream_of(c, s->dir_in);
+	wl = s->wl;
+	if (wl > AS_WINDOW)
+		wl = AS_WINDOW;
+	s->plen = 0;
+	if (AS_READ_USER(s->w.b, wl, s->ubuf + off))
+		return AS_FEED_STOP;
+	first_ns = s->now;
+	if (st->partial) {
+		/* the start of this line came in an earlier read */
+		struct as_partial *p = AS_PARTIAL_GET(s, 0);
+
+		st->partial = 0;
+		if (p && p->len < AS_PARTIAL_MAX) {
+			plen = p->len;
+			first_ns = p->first_ns;
+			wl = as_prepend(&s->w, wl, p);
+		}
+	}
+	s->wl = wl;
+	s->plen = plen;
+	if (as_parse_start(&s->w, wl, &s->st) == AS_MSG_NONE) {
+		if (off + wl - plen >= s->n && as_keep_partial(s, st, wl, first_ns))
+			return AS_FEED_STOP;
+		if (c->role == AS_ROLE_UNKNOWN)
+			return AS_FEED_NOT_HTTP;
+		as_hook_count(AS_CNT_NOT_HTTP);
+		return AS_FEED_STOP;
+	}
+	/* a message starts with its first byte: s->now is that time until its
+	 * start is recorded */
+	now = s->now;
+	s->now = first_ns;
+	if (as_on_start(c, s, st)) {
+		s->now = now;
+		as_hook_count(AS_CNT_FRAMING_LOST);
+		return AS_FEED_STOP;
+	}
+	st->kind = s->st.kind;
+	st->phase = AS_PH_HEAD;
+	st->head_bytes = 0;
+	as_head_reset(&st->head);
+	st->head.state = AS_HS_SKIP; /* the rest of the start line */
+	st->head.cdir = st->kind == AS_MSG_RESPONSE;
+	cap = 0;
+	st->cap_slot = AS_CAP_NONE;
+	if (AS_CAPTURE_ON && !st->untracked && !st->interim) {
+		__u32 slot = st->kind == AS_MSG_REQUEST ? (c->q_head + c->q_len - 1) & (AS_PIPELINE - 1)
+						       : AS_CAP_SLOT_RESP;
+
+		cap = AS_CAP_START(s, slot);
+		if (cap) {
+			st->cap_slot = slot;
+			if (st->kind == AS_MSG_REQUEST)
+				as_cap_path(cap, &s->w, s->st.path_off, s->st.path_len);
+		}
+	}
+	s->now = now;
+	return AS_FEED_SCAN;
+}
+
+/*
+ * Feed s->n bytes at user address s->ubuf, read (s->dir_in) or written by the
+ * process at time s->now, to connection c. Returns 0, or -1 if the bytes are
+ * not HTTP on a connection that has not yet spoken HTTP.
+ */
 AS_API int as_feed(struct as_conn *c, struct as_scratch *s)
 {
 	struct as_hdr_vals *cap;
 	struct as_stream *st;
 	__u32 off = 0, n, i, plen;
-	__u64 first_ns, now;
 	int r;
 
 	if (!c || !s)
@@ -420,58 +504,17 @@ AS_API int as_feed(struct as_conn *c, struct as_scratch *s)
 		plen = 0;
 		switch (st->phase) {
 		case AS_PH_IDLE:
-			if (AS_READ_USER(s->w.b, wl, s->ubuf + off))
+			s->wl = wl;
+			r = as_feed_start(c, s, off);
+			if (r == AS_FEED_NOT_HTTP)
+				return -1;
+			if (r != AS_FEED_SCAN)
 				return 0;
-			first_ns = s->now;
-			if (st->partial) {
-				/* the start of this line came in an earlier read */
-				struct as_partial *p = AS_PARTIAL_GET(s, 0);
-
-				st->partial = 0;
-				if (p && p->len < AS_PARTIAL_MAX) {
-					plen = p->len;
-					first_ns = p->first_ns;
-					wl = as_prepend(&s->w, wl, p);
-				}
-			}
-			if (as_parse_start(&s->w, wl, &s->st) == AS_MSG_NONE) {
-				if (off + wl - plen >= n && as_keep_partial(s, st, wl, first_ns))
-					return 0;
-				if (c->role == AS_ROLE_UNKNOWN)
-					return -1;
-				as_hook_count(AS_CNT_NOT_HTTP);
-				return 0;
-			}
-			/* a message starts with its first byte: s->now is that time
-			 * until its start is recorded */
-			now = s->now;
-			s->now = first_ns;
-			if (as_on_start(c, s, st)) {
-				s->now = now;
-				as_hook_count(AS_CNT_FRAMING_LOST);
-				return 0;
-			}
-			st->kind = s->st.kind;
-			st->phase = AS_PH_HEAD;
-			st->head_bytes = 0;
-			as_head_reset(&st->head);
-			st->head.state = AS_HS_SKIP; /* the rest of the start line */
-			st->head.cdir = st->kind == AS_MSG_RESPONSE;
+			wl = s->wl;
+			plen = s->plen;
 			cap = 0;
-			st->cap_slot = AS_CAP_NONE;
-			if (AS_CAPTURE_ON && !st->untracked && !st->interim) {
-				__u32 slot = st->kind == AS_MSG_REQUEST
-						     ? (c->q_head + c->q_len - 1) & (AS_PIPELINE - 1)
-						     : AS_CAP_SLOT_RESP;
-
-				cap = AS_CAP_START(s, slot);
-				if (cap) {
-					st->cap_slot = slot;
-					if (st->kind == AS_MSG_REQUEST)
-						as_cap_path(cap, &s->w, s->st.path_off, s->st.path_len);
-				}
-			}
-			s->now = now;
+			if (AS_CAPTURE_ON && st->cap_slot != AS_CAP_NONE)
+				cap = AS_CAP_FIND(s, st->cap_slot);
 			r = as_scan_head(&st->head, &s->w, s->st.head_from, wl, cap);
 			break;
 		case AS_PH_HEAD:

@@ -20,9 +20,16 @@ def run(*args, user=None):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
 
 
-def our_programs():
+def prog_ids():
     out = subprocess.run(["bpftool", "prog", "show"], capture_output=True, text=True).stdout
-    return [l for l in out.splitlines() if "syscall_exit" in l or "syscall_enter" in l]
+    return {l.split(":")[0] for l in out.splitlines() if "syscall_exit" in l or "syscall_enter" in l}
+
+
+BEFORE = prog_ids()  # another apiscope on the host (a soak run) is not ours
+
+
+def our_programs():
+    return sorted(prog_ids() - BEFORE)
 
 
 class Cli(unittest.TestCase):
