@@ -147,6 +147,9 @@ def main():
                 samples.append((time.monotonic() - t0, rss_kib(pid),
                                 metric(text, "apiscope_bpf_map_entries", map="conns"),
                                 metric(text, "apiscope_bpf_map_entries", map="metrics")))
+                if len(samples) % max(1, int(60 / args.scrape)) == 0:  # a progress line a minute
+                    print("%5.0f s  RSS %d KiB  requests %d" % (samples[-1][0], samples[-1][1], metric(
+                        text, "http_server_request_duration_seconds_count")), flush=True)
             stop.set()
             for t in threads:
                 t.join()
