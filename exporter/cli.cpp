@@ -17,7 +17,8 @@ CliRequest parse_cli(int argc, char** argv) {
     std::vector<uint16_t> ports;
     std::optional<uint32_t> max_routes;
     std::optional<bool> bpf_stats, tls;
-    std::string log_output;
+    std::string log_output, web_config;
+    std::optional<uint32_t> max_requests;
     std::optional<double> log_sample;
     std::optional<uint32_t> log_rate;
 
@@ -26,6 +27,9 @@ CliRequest parse_cli(int argc, char** argv) {
     app.add_flag("--version", req.version, "Print the version and exit");
     app.add_option("--web.listen-address", listen, "Address to serve /metrics on (default :9478)");
     app.add_option("--web.telemetry-path", path, "Path of the metrics endpoint (default /metrics)");
+    app.add_option("--web.config.file", web_config,
+                   "TLS and basic auth for the endpoint (Prometheus exporter-toolkit format)");
+    app.add_option("--web.max-requests", max_requests, "Requests served at once (default 4)");
     app.add_option("--target.pid", pids, "Measure only these PIDs (repeatable)");
     app.add_option("--target.comm", comms, "Measure only processes with these names (repeatable)");
     app.add_option("--target.port", ports, "Measure only connections on these local or remote ports");
@@ -56,6 +60,8 @@ CliRequest parse_cli(int argc, char** argv) {
     if (!config_file.empty()) cfg = load_config_file(config_file);
     if (!listen.empty()) cfg.listen_address = listen;
     if (!path.empty()) cfg.telemetry_path = path;
+    if (!web_config.empty()) cfg.web_config_file = web_config;
+    if (max_requests) cfg.web_max_requests = *max_requests;
     if (!service.empty()) cfg.service_name = service;
     if (!pids.empty()) cfg.targets.pids = pids;
     if (!comms.empty()) cfg.targets.comms = comms;

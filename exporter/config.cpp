@@ -184,7 +184,9 @@ static Config parse_config(const std::string& text, const std::string& origin) {
     check_keys(root, "", {"web", "service_name", "targets", "routes", "histograms", "maps",
                           "bpf_stats", "headers", "access_log", "tls"});
     if (auto web = root["web"]) {
-        check_keys(web, "web", {"listen_address", "telemetry_path"});
+        check_keys(web, "web", {"listen_address", "telemetry_path", "config_file", "max_requests"});
+        if (web["config_file"]) cfg.web_config_file = scalar<std::string>(web["config_file"], "web.config_file");
+        if (web["max_requests"]) cfg.web_max_requests = u32(web["max_requests"], "web.max_requests");
         if (web["listen_address"])
             cfg.listen_address = scalar<std::string>(web["listen_address"], "web.listen_address");
         if (web["telemetry_path"])
@@ -307,6 +309,8 @@ void validate(const Config& cfg) {
     auto range = [](uint32_t v, const char* key) {
         if (v < 16 || v > 4'000'000) fail(key, "must be 16-4000000 (got " + std::to_string(v) + ")");
     };
+    if (cfg.web_max_requests < 1 || cfg.web_max_requests > 64)
+        fail("web.max_requests", "must be 1-64 (got " + std::to_string(cfg.web_max_requests) + ")");
     check_headers(cfg);
     check_access_log(cfg.access_log);
     range(cfg.maps.captures, "maps.captures");

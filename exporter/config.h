@@ -63,6 +63,8 @@ struct MapSizes {
 struct Config {
     std::string listen_address = ":9478";
     std::string telemetry_path = "/metrics";
+    std::string web_config_file;   // TLS and basic auth for the endpoint (exporter-toolkit format)
+    uint32_t web_max_requests = 4; // requests served at once
     std::string service_name;  // empty: each process's name
     TargetConfig targets;
     uint32_t routes_max_per_service = 1000;

@@ -29,6 +29,7 @@ static void check_targets_exist(const Config& cfg) {
 
 int main(int argc, char** argv) {
     Config cfg;
+    WebConfig web;
     try {
         auto req = parse_cli(argc, argv);
         if (req.exit_code) return *req.exit_code;
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
             return 0;
         }
         check_targets_exist(cfg);
+        if (!cfg.web_config_file.empty()) web = load_web_config(cfg.web_config_file);
     } catch (const ConfigError& e) {
         std::cerr << "apiscope: config error: " << e.what() << "\n";
         return 2;
@@ -73,7 +75,7 @@ int main(int argc, char** argv) {
         auto http = std::make_shared<HttpCollector>(bpf, cfg, stats);
         auto self = std::make_shared<SelfCollector>(bpf, cfg, stats, log.get());
         auto tls = std::make_shared<TlsProbes>(bpf, cfg);
-        WebServer web(cfg.listen_address, cfg.telemetry_path, {http, self, tls});
+        WebServer server(cfg.listen_address, cfg.telemetry_path, {http, self, tls}, web, cfg.web_max_requests);
         std::cerr << "apiscope " << APISCOPE_VERSION << ": serving " << cfg.telemetry_path << " on "
                   << cfg.listen_address << "\n";
         int sig = 0;

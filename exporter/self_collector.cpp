@@ -10,6 +10,7 @@
 #include "capture_config.h"
 #include "map_reader.h"
 #include "version.h"
+#include "web_server.h"
 
 namespace apiscope {
 namespace {
@@ -163,6 +164,10 @@ std::vector<MetricFamily> SelfCollector::Collect() const {
                    MetricType::Gauge);
     add(dur, {}, stats_.last_duration_seconds);
     out.push_back(std::move(dur));
+    auto rejected = fam("apiscope_web_requests_rejected_total",
+                        "Requests to the endpoint refused for wrong or missing credentials.", MetricType::Counter);
+    add(rejected, {{"reason", "unauthorized"}}, web_unauthorized());
+    out.push_back(std::move(rejected));
     auto err = fam("apiscope_scrape_errors_total", "Map reads that failed during scrapes.", MetricType::Counter);
     add(err, {}, stats_.errors);
     out.push_back(std::move(err));

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import tempfile
 import unittest
+import urllib.error
 import urllib.request
 
 from harness import ARGS, Apiscope, main
@@ -66,6 +67,47 @@ class Cli(unittest.TestCase):
         self.assertOneLineError(run("--access-log.output", "/nonexistent/dir/access.log"), 2,
                                 "access_log.output", "/nonexistent/dir/access.log", "No such file")
         self.assertOneLineError(run("--access-log.sample-ratio", "2"), 2, "access_log.sample_ratio")
+
+    def test_basic_auth(self):
+        import crypt  # noqa: PLC0415 - deprecated in 3.11, still the stdlib's bcrypt
+        hash_ = crypt.crypt("s3cret", crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16))
+        with tempfile.NamedTemporaryFile("w", suffix=".yml") as f:
+            f.write("basic_auth_users:\n  alice: '%s'\n" % hash_)
+            f.flush()
+            scope = Apiscope("--web.config.file", f.name, "--web.max-requests", "2", port=19486).__enter__()
+            try:
+                url = "http://127.0.0.1:19486/metrics"
+
+                def status(user=None):
+                    req = urllib.request.Request(url)
+                    if user:
+                        import base64  # noqa: PLC0415
+                        req.add_header("Authorization", "Basic " + base64.b64encode(user.encode()).decode())
+                    try:
+                        return urllib.request.urlopen(req, timeout=10).status
+                    except urllib.error.HTTPError as e:
+                        return e.code
+                self.assertEqual(status("alice:s3cret"), 200)
+                self.assertEqual(status("alice:wrong"), 401)
+                self.assertEqual(status("bob:s3cret"), 401)
+                self.assertEqual(status(), 401)
+                self.assertEqual(urllib.request.urlopen("http://127.0.0.1:19486/healthz").read(), b"ok\n")
+                req = urllib.request.Request(url, headers={"Authorization": "Basic YWxpY2U6czNjcmV0"})
+                text = urllib.request.urlopen(req).read().decode()
+                self.assertIn('apiscope_web_requests_rejected_total{reason="unauthorized"} 3', text)
+            finally:
+                self.assertEqual(scope.stop(), 0)
+
+    def test_bad_web_config(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".yml") as f:
+            f.write("basic_auth_users:\n  alice: plaintext\n")
+            f.flush()
+            self.assertOneLineError(run("--web.config.file", f.name), 2, "basic_auth_users.alice", "bcrypt")
+        with tempfile.NamedTemporaryFile("w", suffix=".yml") as f:
+            f.write("tls_server_config:\n  cert_file: x\n")
+            f.flush()
+            self.assertOneLineError(run("--web.config.file", f.name), 2, "tls_server_config", "proxy")
+        self.assertOneLineError(run("--web.max-requests", "0"), 2, "web.max_requests")
 
     def test_bad_value(self):
         self.assertOneLineError(run("--routes.max-per-service", "0"), 2, "routes.max_per_service", "1-100000")
