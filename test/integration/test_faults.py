@@ -70,7 +70,7 @@ class Pressure(unittest.TestCase):
 
 class Churn(unittest.TestCase):
     def test_short_lived_processes_leave_nothing_behind(self):
-        n = 600
+        n = 2000
         with Apiscope("--target.comm", "api-server", "--target.comm", "curl") as scope, api_server(PORT):
             base = scope.scrape()
             # a new process, connection and fd for every request, PIDs reused as they go
