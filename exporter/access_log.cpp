@@ -96,6 +96,7 @@ void AccessLog::flush() {
                   << " lines lost\n";
     }
     pending_.clear();
+    if (pending_.capacity() > (1u << 20)) pending_.shrink_to_fit();  // a burst's buffer is not kept
     pending_lines_ = 0;
 }
 
