@@ -155,6 +155,37 @@ class Server:
             self.proc.communicate()
 
 
+NGINX_CONF = """
+worker_processes 1;
+daemon off;
+pid %(dir)s/nginx.pid;
+error_log %(dir)s/error.log;
+events { worker_connections 256; }
+http {
+    access_log off;
+    sendfile on;
+    keepalive_requests 100000;
+    client_body_temp_path %(dir)s/body;
+    proxy_temp_path %(dir)s/proxy;
+    fastcgi_temp_path %(dir)s/fastcgi;
+    uwsgi_temp_path %(dir)s/uwsgi;
+    scgi_temp_path %(dir)s/scgi;
+    server {
+%(server)s
+    }
+}
+"""
+
+
+def nginx(directory, server, port):
+    """nginx (one worker, in the foreground, files in directory) with one
+    server block whose body is `server`; ready once it listens on port."""
+    conf = os.path.join(directory, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(NGINX_CONF % {"dir": directory, "server": server})
+    return Server(["nginx", "-c", conf, "-e", os.path.join(directory, "error.log")], port)
+
+
 def api_server(port, name="api-server"):
     return Server([sys.executable, os.path.join(APPS, "api_server.py"), str(port), name], port)
 

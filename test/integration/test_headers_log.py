@@ -14,33 +14,16 @@ import threading
 import time
 import unittest
 
-from harness import APPS, Apiscope, Server, api_server, main, value, wait_for_count
+from harness import APPS, Apiscope, api_server, main, nginx, value, wait_for_count
 
 NGINX_PORT = 18085
 PY_PORT = 18086
 DUR = "http_server_request_duration_seconds_count"
 CLIENT_DUR = "http_client_request_duration_seconds_count"
 
-NGINX_CONF = """
-worker_processes 1;
-daemon off;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log;
-events {{ worker_connections 256; }}
-http {{
-    access_log off;
-    keepalive_requests 100000;
-    client_body_temp_path {dir}/body;
-    proxy_temp_path {dir}/proxy;
-    fastcgi_temp_path {dir}/fastcgi;
-    uwsgi_temp_path {dir}/uwsgi;
-    scgi_temp_path {dir}/scgi;
-    server {{
-        listen 127.0.0.1:{port};
-        location = /ok {{ add_header X-Served-By edge-1; return 200 "ok\\n"; }}
-    }}
-}}
-"""
+SERVER = """
+        listen 127.0.0.1:%d;
+        location = /ok { add_header X-Served-By edge-1; return 200 "ok\\n"; }""" % NGINX_PORT
 
 CONFIG = """
 targets: {{comms: [{comms}]}}
@@ -63,10 +46,7 @@ class Env:
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="apiscope-hdr-")
         os.chmod(self.dir, 0o755)  # nginx workers run as nobody
-        conf = os.path.join(self.dir, "nginx.conf")
-        with open(conf, "w") as f:
-            f.write(NGINX_CONF.format(dir=self.dir, port=NGINX_PORT))
-        self.nginx = Server(["nginx", "-c", conf, "-e", os.path.join(self.dir, "error.log")], NGINX_PORT)
+        self.nginx = nginx(self.dir, SERVER, NGINX_PORT)
 
     def config(self, comms, output, cap=50, ratio=1.0, buffer=4194304, headers_extra="", log_extra=""):
         path = os.path.join(self.dir, "apiscope-%s.yaml" % secrets.token_hex(3))

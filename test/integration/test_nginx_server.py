@@ -6,37 +6,19 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import Apiscope, Server, client, curl, main, value, wait_for_count
+from harness import Apiscope, client, curl, main, nginx, value, wait_for_count
 
 PORT = 18081
 URL = "http://127.0.0.1:%d" % PORT
 DUR = "http_server_request_duration_seconds_count"
 
-NGINX_CONF = """
-worker_processes 1;
-daemon off;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log;
-events {{ worker_connections 256; }}
-http {{
-    access_log off;
-    sendfile on;
-    keepalive_requests 1000;
-    client_body_temp_path {dir}/body;
-    proxy_temp_path {dir}/proxy;
-    fastcgi_temp_path {dir}/fastcgi;
-    uwsgi_temp_path {dir}/uwsgi;
-    scgi_temp_path {dir}/scgi;
-    server {{
-        listen 127.0.0.1:{port};
-        root {dir}/www;
-        location /static/ {{ }}
-        location = /missing {{ return 404; }}
-        location = /broken {{ return 500; }}
-        location = /ok {{ return 200 "ok\\n"; }}
-    }}
-}}
-"""
+SERVER = """
+        listen 127.0.0.1:%(port)d;
+        root %(dir)s/www;
+        location /static/ { }
+        location = /missing { return 404; }
+        location = /broken { return 500; }
+        location = /ok { return 200 "ok\\n"; }"""
 
 
 class Nginx(unittest.TestCase):
@@ -49,13 +31,10 @@ class Nginx(unittest.TestCase):
             f.write(os.urandom(100_000))
         with open(os.path.join(cls.dir, "www", "static", "small.txt"), "wb") as f:
             f.write(b"s" * 1000)
-        conf = os.path.join(cls.dir, "nginx.conf")
-        with open(conf, "w") as f:
-            f.write(NGINX_CONF.format(dir=cls.dir, port=PORT))
         cls.scope = Apiscope("--target.comm", "nginx", "--target.comm", "curl",
                              "--target.comm", "ng-client").__enter__()
         try:
-            with Server(["nginx", "-c", conf, "-e", os.path.join(cls.dir, "error.log")], PORT):
+            with nginx(cls.dir, SERVER % {"port": PORT, "dir": cls.dir}, PORT):
                 cls.drive()
                 cls.samples = wait_for_count(cls.scope, DUR, 3 + 2 + 2 + 2 + 2 + 30 + 40, service_name="nginx")
         except BaseException:

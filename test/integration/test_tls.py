@@ -13,7 +13,7 @@ import tempfile
 import time
 import unittest
 
-from harness import APPS, Apiscope, Server, curl, main, value, wait_for_count
+from harness import APPS, Apiscope, Server, curl, main, nginx, value, wait_for_count
 
 HTTP_PORT = 18090
 HTTPS_PORT = 18493
@@ -23,32 +23,15 @@ DUR = "http_server_request_duration_seconds_count"
 CDUR = "http_client_request_duration_seconds_count"
 RESP = "http_server_response_body_size_bytes_sum"
 
-NGINX_CONF = """
-worker_processes 1;
-daemon off;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log;
-events {{ worker_connections 256; }}
-http {{
-    access_log off;
-    keepalive_requests 100000;
-    client_body_temp_path {dir}/body;
-    proxy_temp_path {dir}/proxy;
-    fastcgi_temp_path {dir}/fastcgi;
-    uwsgi_temp_path {dir}/uwsgi;
-    scgi_temp_path {dir}/scgi;
-    server {{
-        listen 127.0.0.1:{http};
-        listen 127.0.0.1:{https} ssl;
-        ssl_certificate {dir}/cert.pem;
-        ssl_certificate_key {dir}/key.pem;
-        location = /ok {{ return 200 "twelve bytes"; }}
-        location = /missing {{ return 404; }}
-        location = /broken {{ return 500; }}
-        location = /post {{ return 201 "created"; }}
-    }}
-}}
-"""
+SERVER = """
+        listen 127.0.0.1:%(http)d;
+        listen 127.0.0.1:%(https)d ssl;
+        ssl_certificate %(dir)s/cert.pem;
+        ssl_certificate_key %(dir)s/key.pem;
+        location = /ok { return 200 "twelve bytes"; }
+        location = /missing { return 404; }
+        location = /broken { return 500; }
+        location = /post { return 201 "created"; }"""
 
 PATHS = ["/ok", "/missing", "/broken", "/post"]
 STATUS = {"/ok": "200", "/missing": "404", "/broken": "500", "/post": "201"}
@@ -74,19 +57,16 @@ class Tls(unittest.TestCase):
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                         "-subj", "/CN=localhost", "-keyout", os.path.join(cls.dir, "key.pem"),
                         "-out", os.path.join(cls.dir, "cert.pem")], check=True, capture_output=True)
-        conf = os.path.join(cls.dir, "nginx.conf")
-        with open(conf, "w") as f:
-            f.write(NGINX_CONF.format(dir=cls.dir, http=HTTP_PORT, https=HTTPS_PORT))
         cls.scope = Apiscope("--target.comm", "nginx", "--target.comm", "curl", "--target.comm", "tls-client",
                              "--target.comm", "plain-client", "--target.comm", "node",
                              "--target.comm", "plain-srv").__enter__()
         try:
-            nginx = Server(["nginx", "-c", conf, "-e", os.path.join(cls.dir, "error.log")], HTTPS_PORT)
+            web = nginx(cls.dir, SERVER % {"http": HTTP_PORT, "https": HTTPS_PORT, "dir": cls.dir}, HTTPS_PORT)
             node = Server(["node", os.path.join(APPS, "node_https.js"), "server", str(NODE_PORT),
                            os.path.join(cls.dir, "key.pem"), os.path.join(cls.dir, "cert.pem")], NODE_PORT)
             plain = Server([sys.executable, os.path.join(APPS, "plain_server.py"), str(PLAIN_PORT), "plain-srv"],
                            PLAIN_PORT)
-            with nginx, node, plain:
+            with web, node, plain:
                 cls.drive()
                 cls.samples = wait_for_count(cls.scope, DUR, cls.expected_server)
                 time.sleep(0.5)  # the second look at new processes (TLS status)
