@@ -236,12 +236,11 @@ __attribute__((noinline)) int as_log_record(struct as_conn *c, struct as_scratch
  * one of that very message. */
 static __always_inline struct as_hdr_vals *as_cap_of(struct as_scratch *s, __u32 slot, __u64 start_ns)
 {
-	struct as_cap_key k = {.tgid = s->key.tgid, .fd = s->key.fd, .slot = slot};
 	struct as_hdr_vals *v;
 
 	if (!start_ns)
 		return NULL;
-	v = bpf_map_lookup_elem(&caps, &k);
+	v = AS_CAP_FIND(s, slot);
 	return v && v->start_ns == start_ns ? v : NULL;
 }
 

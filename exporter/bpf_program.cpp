@@ -40,8 +40,8 @@ void ensure_tracefs() {
 }
 
 const char* kPrivilegeFix =
-    "run apiscope as root, or with CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH "
-    "(in a container: --cap-add them, or --privileged)";
+    "run apiscope as root, or with CAP_BPF and CAP_PERFMON (HTTPS also needs CAP_SYS_ADMIN, "
+    "CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH; in a container: --cap-add them, or --privileged)";
 
 void check_privileges() {
     auto missing = missing_capabilities();
