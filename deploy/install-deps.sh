@@ -10,7 +10,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   build-essential cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
-  prometheus-cpp-dev libcli11-dev libyaml-cpp-dev catch2 libcrypt-dev \
+  prometheus-cpp-dev libcli11-dev libyaml-cpp-dev catch2 libcrypt-dev libssl-dev openssl \
   nginx-light curl wrk python3 prometheus util-linux ca-certificates \
   podman runc debootstrap libclang-rt-14-dev >/dev/null
 # The Debian nginx package starts a server on port 80; the tests run their own.

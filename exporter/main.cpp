@@ -30,6 +30,7 @@ static void check_targets_exist(const Config& cfg) {
 int main(int argc, char** argv) {
     Config cfg;
     WebConfig web;
+    TlsContext web_tls;
     try {
         auto req = parse_cli(argc, argv);
         if (req.exit_code) return *req.exit_code;
@@ -45,6 +46,7 @@ int main(int argc, char** argv) {
         }
         check_targets_exist(cfg);
         if (!cfg.web_config_file.empty()) web = load_web_config(cfg.web_config_file);
+        if (web.tls.enabled()) web_tls = make_tls_context(web.tls);
     } catch (const ConfigError& e) {
         std::cerr << "apiscope: config error: " << e.what() << "\n";
         return 2;
@@ -62,6 +64,8 @@ int main(int argc, char** argv) {
     struct sigaction noop = {};
     noop.sa_handler = [](int) {};
     for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &noop, nullptr);
+    // A scraper or log reader that goes away is an error to count, not a reason to die.
+    signal(SIGPIPE, SIG_IGN);
 
     try {
         BpfProgram bpf(cfg);
@@ -75,9 +79,10 @@ int main(int argc, char** argv) {
         auto http = std::make_shared<HttpCollector>(bpf, cfg, stats);
         auto self = std::make_shared<SelfCollector>(bpf, cfg, stats, log.get());
         auto tls = std::make_shared<TlsProbes>(bpf, cfg);
-        WebServer server(cfg.listen_address, cfg.telemetry_path, {http, self, tls}, web, cfg.web_max_requests);
+        WebServer server(cfg.listen_address, cfg.telemetry_path, {http, self, tls}, web, web_tls,
+                         cfg.web_max_requests);
         std::cerr << "apiscope " << APISCOPE_VERSION << ": serving " << cfg.telemetry_path << " on "
-                  << cfg.listen_address << "\n";
+                  << cfg.listen_address << (web_tls ? " (HTTPS)" : "") << "\n";
         int sig = 0;
         while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP)
             if (log) log->reopen();  // logrotate moved the file

@@ -10,7 +10,7 @@
 #include "capture_config.h"
 #include "map_reader.h"
 #include "version.h"
-#include "web_server.h"
+#include "web_routes.h"
 
 namespace apiscope {
 namespace {
@@ -165,8 +165,11 @@ std::vector<MetricFamily> SelfCollector::Collect() const {
     add(dur, {}, stats_.last_duration_seconds);
     out.push_back(std::move(dur));
     auto rejected = fam("apiscope_web_requests_rejected_total",
-                        "Requests to the endpoint refused for wrong or missing credentials.", MetricType::Counter);
-    add(rejected, {{"reason", "unauthorized"}}, web_unauthorized());
+                        "Requests to the endpoint refused: wrong or missing credentials, or a connection that "
+                        "failed the TLS handshake (not TLS, no valid client certificate).",
+                        MetricType::Counter);
+    add(rejected, {{"reason", "unauthorized"}}, web_rejected(Rejected::Unauthorized));
+    add(rejected, {{"reason", "tls_handshake"}}, web_rejected(Rejected::TlsHandshake));
     out.push_back(std::move(rejected));
     auto err = fam("apiscope_scrape_errors_total", "Map reads that failed during scrapes.", MetricType::Counter);
     add(err, {}, stats_.errors);

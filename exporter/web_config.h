@@ -1,6 +1,5 @@
-// --web.config.file, in the Prometheus exporter-toolkit format: basic auth
-// with bcrypt hashes. tls_server_config is refused: the CivetWeb Debian ships
-// fails TLS handshakes with OpenSSL 3.
+// --web.config.file, in the Prometheus exporter-toolkit format: TLS (with
+// optional client certificates) and basic auth with bcrypt hashes.
 #pragma once
 
 #include <map>
@@ -8,7 +7,16 @@
 
 namespace apiscope {
 
+struct WebTls {
+    std::string cert_file, key_file, client_ca_file;
+    bool require_client_cert = false;  // RequireAndVerifyClientCert
+    bool verify_client_cert = false;   // VerifyClientCertIfGiven, or required
+    int min_version = 0;               // TLS1_2_VERSION... (0: TLS 1.2)
+    bool enabled() const { return !cert_file.empty(); }
+};
+
 struct WebConfig {
+    WebTls tls;
     std::map<std::string, std::string> users;  // name -> bcrypt hash
 };
 

@@ -1,6 +1,6 @@
-// The HTTP endpoint: prometheus-cpp's Exposer serves the telemetry path; a
-// CivetWeb request hook checks basic auth and answers / (a landing page) and
-// /healthz.
+// The endpoint: over plain HTTP, prometheus-cpp's Exposer serves the
+// telemetry path and a CivetWeb request hook answers the rest (WebRoutes);
+// with tls_server_config, HttpsServer serves it all.
 #pragma once
 
 #include <prometheus/collectable.h>
@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "https_server.h"
 #include "web_config.h"
+#include "web_routes.h"
 
 namespace apiscope {
 
@@ -21,19 +23,19 @@ struct WebError : std::runtime_error {
 
 class WebServer {
 public:
-    // web: basic auth (empty: none); max_requests: requests served at once.
+    // web: basic auth (empty: none); tls: from make_tls_context, or null for
+    // plain HTTP; max_requests: requests served at once.
     WebServer(const std::string& listen_address, const std::string& telemetry_path,
               const std::vector<std::shared_ptr<prometheus::Collectable>>& collectables,
-              const WebConfig& web = {}, unsigned max_requests = 4);
+              const WebConfig& web = {}, TlsContext tls = nullptr, unsigned max_requests = 4);
     ~WebServer();
     int port() const;
 
 private:
+    std::unique_ptr<WebRoutes> routes_;
     std::unique_ptr<prometheus::Exposer> exposer_;
+    std::unique_ptr<HttpsServer> https_;
 };
-
-// Requests refused so far for wrong or missing credentials.
-uint64_t web_unauthorized();
 
 // ":9478" (all interfaces) → "9478"; anything else as CivetWeb takes it.
 std::string civetweb_listen(const std::string& listen_address);

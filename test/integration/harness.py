@@ -46,12 +46,12 @@ def parse_metrics(text):
     return samples
 
 
-def wait_http(url, timeout, alive=lambda: None):
+def wait_http(url, timeout, alive=lambda: None, context=None):
     """Poll url until it answers. alive() may raise to give up early (with why)."""
     deadline = time.monotonic() + timeout
     while True:
         try:
-            return urllib.request.urlopen(url, timeout=1).read()
+            return urllib.request.urlopen(url, timeout=1, context=context).read()
         except OSError:
             alive()
             if time.monotonic() > deadline:
@@ -60,10 +60,12 @@ def wait_http(url, timeout, alive=lambda: None):
 
 
 class Apiscope:
-    """apiscope as a child process, ready once /healthz answers."""
+    """apiscope as a child process, ready once /healthz answers. With tls (an
+    ssl.SSLContext) its endpoint is HTTPS."""
 
-    def __init__(self, *flags, port=19478):
-        self.port = port
+    def __init__(self, *flags, port=19478, tls=None):
+        self.port, self.tls = port, tls
+        self.url = ("https://localhost:%d" if tls else "http://127.0.0.1:%d") % port  # the test certificate names localhost
         self.cmd = [ARGS.apiscope, "--web.listen-address", "127.0.0.1:%d" % port, *flags]
         self.proc = None
 
@@ -74,7 +76,7 @@ class Apiscope:
             if self.proc.poll() is not None:
                 raise AssertionError("apiscope exited with %d: %s" % (self.proc.returncode, self.proc.stderr.read()))
         try:
-            wait_http("http://127.0.0.1:%d/healthz" % self.port, 60, alive)
+            wait_http(self.url + "/healthz", 60, alive, self.tls)
         except AssertionError:
             self.proc.kill()
             raise
@@ -95,7 +97,7 @@ class Apiscope:
         return self.proc.returncode
 
     def metrics_text(self):
-        return urllib.request.urlopen("http://127.0.0.1:%d/metrics" % self.port, timeout=10).read().decode()
+        return urllib.request.urlopen(self.url + "/metrics", timeout=10, context=self.tls).read().decode()
 
     def scrape(self):
         return parse_metrics(self.metrics_text())

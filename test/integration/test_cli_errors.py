@@ -103,10 +103,6 @@ class Cli(unittest.TestCase):
             f.write("basic_auth_users:\n  alice: plaintext\n")
             f.flush()
             self.assertOneLineError(run("--web.config.file", f.name), 2, "basic_auth_users.alice", "bcrypt")
-        with tempfile.NamedTemporaryFile("w", suffix=".yml") as f:
-            f.write("tls_server_config:\n  cert_file: x\n")
-            f.flush()
-            self.assertOneLineError(run("--web.config.file", f.name), 2, "tls_server_config", "proxy")
         self.assertOneLineError(run("--web.max-requests", "0"), 2, "web.max_requests")
 
     def test_bad_value(self):
