@@ -87,6 +87,8 @@ enum as_counter {
 	AS_CNT_LABEL_VALUES_MAP_FULL,
 	AS_CNT_TLS_NO_FD,        /* TLS bytes whose socket could not be told */
 	AS_CNT_EXEC_EVENTS_LOST, /* exec notifications for TLS attach lost (ring buffer full) */
+	AS_CNT_GENAI_MAP_FULL,   /* LLM/MCP calls not inspected: genai_calls full */
+	AS_CNT_GENAI_EVENTS_LOST, /* LLM/MCP calls lost: ring buffer full (exporter behind) */
 	AS_CNT_LABEL_OVERFLOW,   /* + label index: values past max_label_values */
 	AS_CNT_MAX = AS_CNT_LABEL_OVERFLOW + AS_MAX_LABELS,
 };
@@ -221,6 +223,63 @@ struct as_label_text {
 	__u8 truncated;
 	__u8 pad;
 	char text[AS_HDR_VAL_MAX];
+};
+
+/*
+ * LLM API and MCP calls (config genai): routes the exporter marks in the
+ * genai_routes map get bounded windows of their bodies copied, for the
+ * exporter to read the model, token usage, JSON-RPC method and tool from.
+ * Per direction (0 request, 1 response): the first bytes of the first body
+ * segment (head) and the last bytes of the last AS_GENAI_TAILS segments
+ * (usage comes at the end of a stream). Bodies are never logged.
+ */
+#define AS_GENAI_HEAD 2048
+#define AS_GENAI_TAIL 1024
+#define AS_GENAI_TAILS 4 /* power of 2 */
+#define AS_GENAI_PROTO_MAX 32
+
+/* A call's genai value: 0 none, else 1 + the index of its route in the
+ * exporter's table (which tells LLM operation and provider, or MCP). */
+#define AS_GENAI_NONE 0
+#define AS_GENAI_MAX_ROUTES 255
+
+/* Request headers of an MCP call, indexes in the capture list (the exporter
+ * appends those the user did not configure). AS_MAX_HDRS: not captured. */
+struct as_genai_hdrs {
+	__u8 session[2]; /* Mcp-Session-Id: [0] request, [1] response */
+	__u8 proto;      /* MCP-Protocol-Version, request */
+	__u8 pad[5];
+};
+
+/* One call: the kernel fills it as the bytes pass (map genai_calls) and
+ * hands it to the exporter whole when the response ends (ring genai_events). */
+struct as_genai_call {
+	__u64 start_ns;      /* of the request; tells a stale entry apart */
+	__u64 first_body_ns; /* first response body bytes, 0 if none: time to first chunk */
+	__u64 duration_ns;
+	__u64 route_id;
+	__u64 req_bytes;
+	__u64 resp_bytes;
+	__u32 tgid;
+	__u16 status;
+	__u16 peer_port;
+	__u8 peer_addr[16];
+	char comm[AS_COMM_LEN];
+	__u8 kind; /* 1 + route index in the exporter's table */
+	__u8 direction;
+	__u8 tls;
+	__u8 error;
+	__u8 method;
+	__u8 session_len[2];
+	__u8 proto_len;
+	__u16 head_len[2];
+	__u16 segs[2]; /* body segments seen, saturating */
+	__u16 tail_len[2][AS_GENAI_TAILS];
+	__u16 tail_seg[2][AS_GENAI_TAILS]; /* which segment each tail is the end of */
+	char session[2][AS_HDR_VAL_MAX];
+	char proto[AS_GENAI_PROTO_MAX];
+	char head[2][AS_GENAI_HEAD];
+	char tail[2][AS_GENAI_TAILS][AS_GENAI_TAIL];
 };
 
 /* One access log record: a request and its response. */

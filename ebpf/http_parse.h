@@ -47,6 +47,37 @@ static inline long as_loop_user(__u32 n, long (*fn)(__u64, void *), void *ctx)
 #define AS_LOOP(n, fn, ctx) as_loop_user((n), (fn), (ctx))
 #endif
 
+/*
+ * Word loops run on the kernel's numeric iterator: the verifier checks the
+ * body until its state repeats (a few passes), where a plain bounded loop is
+ * walked once per iteration, and each helper-free step costs only the
+ * iterator call. AS_ITER_NEXT yields the next index or ends the loop.
+ */
+#ifdef __bpf__
+extern int bpf_iter_num_new(struct bpf_iter_num *it, int start, int end) __attribute__((section(".ksyms")));
+extern int *bpf_iter_num_next(struct bpf_iter_num *it) __attribute__((section(".ksyms")));
+extern void bpf_iter_num_destroy(struct bpf_iter_num *it) __attribute__((section(".ksyms")));
+#define AS_ITER struct bpf_iter_num
+#define AS_ITER_NEW(it, start, end) bpf_iter_num_new((it), (start), (end))
+#define AS_ITER_NEXT(it) bpf_iter_num_next(it)
+#define AS_ITER_DESTROY(it) bpf_iter_num_destroy(it)
+#else
+struct as_iter {
+	int val, next, end;
+};
+static inline int *as_iter_next(struct as_iter *it)
+{
+	if (it->next >= it->end)
+		return 0;
+	it->val = it->next++;
+	return &it->val;
+}
+#define AS_ITER struct as_iter
+#define AS_ITER_NEW(it, from, to) ((it)->next = (from), (it)->end = (to), 0)
+#define AS_ITER_NEXT(it) as_iter_next(it)
+#define AS_ITER_DESTROY(it) ((void)(it))
+#endif
+
 /* Copy n bytes out of the window: one helper call in the kernel, where a
  * byte loop would cost a few ns per byte. */
 #ifdef __bpf__
@@ -1015,7 +1046,9 @@ AS_API int as_scan_head(struct as_head_scan *h, const struct as_window *w, __u32
 			struct as_hdr_vals *cap)
 {
 	struct as_lines x;
-	__u32 k, idx0;
+	AS_ITER it;
+	__u32 idx0;
+	int *v, done = 0;
 
 	if (!h || !w)
 		return -1;
@@ -1029,17 +1062,19 @@ AS_API int as_scan_head(struct as_head_scan *h, const struct as_window *w, __u32
 	x.line_start = start;
 	x.end = -1;
 	x.skip = h->state == AS_HS_SKIP; /* the rest of a line we do not read */
-	/* a plain loop over aligned words: the work per word is small, and line
-	 * ends go to a global function, so the verifier walks one state per word */
+	/* a loop over aligned words: the work per word is small, and line ends
+	 * go to a global function */
 	idx0 = start / 8;
-	for (k = 0; k < AS_WINDOW / 8; k++) {
-		__u32 idx = idx0 + k, base = idx * 8;
+	AS_ITER_NEW(&it, idx0, (n + 7) / 8);
+	while ((v = AS_ITER_NEXT(&it))) {
+		__u32 idx = *v, base;
 		__u64 m;
 
-		if (base >= n || idx >= AS_WINDOW / 8)
+		if (idx >= AS_WINDOW / 8)
 			break;
+		base = idx * 8;
 		m = as_bytes_eq(as_word(w, idx), '\n');
-		if (k == 0)
+		if (idx == idx0)
 			m &= ~0ULL << (8 * (start & 7));
 		if (n - base < 8)
 			m &= ~(~0ULL << (8 * (n - base)));
@@ -1047,9 +1082,14 @@ AS_API int as_scan_head(struct as_head_scan *h, const struct as_window *w, __u32
 			continue;
 		x.m = m;
 		x.base = base;
-		if (as_lines_in_word(h, w, &x, cap))
-			return x.end;
+		if (as_lines_in_word(h, w, &x, cap)) {
+			done = 1;
+			break;
+		}
 	}
+	AS_ITER_DESTROY(&it);
+	if (done)
+		return x.end;
 	if (x.skip)
 		return -1; /* still in the line to skip: h->state stays AS_HS_SKIP */
 	h->state = AS_HS_LINE_START;

@@ -15,9 +15,11 @@
  * AS_CAP_FIND(s, slot) (the struct as_hdr_vals of a capture slot of the
  * connection s->key, reset for a new message or as it is; NULL if none),
  * AS_PARTIAL_GET(s, create) (the struct as_partial of the stream being fed,
- * created if asked; NULL if none) and
- * the three hooks declared below, so the kernel and the unit tests run the
- * same code on the same bytes.
+ * created if asked; NULL if none), AS_GENAI_ON (LLM/MCP routes configured),
+ * AS_GENAI_GET(s, slot, start_ns, create) (the struct as_genai_call of a
+ * request slot of s->key for the request that started at start_ns, reset if
+ * it was another's; NULL if none) and the hooks declared below, so the kernel
+ * and the unit tests run the same code on the same bytes.
  */
 #ifndef APISCOPE_HTTP_STREAM_H
 #define APISCOPE_HTTP_STREAM_H
@@ -28,6 +30,10 @@
 #define AS_MAX_ITEMS 16    /* framing steps per syscall buffer */
 #define AS_MAX_HEAD 16384  /* longer heads are given up on */
 #define AS_CHUNK_WINDOW 64 /* bytes copied to read a chunk-size line */
+
+#ifndef AS_GENAI_ON
+#define AS_GENAI_ON 0
+#endif
 
 enum as_phase {
 	AS_PH_IDLE = 0, /* expecting a start line */
@@ -68,7 +74,8 @@ struct as_pending {
 	__u64 route_id;
 	__u64 req_bytes;
 	__u8 method;
-	__u8 pad[7];
+	__u8 genai; /* its route's genai value (AS_GENAI_NONE: not an LLM/MCP route) */
+	__u8 pad[6];
 };
 
 struct as_conn {
@@ -103,7 +110,8 @@ struct as_record {
 	__u8 method;
 	__u8 error;
 	__u8 slot; /* the request's capture slot */
-	__u8 pad[3];
+	__u8 genai;
+	__u8 pad[2];
 };
 
 /* Per-CPU working memory: too big for the 512-byte BPF stack. */
@@ -121,6 +129,7 @@ struct as_scratch {
 	__u32 wl;   /* as_feed_start: bytes in the window */
 	__u32 plen; /* of which kept from an earlier read */
 	struct as_conn_key key; /* the connection being fed */
+	__u32 genai; /* as_hook_route: the route's genai value */
 };
 
 #ifdef __bpf__
@@ -128,8 +137,12 @@ struct as_scratch {
 #else
 #define AS_HOOK static
 #endif
-/* Route id for the normalised route in r (applies the per-service cap). */
-AS_HOOK __u64 as_hook_route(struct as_conn *c, struct as_route *r);
+/* Route id for the normalised route in s->r (applies the per-service cap);
+ * sets s->genai. */
+AS_HOOK __u64 as_hook_route(struct as_conn *c, struct as_scratch *s);
+/* len body bytes at s->ubuf + off of the message being framed; called only
+ * with AS_GENAI_ON, wraps as_genai_feed. */
+AS_HOOK int as_hook_body(struct as_conn *c, struct as_scratch *s, __u32 off, __u32 len);
 AS_HOOK int as_hook_record(struct as_conn *c, struct as_scratch *s); /* s->rec */
 AS_HOOK int as_hook_count(__u32 counter);
 
@@ -153,6 +166,7 @@ AS_INLINE void as_record_pending(struct as_conn *c, struct as_scratch *s, __u16 
 	s->rec.start_ns = p->start_ns;
 	s->rec.resp_start_ns = status ? c->resp_first_ns : 0;
 	s->rec.slot = c->q_head & (AS_PIPELINE - 1);
+	s->rec.genai = p->genai;
 	as_hook_record(c, s);
 	c->q_head = (c->q_head + 1) & (AS_PIPELINE - 1);
 	c->q_len--;
@@ -200,6 +214,7 @@ AS_INLINE int as_on_start(struct as_conn *c, struct as_scratch *s, struct as_str
 
 	st->untracked = 0;
 	st->interim = 0;
+	s->genai = AS_GENAI_NONE;
 	if (s->st.kind == AS_MSG_REQUEST) {
 		struct as_pending *p;
 
@@ -214,10 +229,11 @@ AS_INLINE int as_on_start(struct as_conn *c, struct as_scratch *s, struct as_str
 		}
 		p = &c->q[(c->q_head + c->q_len) & (AS_PIPELINE - 1)];
 		as_normalize_route(&s->w, s->st.path_off, s->st.path_len, &s->r, &s->norm);
-		p->route_id = as_hook_route(c, &s->r);
+		p->route_id = as_hook_route(c, s);
 		p->start_ns = s->now;
 		p->req_bytes = 0;
 		p->method = s->st.method;
+		p->genai = s->genai;
 		c->q_len++;
 		return 0;
 	}
@@ -239,6 +255,7 @@ AS_INLINE int as_on_start(struct as_conn *c, struct as_scratch *s, struct as_str
 	}
 	c->resp_first_ns = s->now;
 	c->resp_active = 1;
+	s->genai = c->q[c->q_head & (AS_PIPELINE - 1)].genai;
 	return 0;
 }
 
@@ -377,6 +394,62 @@ AS_INLINE __u32 as_min(__u64 a, __u64 b)
 	return a < b ? a : b;
 }
 
+/* The message being framed on st: the request slot it belongs to, or -1 if
+ * it is not recorded (untracked, interim, unmatched). */
+AS_INLINE int as_msg_slot(struct as_conn *c, struct as_stream *st)
+{
+	if (st->untracked || !c->q_len)
+		return -1;
+	if (st->kind == AS_MSG_REQUEST)
+		return (c->q_head + c->q_len - 1) & (AS_PIPELINE - 1);
+	if (st->interim || !c->resp_active)
+		return -1;
+	return c->q_head & (AS_PIPELINE - 1);
+}
+
+/* Keep what the exporter needs of len body bytes at user address src, the
+ * next segment of direction dir: the first AS_GENAI_HEAD bytes of the first
+ * segment, and the last AS_GENAI_TAIL bytes of every later one (and of the
+ * first, if longer than the head) in a ring of AS_GENAI_TAILS. */
+AS_INLINE void as_genai_copy(struct as_genai_call *g, __u32 dir, __u64 src, __u32 len, __u64 now)
+{
+	__u32 seg, n, t;
+
+	dir &= 1;
+	seg = g->segs[dir];
+	if (dir && !g->first_body_ns)
+		g->first_body_ns = now;
+	if (seg < 0xffff)
+		g->segs[dir] = seg + 1;
+	if (!seg) {
+		n = as_min(len, AS_GENAI_HEAD);
+		g->head_len[dir] = AS_READ_USER(g->head[dir], n, src) ? 0 : n;
+		if (len <= AS_GENAI_HEAD)
+			return;
+	}
+	t = seg & (AS_GENAI_TAILS - 1);
+	n = as_min(len, AS_GENAI_TAIL);
+	g->tail_len[dir][t] = AS_READ_USER(g->tail[dir][t], n, src + len - n) ? 0 : n;
+	g->tail_seg[dir][t] = seg;
+}
+
+/* Body bytes of the message being framed: kept if its route is an LLM or MCP
+ * one. */
+AS_INLINE int as_genai_feed(struct as_conn *c, struct as_scratch *s, __u32 off, __u32 len)
+{
+	struct as_stream *st = as_stream_of(c, s->dir_in);
+	struct as_genai_call *g;
+	int slot = as_msg_slot(c, st);
+
+	if (slot < 0 || !len || !c->q[slot & (AS_PIPELINE - 1)].genai)
+		return 0;
+	slot &= AS_PIPELINE - 1;
+	g = AS_GENAI_GET(s, slot, c->q[slot].start_ns, 1);
+	if (g)
+		as_genai_copy(g, st->kind == AS_MSG_RESPONSE, s->ubuf + off, len, s->now);
+	return 0;
+}
+
 /* Bytes that may begin a start line, and are all this buffer has left:
  * kept for the next read. Returns 1 if kept. */
 AS_INLINE int as_keep_partial(struct as_scratch *s, struct as_stream *st, __u32 wl, __u64 first_ns)
@@ -463,7 +536,8 @@ AS_API int as_feed_start(struct as_conn *c, struct as_scratch *s, __u32 off)
 	st->head.cdir = st->kind == AS_MSG_RESPONSE;
 	cap = 0;
 	st->cap_slot = AS_CAP_NONE;
-	if (AS_CAPTURE_ON && !st->untracked && !st->interim) {
+	/* s->genai: as_on_start found the message's route is an LLM/MCP one */
+	if ((AS_CAPTURE_ON || (AS_GENAI_ON && s->genai)) && !st->untracked && !st->interim) {
 		__u32 slot = st->kind == AS_MSG_REQUEST ? (c->q_head + c->q_len - 1) & (AS_PIPELINE - 1)
 						       : AS_CAP_SLOT_RESP;
 
@@ -513,7 +587,7 @@ AS_API int as_feed(struct as_conn *c, struct as_scratch *s)
 			wl = s->wl;
 			plen = s->plen;
 			cap = 0;
-			if (AS_CAPTURE_ON && st->cap_slot != AS_CAP_NONE)
+			if ((AS_CAPTURE_ON || AS_GENAI_ON) && st->cap_slot != AS_CAP_NONE)
 				cap = AS_CAP_FIND(s, st->cap_slot);
 			r = as_scan_head(&st->head, &s->w, s->st.head_from, wl, cap);
 			break;
@@ -522,7 +596,8 @@ AS_API int as_feed(struct as_conn *c, struct as_scratch *s)
 			if (AS_READ_USER(s->w.b, wl, s->ubuf + off))
 				return 0;
 			cap = 0;
-			if (AS_CAPTURE_ON && st->phase == AS_PH_HEAD && st->cap_slot != AS_CAP_NONE)
+			if ((AS_CAPTURE_ON || AS_GENAI_ON) && st->phase == AS_PH_HEAD &&
+			    st->cap_slot != AS_CAP_NONE)
 				cap = AS_CAP_FIND(s, st->cap_slot);
 			r = as_scan_head(&st->head, &s->w, 0, wl, cap);
 			break;
@@ -530,6 +605,8 @@ AS_API int as_feed(struct as_conn *c, struct as_scratch *s)
 		case AS_PH_CHUNK_DATA: {
 			__u32 take = as_min(st->remaining, avail);
 
+			if (AS_GENAI_ON)
+				as_hook_body(c, s, off, take);
 			off += take;
 			st->remaining -= take;
 			st->body += take;
@@ -542,6 +619,8 @@ AS_API int as_feed(struct as_conn *c, struct as_scratch *s)
 			continue;
 		}
 		case AS_PH_BODY_CLOSE:
+			if (AS_GENAI_ON)
+				as_hook_body(c, s, off, avail);
 			st->body += avail;
 			return 0;
 		default: /* chunk-size line or CRLF */

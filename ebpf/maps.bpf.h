@@ -86,6 +86,64 @@ static __always_inline struct as_partial *as_partial_get(struct as_conn_key *key
 	return bpf_map_lookup_elem(&partials, &k);
 }
 #define AS_PARTIAL_GET(s, create) as_partial_get(&(s)->key, (s)->dir_in, (create))
+
+/* LLM and MCP calls (config genai). */
+const volatile bool genai_on = false;
+const volatile struct as_genai_hdrs genai_hdrs = {};
+#define AS_GENAI_ON genai_on
+
+/* Routes whose calls are inspected: route hash -> genai value. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u64);
+	__type(value, __u8);
+} genai_routes SEC(".maps");
+
+/* Calls in flight, deleted when handed over; memory as used. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1024);
+	__type(key, struct as_cap_key);
+	__type(value, struct as_genai_call);
+} genai_calls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} genai_events SEC(".maps");
+
+static struct as_genai_call as_zero_genai = {};
+
+static __always_inline struct as_genai_call *as_genai_get(struct as_conn_key *key, __u32 slot,
+							   __u64 start_ns, bool create)
+{
+	struct as_cap_key k = {.tgid = key->tgid, .fd = key->fd, .slot = slot};
+	struct as_genai_call *g = bpf_map_lookup_elem(&genai_calls, &k);
+
+	if (g && g->start_ns == start_ns)
+		return g;
+	if (!create)
+		return NULL;
+	if (!g) {
+		if (bpf_map_update_elem(&genai_calls, &k, &as_zero_genai, BPF_ANY)) {
+			as_count(AS_CNT_GENAI_MAP_FULL);
+			return NULL;
+		}
+		g = bpf_map_lookup_elem(&genai_calls, &k);
+		if (!g)
+			return NULL;
+	}
+	/* an entry left by a call that never ended: only lengths gate the data */
+	g->start_ns = start_ns;
+	g->first_body_ns = 0;
+	__builtin_memset(g->head_len, 0, sizeof(g->head_len));
+	__builtin_memset(g->segs, 0, sizeof(g->segs));
+	__builtin_memset(g->tail_len, 0, sizeof(g->tail_len));
+	return g;
+}
+#define AS_GENAI_GET(s, slot, start_ns, create) as_genai_get(&(s)->key, (slot), (start_ns), (create))
 #define AS_CAP_START(s, slot) as_cap_get(&(s)->key, (s)->now, (slot), true)
 #define AS_CAP_FIND(s, slot) as_cap_get(&(s)->key, (s)->now, (slot), false)
 

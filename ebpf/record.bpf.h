@@ -19,15 +19,23 @@ __attribute__((noinline)) int as_hook_count(__u32 counter)
  * own id; later ones share AS_ROUTE_ID_OVERFLOW, so a flood of unique URLs
  * cannot grow the metrics map past the cap.
  */
-__attribute__((noinline)) __u64 as_hook_route(struct as_conn *c, struct as_route *r)
+__attribute__((noinline)) __u64 as_hook_route(struct as_conn *c, struct as_scratch *s)
 {
 	struct as_service_route_key key = {};
 	__u64 *id, *count, zero = 0;
+	struct as_route *r;
+	__u8 *kind;
 
-	if (!c || !r)
+	if (!c || !s)
 		return AS_ROUTE_ID_OVERFLOW;
+	r = &s->r;
 	__builtin_memcpy(key.comm, c->comm, AS_COMM_LEN);
 	key.route_hash = as_route_hash(r);
+	if (genai_on) {
+		kind = bpf_map_lookup_elem(&genai_routes, &key.route_hash);
+		if (kind)
+			s->genai = *kind;
+	}
 	id = bpf_map_lookup_elem(&service_routes, &key);
 	if (id)
 		return *id;
@@ -232,6 +240,70 @@ __attribute__((noinline)) int as_log_record(struct as_conn *c, struct as_scratch
 	return 0;
 }
 
+__attribute__((noinline)) int as_hook_body(struct as_conn *c, struct as_scratch *s, __u32 off, __u32 len)
+{
+	if (!c || !s)
+		return 0;
+	return as_genai_feed(c, s, off, len);
+}
+
+/* Header value k of a capture into dst (room bytes); returns its length. */
+static __always_inline __u8 as_genai_hdr(char *dst, __u32 room, struct as_hdr_vals *cap, __u32 k)
+{
+	__u32 len;
+
+	if (!cap || k >= AS_MAX_HDRS || !(cap->present & (1u << k)))
+		return 0;
+	k &= AS_MAX_HDRS - 1;
+	len = cap->len[k];
+	if (len > room)
+		len = room;
+	if (!len || bpf_probe_read_kernel(dst, len, cap->val[k]))
+		return 0;
+	return len;
+}
+
+/* Hand a finished LLM or MCP call to the exporter. The exporter drains the
+ * ring on a timer and before every scrape, so no wake-up is asked for. */
+__attribute__((noinline)) int as_genai_record(struct as_conn *c, struct as_scratch *s,
+					      struct as_hdr_vals *req, struct as_hdr_vals *resp)
+{
+	struct as_cap_key k = {};
+	struct as_genai_call *g;
+	struct as_record *rec;
+
+	if (!c || !s)
+		return 0;
+	rec = &s->rec;
+	g = as_genai_get(&s->key, rec->slot & (AS_PIPELINE - 1), rec->start_ns, true);
+	if (!g)
+		return 0;
+	g->duration_ns = rec->duration_ns;
+	g->route_id = rec->route_id;
+	g->req_bytes = rec->req_bytes;
+	g->resp_bytes = rec->resp_bytes;
+	g->tgid = s->key.tgid;
+	g->status = rec->status;
+	g->method = rec->method;
+	g->error = rec->error;
+	g->kind = rec->genai;
+	g->tls = c->tls;
+	g->direction = c->role == AS_ROLE_CLIENT ? AS_DIR_CLIENT : AS_DIR_SERVER;
+	g->peer_port = c->peer_port;
+	__builtin_memcpy(g->peer_addr, c->peer_addr, sizeof(g->peer_addr));
+	__builtin_memcpy(g->comm, c->comm, AS_COMM_LEN);
+	g->session_len[0] = as_genai_hdr(g->session[0], AS_HDR_VAL_MAX, req, genai_hdrs.session[0]);
+	g->session_len[1] = as_genai_hdr(g->session[1], AS_HDR_VAL_MAX, resp, genai_hdrs.session[1]);
+	g->proto_len = as_genai_hdr(g->proto, AS_GENAI_PROTO_MAX, req, genai_hdrs.proto);
+	if (bpf_ringbuf_output(&genai_events, g, sizeof(*g), BPF_RB_NO_WAKEUP))
+		as_hook_count(AS_CNT_GENAI_EVENTS_LOST);
+	k.tgid = s->key.tgid;
+	k.fd = s->key.fd;
+	k.slot = rec->slot & (AS_PIPELINE - 1);
+	bpf_map_delete_elem(&genai_calls, &k);
+	return 0;
+}
+
 /* The capture entry of a record's request (slot) or response, if it is the
  * one of that very message. */
 static __always_inline struct as_hdr_vals *as_cap_of(struct as_scratch *s, __u32 slot, __u64 start_ns)
@@ -255,9 +327,11 @@ __attribute__((noinline)) int as_hook_record(struct as_conn *c, struct as_scratc
 	if (!c || !s)
 		return 0;
 	rec = &s->rec;
-	if (capture_on) {
+	if (capture_on || rec->genai) {
 		req = as_cap_of(s, rec->slot & (AS_PIPELINE - 1), rec->start_ns);
 		resp = as_cap_of(s, AS_CAP_SLOT_RESP, rec->resp_start_ns);
+	}
+	if (capture_on) {
 		for (l = 0; l < AS_MAX_LABELS; l++) {
 			if (l >= capture_cfg.n_labels)
 				break;
@@ -289,6 +363,8 @@ __attribute__((noinline)) int as_hook_record(struct as_conn *c, struct as_scratc
 	b = as_bucket(rec->resp_bytes, size_bounds, n_size_bounds);
 	AS_ADD(v->resp_size_bucket[b], 1);
 	as_hook_count(AS_CNT_REQUESTS);
+	if (genai_on && rec->genai)
+		as_genai_record(c, s, req, resp);
 	if (log_on)
 		as_log_record(c, s, req, resp);
 	return 0;

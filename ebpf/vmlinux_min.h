@@ -46,6 +46,11 @@ enum {
 
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
 
+/* the numeric iterator kfuncs take (opaque: only its size matters) */
+struct bpf_iter_num {
+	__u64 __opaque[1];
+} __attribute__((aligned(8)));
+
 struct in6_addr {
 	union {
 		__u8 u6_addr8[16];

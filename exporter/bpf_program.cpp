@@ -16,6 +16,8 @@
 #include "apiscope_shared.h"  // before the skeleton: its rodata holds these types
 #include "apiscope_bpf.skel.h"
 #include "capture_config.h"
+#include "genai_parse.h"
+#include "kernel_route.h"
 #include "privileges.h"
 
 namespace apiscope {
@@ -212,6 +214,11 @@ void BpfProgram::configure(const Config& cfg) {
         bpf_program__set_autoattach(p, false);
     bpf_program__set_autoattach(skel_->progs.process_exec, cfg.tls_enabled);
     set_entries(skel_->maps.log_events, log.enabled() ? log.buffer_bytes : 4096);
+    ro->genai_on = cfg.genai.enabled;
+    ro->genai_hdrs = genai_hdrs(cfg);
+    set_entries(skel_->maps.genai_calls, cfg.genai.enabled ? cfg.maps.genai_calls : 1);
+    set_entries(skel_->maps.genai_events, cfg.genai.enabled ? 4u << 20 : 4096);
+    if (cfg.genai.enabled && !capture) set_entries(skel_->maps.caps, cfg.maps.captures);  // MCP session headers
 }
 
 void BpfProgram::fill_targets(const Config& cfg) {
@@ -227,6 +234,15 @@ void BpfProgram::fill_targets(const Config& cfg) {
         put(skel_->maps.target_comms, key, "comm " + comm);
     }
     for (auto port : cfg.targets.ports) put(skel_->maps.target_ports, &port, "port " + std::to_string(port));
+    if (cfg.genai.enabled) {
+        auto table = genai_route_table(cfg.genai);
+        for (size_t i = 0; i < table.size(); i++) {
+            uint64_t hash = kernel_route_hash(table[i].route);
+            uint8_t value = i + 1;
+            if (bpf_map__update_elem(skel_->maps.genai_routes, &hash, sizeof(hash), &value, 1, BPF_ANY))
+                throw BpfError("adding LLM/MCP route " + table[i].route + " failed: " + strerror(errno));
+        }
+    }
     for (const auto& cg : cfg.targets.cgroups) {
         uint64_t id = cgroup_id(cg);
         put(skel_->maps.target_cgroups, &id, "cgroup " + cg);
@@ -243,6 +259,8 @@ int BpfProgram::counters_fd() const { return bpf_map__fd(skel_->maps.counters); 
 int BpfProgram::label_values_fd() const { return bpf_map__fd(skel_->maps.label_values); }
 int BpfProgram::log_events_fd() const { return bpf_map__fd(skel_->maps.log_events); }
 int BpfProgram::exec_events_fd() const { return bpf_map__fd(skel_->maps.exec_events); }
+int BpfProgram::genai_events_fd() const { return bpf_map__fd(skel_->maps.genai_events); }
+int BpfProgram::genai_calls_fd() const { return bpf_map__fd(skel_->maps.genai_calls); }
 
 std::string BpfProgram::attach_openssl(const std::string& path, const std::set<std::string>& funcs) {
     struct Probe {

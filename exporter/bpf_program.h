@@ -49,6 +49,8 @@ public:
     int label_values_fd() const;
     int log_events_fd() const;
     int exec_events_fd() const;
+    int genai_events_fd() const;
+    int genai_calls_fd() const;
     // Attaches the OpenSSL uprobes to the functions of `funcs` (SSL_read,
     // SSL_write, SSL_read_ex, SSL_write_ex) in the ELF file at path, for every
     // process that maps it. Returns "" or why it failed. Thread-safe.

@@ -20,11 +20,44 @@ std::vector<HeaderLabel> header_labels(const Config& cfg) {
     return out;
 }
 
+namespace {
+
+// The configured list of a direction, with the MCP headers it lacks after it.
+std::vector<HeaderSpec> capture_list(const Config& cfg, int dir) {
+    auto list = dir ? cfg.headers.response : cfg.headers.request;
+    if (!cfg.genai.enabled || cfg.genai.mcp_paths.empty()) return list;
+    for (const char* name : {"mcp-session-id", "mcp-protocol-version"}) {
+        if (dir && std::string(name) == "mcp-protocol-version") continue;
+        bool have = false;
+        for (const auto& h : list) have |= h.name == name;
+        if (!have && list.size() < AS_MAX_HDRS) list.push_back({name, false});
+    }
+    return list;
+}
+
+uint8_t index_of(const std::vector<HeaderSpec>& list, const char* name) {
+    for (size_t i = 0; i < list.size(); i++)
+        if (list[i].name == name) return i;
+    return AS_MAX_HDRS;
+}
+
+}  // namespace
+
+as_genai_hdrs genai_hdrs(const Config& cfg) {
+    as_genai_hdrs g = {};
+    auto req = capture_list(cfg, 0), resp = capture_list(cfg, 1);
+    g.session[0] = index_of(req, "mcp-session-id");
+    g.session[1] = index_of(resp, "mcp-session-id");
+    g.proto = index_of(req, "mcp-protocol-version");
+    if (!cfg.genai.enabled || cfg.genai.mcp_paths.empty()) g.session[0] = g.session[1] = g.proto = AS_MAX_HDRS;
+    return g;
+}
+
 as_capture_cfg capture_cfg(const Config& cfg) {
     as_capture_cfg c = {};
     bool drop_secrets = cfg.headers.redact == "drop";
     for (int dir = 0; dir < 2; dir++) {
-        const auto& list = dir ? cfg.headers.response : cfg.headers.request;
+        const auto list = capture_list(cfg, dir);
         for (size_t k = 0; k < list.size() && k < AS_MAX_HDRS; k++) {
             auto& h = c.hdr[dir][k];
             memcpy(h.name, list[k].name.data(), std::min(list[k].name.size(), sizeof(h.name)));

@@ -20,6 +20,12 @@ struct HeaderLabel {
 // Request labels first, then response labels, each in config order.
 std::vector<HeaderLabel> header_labels(const Config& cfg);
 
+// The configured headers, then (with MCP paths) Mcp-Session-Id and
+// MCP-Protocol-Version where the user's list leaves room: they are captured
+// only for MCP calls unless configured, and never logged unless configured.
 as_capture_cfg capture_cfg(const Config& cfg);
+
+// Where capture_cfg put the MCP headers (AS_MAX_HDRS: not captured).
+as_genai_hdrs genai_hdrs(const Config& cfg);
 
 }  // namespace apiscope

@@ -151,6 +151,26 @@ void check_access_log(const AccessLogConfig& l) {
                                             std::to_string(b) + ")");
 }
 
+void check_genai(const GenaiConfig& g) {
+    static const std::set<std::string> ops = {"chat", "text_completion", "embeddings", "generate_content"};
+    for (const auto& r : g.routes) {
+        if (r.path.empty() || r.path[0] != '/')
+            fail("genai.routes.path", "must start with '/' (got '" + r.path + "')");
+        if (!ops.count(r.operation))
+            fail("genai.routes.operation",
+                 "must be chat, text_completion, embeddings or generate_content (got '" + r.operation + "')");
+        if (r.provider.empty()) fail("genai.routes.provider", "name the provider, e.g. openai (got nothing)");
+    }
+    for (const auto& p : g.mcp_paths)
+        if (p.empty() || p[0] != '/') fail("genai.mcp_paths", "each path starts with '/' (got '" + p + "')");
+    if (g.max_models_per_service < 1 || g.max_models_per_service > 10000)
+        fail("genai.max_models_per_service", "must be 1-10000 (got " + std::to_string(g.max_models_per_service) + ")");
+    if (g.max_tools_per_service < 1 || g.max_tools_per_service > 10000)
+        fail("genai.max_tools_per_service", "must be 1-10000 (got " + std::to_string(g.max_tools_per_service) + ")");
+    if (g.session_idle_timeout_seconds < 1)
+        fail("genai.session_idle_timeout_seconds", "must be at least 1");
+}
+
 }  // namespace
 
 bool capture_enabled(const Config& cfg) {
@@ -182,7 +202,7 @@ static Config parse_config(const std::string& text, const std::string& origin) {
     Config cfg;
     if (root.IsNull()) return cfg;
     check_keys(root, "", {"web", "service_name", "targets", "routes", "histograms", "maps",
-                          "bpf_stats", "headers", "access_log", "tls"});
+                          "bpf_stats", "headers", "access_log", "tls", "genai"});
     if (auto web = root["web"]) {
         check_keys(web, "web", {"listen_address", "telemetry_path", "config_file", "max_requests"});
         if (web["config_file"]) cfg.web_config_file = scalar<std::string>(web["config_file"], "web.config_file");
@@ -249,8 +269,37 @@ static Config parse_config(const std::string& text, const std::string& origin) {
             l.rate_limit_per_second = u32(a["rate_limit_per_second"], "access_log.rate_limit_per_second");
         if (a["buffer_bytes"]) l.buffer_bytes = u32(a["buffer_bytes"], "access_log.buffer_bytes");
     }
+    if (auto g = root["genai"]) {
+        check_keys(g, "genai", {"enabled", "routes", "mcp_paths", "max_models_per_service",
+                                "max_tools_per_service", "tools", "session_idle_timeout_seconds"});
+        auto& c = cfg.genai;
+        if (g["enabled"]) c.enabled = scalar<bool>(g["enabled"], "genai.enabled");
+        if (auto r = g["routes"]) {
+            if (!r.IsSequence()) fail("genai.routes", "must be a list of {path, operation, provider}");
+            for (const auto& item : r) {
+                check_keys(item, "genai.routes", {"path", "operation", "provider"});
+                GenaiRoute route;
+                if (item["path"]) route.path = scalar<std::string>(item["path"], "genai.routes.path");
+                if (item["operation"])
+                    route.operation = scalar<std::string>(item["operation"], "genai.routes.operation");
+                if (item["provider"]) route.provider = scalar<std::string>(item["provider"], "genai.routes.provider");
+                c.routes.push_back(route);
+            }
+        }
+        if (g["mcp_paths"]) c.mcp_paths = list<std::string>(g["mcp_paths"], "genai.mcp_paths");
+        if (g["max_models_per_service"])
+            c.max_models_per_service = u32(g["max_models_per_service"], "genai.max_models_per_service");
+        if (g["max_tools_per_service"])
+            c.max_tools_per_service = u32(g["max_tools_per_service"], "genai.max_tools_per_service");
+        c.tools = list<std::string>(g["tools"], "genai.tools");
+        if (g["session_idle_timeout_seconds"])
+            c.session_idle_timeout_seconds =
+                u32(g["session_idle_timeout_seconds"], "genai.session_idle_timeout_seconds");
+    }
     if (auto m = root["maps"]) {
-        check_keys(m, "maps", {"connections", "series", "routes", "percpu_values", "captures", "label_values"});
+        check_keys(m, "maps", {"connections", "series", "routes", "percpu_values", "captures", "label_values",
+                               "genai_calls"});
+        if (m["genai_calls"]) cfg.maps.genai_calls = u32(m["genai_calls"], "maps.genai_calls");
         if (m["connections"]) cfg.maps.connections = u32(m["connections"], "maps.connections");
         if (m["series"]) cfg.maps.series = u32(m["series"], "maps.series");
         if (m["routes"]) cfg.maps.routes = u32(m["routes"], "maps.routes");
@@ -318,6 +367,8 @@ void validate(const Config& cfg) {
     range(cfg.maps.connections, "maps.connections");
     range(cfg.maps.series, "maps.series");
     range(cfg.maps.routes, "maps.routes");
+    range(cfg.maps.genai_calls, "maps.genai_calls");
+    check_genai(cfg.genai);
 }
 
 }  // namespace apiscope

@@ -50,12 +50,32 @@ struct AccessLogConfig {
     bool enabled() const { return !output.empty(); }
 };
 
+// An LLM API route the built-in list lacks (a gateway's own prefix).
+struct GenaiRoute {
+    std::string path;       // as requested, e.g. /openai/v1/chat/completions
+    std::string operation;  // chat, text_completion, embeddings
+    std::string provider;   // openai, anthropic, ollama, ...
+};
+
+// LLM API calls and MCP (Streamable HTTP) calls: their bodies are read for
+// the model, token usage, JSON-RPC method and tool.
+struct GenaiConfig {
+    bool enabled = true;
+    std::vector<GenaiRoute> routes;              // besides the built-in ones
+    std::vector<std::string> mcp_paths = {"/mcp"};
+    uint32_t max_models_per_service = 50;        // then "_other"
+    uint32_t max_tools_per_service = 50;         // then "_other"
+    std::vector<std::string> tools;              // allowlist of tool names; empty: any
+    uint32_t session_idle_timeout_seconds = 3600;  // a session never closed ends then
+};
+
 struct MapSizes {
     uint32_t connections = 65536;
     uint32_t series = 16384;
     uint32_t routes = 65536;
     uint32_t captures = 4096;       // captured headers in flight (header capture only)
     uint32_t label_values = 16384;  // header label values, all services
+    uint32_t genai_calls = 1024;    // LLM/MCP calls in flight (about 12 KiB each, as used)
     // Per-CPU values: no atomic adds, but memory times the CPU count.
     bool percpu_values = false;
 };
@@ -75,6 +95,7 @@ struct Config {
                                         65536,  262144,  1048576, 4194304, 16777216};
     HeaderConfig headers;
     AccessLogConfig access_log;
+    GenaiConfig genai;
     MapSizes maps;
     bool tls_enabled = true;  // OpenSSL uprobes: HTTPS in plaintext
     bool bpf_stats = true;  // kernel BPF run-time statistics for self-metrics

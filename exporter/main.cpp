@@ -8,6 +8,7 @@
 #include "access_log.h"
 #include "bpf_program.h"
 #include "cli.h"
+#include "genai_collector.h"
 #include "http_collector.h"
 #include "privileges.h"
 #include "self_collector.h"
@@ -79,7 +80,9 @@ int main(int argc, char** argv) {
         auto http = std::make_shared<HttpCollector>(bpf, cfg, stats);
         auto self = std::make_shared<SelfCollector>(bpf, cfg, stats, log.get());
         auto tls = std::make_shared<TlsProbes>(bpf, cfg);
-        WebServer server(cfg.listen_address, cfg.telemetry_path, {http, self, tls}, web, web_tls,
+        std::vector<std::shared_ptr<prometheus::Collectable>> collectors = {http, self, tls};
+        if (cfg.genai.enabled) collectors.push_back(std::make_shared<GenaiCollector>(&bpf, cfg));
+        WebServer server(cfg.listen_address, cfg.telemetry_path, collectors, web, web_tls,
                          cfg.web_max_requests);
         std::cerr << "apiscope " << APISCOPE_VERSION << ": serving " << cfg.telemetry_path << " on "
                   << cfg.listen_address << (web_tls ? " (HTTPS)" : "") << "\n";

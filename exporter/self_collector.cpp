@@ -51,6 +51,8 @@ const CounterName kCounters[] = {
     {AS_CNT_LABEL_VALUES_MAP_FULL, "dropped", "label_values_map_full"},
     {AS_CNT_TLS_NO_FD, "dropped", "tls_socket_unknown"},
     {AS_CNT_EXEC_EVENTS_LOST, "dropped", "tls_exec_events_lost"},
+    {AS_CNT_GENAI_MAP_FULL, "dropped", "genai_calls_map_full"},
+    {AS_CNT_GENAI_EVENTS_LOST, "dropped", "genai_events_lost"},
     {AS_CNT_FRAMING_LOST, "parse", "framing_lost"},
     {AS_CNT_HEAD_TOO_LONG, "parse", "head_too_long"},
     {AS_CNT_TOO_MANY_ITEMS, "parse", "too_many_messages_in_buffer"},

@@ -25,6 +25,10 @@ static as_hdr_vals* harness_cap(as_scratch* s, unsigned slot, bool start);
 #define AS_CAP_FIND(s, slot) harness_cap((s), (slot), false)
 static as_partial* harness_partial(as_scratch* s, bool create);
 #define AS_PARTIAL_GET(s, create) harness_partial((s), (create))
+inline bool as_test_genai_on = false;
+static as_genai_call* harness_genai(unsigned slot, __u64 start_ns, bool create);
+#define AS_GENAI_ON as_test_genai_on
+#define AS_GENAI_GET(s, slot, start_ns, create) harness_genai((slot), (start_ns), (create))
 #include "http_stream.h"
 
 // Header names per direction; the value_max of the config. Mirrors what the
@@ -65,6 +69,9 @@ struct Harness {
     static inline std::vector<as_record> records;
     static inline std::vector<std::string> routes;  // by route id - 100
     static inline std::vector<uint32_t> counters = std::vector<uint32_t>(AS_CNT_MAX);
+    static inline std::map<std::string, uint8_t> genai_routes;        // route -> kind
+    static inline std::map<unsigned, as_genai_call> genai_calls;      // by slot
+    static inline std::vector<std::optional<as_genai_call>> genai;    // per record
 
     as_conn conn{};
     as_scratch scratch{};
@@ -79,6 +86,10 @@ struct Harness {
         records.clear();
         routes.clear();
         counters.assign(AS_CNT_MAX, 0);
+        as_test_genai_on = false;
+        genai_routes.clear();
+        genai_calls.clear();
+        genai.clear();
     }
 
     // Returns as_feed's result: -1 when the first bytes are not HTTP.
@@ -100,7 +111,10 @@ struct Harness {
     static std::string route(const as_record& r) { return routes.at(r.route_id - 100); }
 };
 
-static __u64 as_hook_route(struct as_conn*, struct as_route* r) {
+static __u64 as_hook_route(struct as_conn*, struct as_scratch* s) {
+    const as_route* r = &s->r;
+    auto g = Harness::genai_routes.find(r->text);
+    if (g != Harness::genai_routes.end()) s->genai = g->second;
     Harness::routes.emplace_back(r->text);
     return 100 + Harness::routes.size() - 1;
 }
@@ -117,6 +131,23 @@ static as_hdr_vals* harness_cap(as_scratch* s, unsigned slot, bool start) {
     }
     auto it = Harness::caps.find(slot);
     return it == Harness::caps.end() ? nullptr : &it->second;
+}
+
+static as_genai_call* harness_genai(unsigned slot, __u64 start_ns, bool create) {
+    auto it = Harness::genai_calls.find(slot);
+    if (it != Harness::genai_calls.end() && it->second.start_ns == start_ns) return &it->second;
+    if (!create) return nullptr;
+    auto& g = Harness::genai_calls[slot];
+    memset(&g, 0xAA, sizeof(g));  // as the kernel's: only lengths may gate stale bytes
+    g.start_ns = start_ns;
+    g.first_body_ns = 0;
+    memset(g.head_len, 0, sizeof(g.head_len));
+    memset(g.segs, 0, sizeof(g.segs));
+    memset(g.tail_len, 0, sizeof(g.tail_len));
+    return &g;
+}
+static int as_hook_body(struct as_conn* c, struct as_scratch* s, __u32 off, __u32 len) {
+    return as_genai_feed(c, s, off, len);
 }
 
 static as_partial* harness_partial(as_scratch* s, bool create) {
@@ -150,6 +181,21 @@ static int as_hook_record(struct as_conn*, struct as_scratch* s) {
     Harness::records.push_back(rec);
     Harness::req_caps.push_back(decode_capture(rec.slot, rec.start_ns, 0));
     Harness::resp_caps.push_back(decode_capture(AS_CAP_SLOT_RESP, rec.resp_start_ns, 1));
+    std::optional<as_genai_call> g;
+    if (rec.genai) {
+        auto it = Harness::genai_calls.find(rec.slot);
+        if (it != Harness::genai_calls.end() && it->second.start_ns == rec.start_ns) {
+            g = it->second;
+            Harness::genai_calls.erase(it);
+        } else {  // a call with no body: the kernel makes an empty entry
+            g = *harness_genai(rec.slot, rec.start_ns, true);
+            Harness::genai_calls.erase(rec.slot);
+        }
+        g->kind = rec.genai;
+        g->status = rec.status;
+        g->duration_ns = rec.duration_ns;
+    }
+    Harness::genai.push_back(g);
     return 0;
 }
 static int as_hook_count(__u32 counter) {

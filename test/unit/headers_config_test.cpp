@@ -47,8 +47,20 @@ maps: {captures: 512, label_values: 1024}
     CHECK(labels[2].index == 0);
 
     as_capture_cfg k = capture_cfg(c);
-    CHECK(k.n[0] == 4);
-    CHECK(k.n[1] == 2);
+    // the MCP session headers follow the configured ones
+    CHECK(k.n[0] == 6);
+    CHECK(k.n[1] == 3);
+    CHECK(std::string(k.hdr[0][4].name) == "mcp-session-id");
+    CHECK(std::string(k.hdr[0][5].name) == "mcp-protocol-version");
+    CHECK(std::string(k.hdr[1][2].name) == "mcp-session-id");
+    CHECK(k.hdr[0][4].flags == 0);  // copied: sessions are followed by it (hashed)
+    as_genai_hdrs g = genai_hdrs(c);
+    CHECK((g.session[0] == 4 && g.session[1] == 2 && g.proto == 5));
+    Config off = c;
+    off.genai.enabled = false;
+    CHECK(capture_cfg(off).n[0] == 4);
+    CHECK(capture_cfg(off).n[1] == 2);
+    CHECK(genai_hdrs(off).session[0] == AS_MAX_HDRS);
     CHECK(std::string(k.hdr[0][1].name) == "x-tenant");
     CHECK(k.hdr[0][1].len == 8);
     CHECK(k.hdr[0][3].flags == AS_HDR_PRESENCE_ONLY);  // authorization: never copied
