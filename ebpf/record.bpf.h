@@ -278,7 +278,9 @@ __attribute__((noinline)) int as_genai_record(struct as_conn *c, struct as_scrat
 	g = as_genai_get(&s->key, rec->slot & (AS_PIPELINE - 1), rec->start_ns, true);
 	if (!g)
 		return 0;
-	g->duration_ns = rec->duration_ns;
+	/* to the end of the response (HTTP durations end at its first byte):
+	 * a stream's total, apart from its first chunk */
+	g->duration_ns = s->now > rec->start_ns ? s->now - rec->start_ns : rec->duration_ns;
 	g->route_id = rec->route_id;
 	g->req_bytes = rec->req_bytes;
 	g->resp_bytes = rec->resp_bytes;

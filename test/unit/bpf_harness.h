@@ -176,7 +176,7 @@ inline std::optional<Captured> decode_capture(unsigned slot, uint64_t start_ns, 
     return c;
 }
 
-static int as_hook_record(struct as_conn*, struct as_scratch* s) {
+static int as_hook_record(struct as_conn*, struct as_scratch* s) {  // as record.bpf.h
     const as_record& rec = s->rec;
     Harness::records.push_back(rec);
     Harness::req_caps.push_back(decode_capture(rec.slot, rec.start_ns, 0));
@@ -193,7 +193,7 @@ static int as_hook_record(struct as_conn*, struct as_scratch* s) {
         }
         g->kind = rec.genai;
         g->status = rec.status;
-        g->duration_ns = rec.duration_ns;
+        g->duration_ns = s->now > rec.start_ns ? s->now - rec.start_ns : rec.duration_ns;
     }
     Harness::genai.push_back(g);
     return 0;
