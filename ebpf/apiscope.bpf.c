@@ -14,7 +14,10 @@
 #include "record.bpf.h"
 #include "target.bpf.h"
 
-#define AS_MAX_IOV 4
+/* Node.js writes each chunk of a chunked body as four pieces (size, CRLF,
+ * data, CRLF) and a burst of chunks in one writev. Pieces past these are
+ * only counted as body bytes. */
+#define AS_MAX_IOV 32
 
 struct bpf_map;
 
@@ -277,25 +280,27 @@ static __always_inline int as_exit(__s32 nr, long ret)
 		n = mh[1];
 	}
 	{
-		struct as_iovec iov[AS_MAX_IOV] = {};
+		struct as_iovec iov;
 		__u64 left = ret;
 		int i;
 
-		if (bpf_probe_read_user(iov, sizeof(iov), (const void *)ubuf) &&
-		    bpf_probe_read_user(iov, sizeof(iov[0]), (const void *)ubuf))
+		if (bpf_probe_read_user(&iov, sizeof(iov), (const void *)ubuf))
 			return 0;
-		if (!c && !(c = as_conn_new(&key, iov[0].base)))
+		if (!c && !(c = as_conn_new(&key, iov.base)))
 			return 0;
 		if (!(s = as_scratch_for(&key, dir_in)))
 			return 0;
 		for (i = 0; i < AS_MAX_IOV; i++) {
-			__u64 len = iov[i].len < left ? iov[i].len : left;
+			__u64 len;
 
 			if (i >= n || !left)
 				break;
+			if (i && bpf_probe_read_user(&iov, sizeof(iov), (const void *)(ubuf + i * sizeof(iov))))
+				break;
+			len = iov.len < left ? iov.len : left;
 			if (!len)
 				continue;
-			as_feed_buf(&key, c, s, iov[i].base, len);
+			as_feed_buf(&key, c, s, iov.base, len);
 			left -= len;
 			/* the first feed may have found it is not HTTP and dropped it */
 			c = bpf_map_lookup_elem(&conns, &key);

@@ -126,8 +126,8 @@ def wait_for_count(scope, name, expected, timeout=10, **labels):
 class Server:
     """A server process that prints 'ready' (or a port check) when it listens."""
 
-    def __init__(self, cmd, port):
-        self.cmd, self.port = cmd, port
+    def __init__(self, cmd, port, env=None):
+        self.cmd, self.port, self.env = cmd, port, env
 
     def __enter__(self):
         import socket
@@ -136,7 +136,8 @@ class Server:
             raise AssertionError("port %d is taken by a process left from an earlier run" % self.port)
         except OSError:
             pass
-        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=APPS)
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=APPS,
+                                     env=self.env)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -1,0 +1,190 @@
+"""LLM API and MCP calls, driven by the official openai and
+@modelcontextprotocol/sdk npm packages (test/node, pinned with a lockfile):
+a model server over HTTP and HTTPS, a gateway that forwards calls to it, an
+MCP server with two tools. Counts per model, method and tool, token sums,
+time to first chunk against total duration, errors and sessions are checked
+against what the clients were told."""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from harness import Apiscope, Server, main, value
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+NODE_DIR = os.path.join(os.path.dirname(HERE), "node")
+PROVIDER, PROVIDER_TLS, GATEWAY, MCP = 18221, 18222, 18223, 18224
+NAMES = ["llm-provider", "llm-client", "llm-gateway", "mcp-server", "mcp-client"]
+
+
+def npm_ci():
+    """The pinned client libraries, installed once from the lockfile."""
+    stamp = os.path.join(NODE_DIR, "node_modules", ".package-lock.json")
+    lock = os.path.join(NODE_DIR, "package-lock.json")
+    if os.path.exists(stamp) and os.path.getmtime(stamp) >= os.path.getmtime(lock):
+        return
+    r = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, capture_output=True, text=True,
+                       timeout=600)
+    if r.returncode != 0:
+        raise AssertionError("npm ci in test/node failed (the npm registry must be reachable): " + r.stderr)
+
+
+class Genai(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        npm_ci()
+        cls.d = tempfile.mkdtemp(prefix="apiscope-genai-")
+        d = cls.d
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                        "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                        "-keyout", d + "/key.pem", "-out", d + "/cert.pem"], check=True, capture_output=True)
+        # each role a process name of its own: node under another name
+        for n in NAMES:
+            os.symlink(shutil.which("node"), os.path.join(d, n))
+        cls.env = dict(os.environ, NODE_EXTRA_CA_CERTS=d + "/cert.pem")
+        flags = [a for n in NAMES for a in ("--target.comm", n)]
+        cls.scope = Apiscope(*flags, port=19497).__enter__()
+        cls.servers = [
+            Server([d + "/llm-provider", NODE_DIR + "/llm_provider.mjs", str(PROVIDER), str(PROVIDER_TLS),
+                    d + "/cert.pem", d + "/key.pem"], PROVIDER),
+            Server([d + "/llm-gateway", NODE_DIR + "/llm_gateway.mjs", str(GATEWAY),
+                    "https://localhost:%d/v1" % PROVIDER_TLS], GATEWAY, env=cls.env),
+            Server([d + "/mcp-server", NODE_DIR + "/mcp_server.mjs", str(MCP)], MCP),
+        ]
+        try:
+            for s in cls.servers:
+                s.__enter__()
+            cls.direct = cls.node("llm-client", "llm_client.mjs", "http://127.0.0.1:%d/v1" % PROVIDER, "direct")
+            cls.tls = cls.node("llm-client", "llm_client.mjs", "https://localhost:%d/v1" % PROVIDER_TLS, "tls")
+            cls.gw = cls.node("llm-client", "llm_client.mjs", "http://127.0.0.1:%d/v1" % GATEWAY, "gateway")
+            cls.mcp_closed = cls.node("mcp-client", "mcp_client.mjs", "http://127.0.0.1:%d/mcp" % MCP)
+            cls.mcp_kept = cls.node("mcp-client", "mcp_client.mjs", "http://127.0.0.1:%d/mcp" % MCP, "keep")
+            cls.m = cls.scope.scrape()
+            if os.environ.get("APISCOPE_TEST_DUMP"):
+                print("\n".join("%s %s %s" % x for x in cls.m if not x[0].endswith("_bucket")))
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def node(cls, name, script, *args):
+        r = subprocess.run([os.path.join(cls.d, name), os.path.join(NODE_DIR, script), *args], env=cls.env,
+                           capture_output=True, text=True, timeout=120)
+        if r.returncode != 0:
+            raise AssertionError("%s %s failed: %s" % (script, args, r.stderr))
+        return json.loads(r.stdout)
+
+    @classmethod
+    def tearDownClass(cls):
+        for s in cls.servers:
+            if getattr(s, "proc", None):
+                s.__exit__()
+        cls.scope.stop()
+        shutil.rmtree(cls.d, ignore_errors=True)
+
+    def v(self, name, **labels):
+        return value(self.m, name, **labels)
+
+    def test_direct_calls_per_model(self):
+        srv, cli = dict(service_name="llm-provider"), dict(service_name="llm-client", server_port=str(PROVIDER))
+        for side, dur in ((srv, "gen_ai_server_request_duration_seconds_count"),
+                          (cli, "gen_ai_client_operation_duration_seconds_count")):
+            self.assertEqual(self.v(dur, gen_ai_request_model="gpt-test-a", gen_ai_response_model="gpt-test-a-2026",
+                                    gen_ai_operation_name="chat", gen_ai_provider_name="openai", **side), 3)
+            self.assertEqual(self.v(dur, gen_ai_request_model="gpt-test-b", **side), 2)
+            self.assertEqual(self.v(dur, gen_ai_request_model="emb-1", gen_ai_response_model="emb-1-v2",
+                                    gen_ai_operation_name="embeddings", **side), 1)
+            self.assertEqual(self.v(dur, gen_ai_request_model="overloaded", error_type="429", **side), 1)
+
+    def test_token_sums_equal_what_the_clients_were_told(self):
+        for side, tokens in (("llm-provider", "gen_ai_server_token_usage"), ("llm-client", "gen_ai_client_token_usage")):
+            for model in ("gpt-test-a", "gpt-test-b", "emb-1"):
+                calls = [c for c in self.direct if c["model"] == model]
+                self.assertEqual(self.v(tokens + "_sum", service_name=side, gen_ai_request_model=model,
+                                        gen_ai_token_type="input", server_port=None if side == "llm-provider"
+                                        else str(PROVIDER)),
+                                 sum(c["input"] for c in calls), (side, model))
+                self.assertEqual(self.v(tokens + "_count", service_name=side, gen_ai_request_model=model,
+                                        gen_ai_token_type="input"), len(calls), (side, model))
+                out = sum(c.get("output", 0) for c in calls)
+                self.assertEqual(self.v(tokens + "_sum", service_name=side, gen_ai_request_model=model,
+                                        gen_ai_token_type="output"), out, (side, model))
+
+    def test_time_to_first_chunk_is_below_the_duration_of_streamed_calls(self):
+        for side, ttft, dur in (
+                ("llm-provider", "gen_ai_server_time_to_first_token_seconds",
+                 "gen_ai_server_request_duration_seconds"),
+                ("llm-client", "gen_ai_client_operation_time_to_first_chunk_seconds",
+                 "gen_ai_client_operation_duration_seconds")):
+            labels = dict(service_name=side, gen_ai_request_model="gpt-test-b")
+            self.assertEqual(self.v(ttft + "_count", **labels), 2)
+            first, total = self.v(ttft + "_sum", **labels), self.v(dur + "_sum", **labels)
+            # the server waits 60 ms before its first chunk, then 15 ms per token (8)
+            self.assertGreaterEqual(first, 2 * 0.055, side)
+            self.assertLess(first, 2 * 0.5, side)
+            self.assertGreaterEqual(total - first, 2 * 8 * 0.014, side)
+            # calls not streamed have no first-chunk time
+            self.assertEqual(self.v(ttft + "_count", service_name=side, gen_ai_request_model="gpt-test-a"), 0)
+        self.assertEqual(self.v("gen_ai_server_time_per_output_token_seconds_count", service_name="llm-provider",
+                                gen_ai_request_model="gpt-test-b"), 2)
+
+    def test_https_calls(self):
+        for side, dur, tokens in (
+                ("llm-provider", "gen_ai_server_request_duration_seconds_count", "gen_ai_server_token_usage_sum"),
+                ("llm-client", "gen_ai_client_operation_duration_seconds_count", "gen_ai_client_token_usage_sum")):
+            self.assertEqual(self.v(dur, service_name=side, gen_ai_request_model="gpt-tls"), 2, side)
+            self.assertEqual(self.v(tokens, service_name=side, gen_ai_request_model="gpt-tls",
+                                    gen_ai_token_type="output"), sum(c["output"] for c in self.tls), side)
+
+    def test_gateway_shows_its_two_sides_apart(self):
+        self.assertEqual(self.v("gen_ai_server_request_duration_seconds_count", service_name="llm-gateway",
+                                gen_ai_request_model="gpt-gw"), 2)
+        self.assertEqual(self.v("gen_ai_client_operation_duration_seconds_count", service_name="llm-gateway",
+                                gen_ai_request_model="gpt-gw", server_port=str(PROVIDER_TLS)), 2)
+        self.assertEqual(self.v("gen_ai_client_operation_duration_seconds_count", service_name="llm-gateway",
+                                server_port=str(GATEWAY)), 0)
+        # and the model server saw the gateway's calls
+        self.assertEqual(self.v("gen_ai_server_request_duration_seconds_count", service_name="llm-provider",
+                                gen_ai_request_model="gpt-gw"), 2)
+        self.assertEqual(self.v("gen_ai_client_token_usage_sum", service_name="llm-gateway",
+                                gen_ai_token_type="input"), sum(c["input"] for c in self.gw))
+
+    def test_mcp_methods_tools_and_errors(self):
+        for side, name in (("mcp-server", "mcp_server_operation_duration_seconds_count"),
+                           ("mcp-client", "mcp_client_operation_duration_seconds_count")):
+            v = lambda **l: self.v(name, service_name=side, **l)  # noqa: E731
+            self.assertEqual(v(mcp_method_name="initialize"), 2, side)
+            self.assertEqual(v(mcp_method_name="notifications/initialized"), 2, side)
+            self.assertEqual(v(mcp_method_name="tools/list"), 2, side)
+            self.assertEqual(v(mcp_method_name="tools/call", gen_ai_tool_name="add", error_type=""), 6, side)
+            self.assertEqual(v(mcp_method_name="tools/call", gen_ai_tool_name="fail", error_type="tool_error"), 4,
+                             side)
+            self.assertEqual(v(mcp_method_name="tools/call", gen_ai_tool_name="nonexistent",
+                               error_type="tool_error"), 2, side)
+            self.assertEqual(v(mcp_method_name="tools/call"), 12, side)
+            self.assertEqual(v(mcp_protocol_version=self.mcp_closed["protocolVersion"],
+                               mcp_method_name="tools/call"), 12, side)
+        self.assertEqual(self.mcp_closed["add"], ["1", "2", "3"])
+
+    def test_mcp_sessions(self):
+        # one session ended with DELETE, one left open
+        self.assertEqual(self.v("mcp_server_session_duration_seconds_count", service_name="mcp-server"), 1)
+        self.assertEqual(self.v("mcp_server_active_sessions", service_name="mcp-server"), 1)
+        self.assertEqual(self.v("mcp_client_session_duration_seconds_count", service_name="mcp-client"), 1)
+        # the session id is never a label
+        labels = {k for _, l, _ in self.m for k in l}
+        self.assertFalse([k for k in labels if "session" in k], labels)
+
+    def test_no_drops_and_http_metrics_agree(self):
+        self.assertEqual(self.v("apiscope_dropped_total", reason="genai_events_lost"), 0)
+        self.assertEqual(self.v("apiscope_dropped_total", reason="genai_calls_map_full"), 0)
+        self.assertEqual(self.v("http_server_request_duration_seconds_count", service_name="llm-provider",
+                                http_route="/v1/chat/completions"),
+                         self.v("gen_ai_server_request_duration_seconds_count", service_name="llm-provider",
+                                gen_ai_operation_name="chat"))
+
+
+if __name__ == "__main__":
+    main()
