@@ -200,11 +200,64 @@ def health():
     return b
 
 
+def llm_mcp():
+    b = Board("apiscope-llm-mcp", "apiscope / LLM gateways and MCP servers",
+              "LLM API calls by model and provider (tokens, time to first token) and MCP calls by method and tool, "
+              "served and made.",
+              [("service_name", 'label_values({__name__=~"(gen_ai|mcp)_.*_duration_seconds_count"}, service_name)',
+                True)])
+    for side in ("server", "client"):
+        m = "gen_ai_server_request_duration_seconds" if side == "server" else "gen_ai_client_operation_duration_seconds"
+        first = ("gen_ai_server_time_to_first_token_seconds" if side == "server"
+                 else "gen_ai_client_operation_time_to_first_chunk_seconds")
+        b.row("LLM calls %s" % ("served (model servers, gateways)" if side == "server" else "made (apps, gateways)"))
+        b.panel("timeseries", "Calls by model and provider", [target(
+            'sum by (service_name, gen_ai_provider_name, gen_ai_request_model) (rate(%s_count{%s}[%s]))' % (m, S, RI),
+            "{{service_name}} {{gen_ai_provider_name}} {{gen_ai_request_model}}")], "reqps")
+        b.panel("timeseries", "Error ratio by model", [target(
+            error_ratio("gen_ai_request_model", m, S), "{{gen_ai_request_model}}")], "percentunit",
+            description="Calls with an error_type: an HTTP error status or no response.")
+        b.panel("timeseries", "Tokens per second, in and out", [target(
+            'sum by (gen_ai_token_type) (rate(gen_ai_%s_token_usage_sum{%s}[%s]))' % (side, S, RI),
+            "{{gen_ai_token_type}}")], "short", description="From the usage each response reported.")
+        b.panel("timeseries", "Time to first %s vs total, p50 / p95" % ("token" if side == "server" else "chunk"), [
+            target('histogram_quantile(%s, sum by (le) (rate(%s_bucket{%s}[%s])))' % (q, metric, S, RI), legend, ref)
+            for q, metric, legend, ref in (("0.5", first, "first chunk p50", "A"), ("0.95", first, "first chunk p95", "B"),
+                                           ("0.5", m, "total p50", "C"), ("0.95", m, "total p95", "D"))], "s", w=12,
+            description="Streamed calls: the first chunk of the response; every call: to the response's end.")
+        b.panel("timeseries", "Latency p95 by model", [target(
+            'histogram_quantile(0.95, sum by (le, gen_ai_request_model) (rate(%s_bucket{%s}[%s])))' % (m, S, RI),
+            "{{gen_ai_request_model}}")], "s", w=12)
+    b.panel("timeseries", "Time per output token (served), p50", [target(
+        'histogram_quantile(0.5, sum by (le, gen_ai_request_model) (rate(gen_ai_server_time_per_output_token_seconds_bucket{%s}[%s])))'
+        % (S, RI), "{{gen_ai_request_model}}")], "s", w=24)
+    for side in ("server", "client"):
+        m = "mcp_%s_operation_duration_seconds" % side
+        b.row("MCP %s" % ("served" if side == "server" else "calls made"))
+        b.panel("timeseries", "Calls by method", [target(
+            'sum by (mcp_method_name) (rate(%s_count{%s}[%s]))' % (m, S, RI), "{{mcp_method_name}}")], "reqps")
+        b.panel("timeseries", "Tool calls by tool", [target(
+            'sum by (gen_ai_tool_name) (rate(%s_count{%s, mcp_method_name="tools/call"}[%s]))' % (m, S, RI),
+            "{{gen_ai_tool_name}}")], "reqps")
+        b.panel("timeseries", "Tool error ratio", [target(
+            error_ratio("gen_ai_tool_name", m, S + ', mcp_method_name="tools/call"'), "{{gen_ai_tool_name}}")],
+            "percentunit", description="tools/call ending in a JSON-RPC error or a result with isError: true.")
+        b.panel("timeseries", "Latency p95 by method", [target(
+            'histogram_quantile(0.95, sum by (le, mcp_method_name) (rate(%s_bucket{%s}[%s])))' % (m, S, RI),
+            "{{mcp_method_name}}")], "s")
+        b.panel("timeseries", "Active sessions", [target(
+            'sum by (service_name) (mcp_%s_active_sessions{%s})' % (side, S), "{{service_name}}")], "short")
+        b.panel("timeseries", "Session duration p50", [target(
+            'histogram_quantile(0.5, sum by (le) (rate(mcp_%s_session_duration_seconds_bucket{%s}[%s])))'
+            % (side, S, "5m"), "p50")], "s", description="Sessions ended by DELETE or idle timeout.")
+    return b
+
+
 def main():
     check = "--check" in sys.argv
     stale = []
     for name, board in (("apiscope-overview.json", overview()), ("apiscope-endpoint.json", endpoint()),
-                        ("apiscope-health.json", health())):
+                        ("apiscope-health.json", health()), ("llm-mcp.json", llm_mcp())):
         text = json.dumps(board.json(), indent=2) + "\n"
         path = os.path.join(HERE, name)
         if check:

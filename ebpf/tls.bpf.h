@@ -111,6 +111,17 @@ int tls_return(struct pt_regs *ctx)
 	return 0;
 }
 
+/* void SSL_free(SSL *s): its socket is forgotten, so an SSL object that
+ * later gets the same address learns its own. */
+SEC("uprobe")
+int tls_free(struct pt_regs *ctx)
+{
+	struct as_ssl_key k = {.ssl = ctx->di, .tgid = bpf_get_current_pid_tgid() >> 32};
+
+	bpf_map_delete_elem(&ssl_fds, &k);
+	return 0;
+}
+
 /* Tell the exporter to look for OpenSSL in process tgid. */
 static __always_inline void as_exec_event(__u32 tgid)
 {

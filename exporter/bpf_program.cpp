@@ -210,7 +210,7 @@ void BpfProgram::configure(const Config& cfg) {
     // uprobes are attached per OpenSSL file by TlsProbes, not here
     for (bpf_program* p : {skel_->progs.tls_read_enter, skel_->progs.tls_write_enter,
                            skel_->progs.tls_read_ex_enter, skel_->progs.tls_write_ex_enter,
-                           skel_->progs.tls_return})
+                           skel_->progs.tls_return, skel_->progs.tls_free})
         bpf_program__set_autoattach(p, false);
     bpf_program__set_autoattach(skel_->progs.process_exec, cfg.tls_enabled);
     set_entries(skel_->maps.log_events, log.enabled() ? log.buffer_bytes : 4096);
@@ -266,15 +266,18 @@ std::string BpfProgram::attach_openssl(const std::string& path, const std::set<s
     struct Probe {
         const char* func;
         bpf_program* entry;
+        bool ret = true;  // and the return probe
     };
     const Probe probes[] = {{"SSL_read", skel_->progs.tls_read_enter},
                             {"SSL_write", skel_->progs.tls_write_enter},
                             {"SSL_read_ex", skel_->progs.tls_read_ex_enter},
-                            {"SSL_write_ex", skel_->progs.tls_write_ex_enter}};
+                            {"SSL_write_ex", skel_->progs.tls_write_ex_enter},
+                            {"SSL_free", skel_->progs.tls_free, false}};
     std::vector<bpf_link*> made;
     for (const auto& p : probes) {
         if (!funcs.count(p.func)) continue;
         for (bool ret : {false, true}) {
+            if (ret && !p.ret) continue;
             LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = ret, .func_name = p.func);
             bpf_link* link = bpf_program__attach_uprobe_opts(ret ? skel_->progs.tls_return : p.entry, -1,
                                                              path.c_str(), 0, &opts);

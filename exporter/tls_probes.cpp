@@ -16,7 +16,7 @@
 namespace apiscope {
 namespace {
 
-const std::set<std::string> kSslFunctions = {"SSL_read", "SSL_write", "SSL_read_ex", "SSL_write_ex"};
+const std::set<std::string> kSslFunctions = {"SSL_read", "SSL_write", "SSL_read_ex", "SSL_write_ex", "SSL_free"};
 
 // Where Debian, Ubuntu, Fedora and Alpine keep the system libssl: attached at
 // start, so a client started later is measured from its first request.

@@ -15,6 +15,7 @@ import urllib.parse
 import urllib.request
 
 from harness import Apiscope, api_server, client, curl, main
+from test_genai import GATEWAY, PROVIDER, TARGETS as GENAI_TARGETS, GenaiApps
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PORT, PROM, SCOPE = 18085, 19090, 19481
@@ -24,7 +25,7 @@ RULES = os.path.join(REPO, "deploy", "prometheus", "apiscope.rules.yml")
 VARIABLES = {
     "${datasource}": "prometheus",
     "$__rate_interval": "15s",
-    "$service_name": "api-server|e2e-client",
+    "$service_name": "api-server|e2e-client|llm-provider|llm-client|llm-gateway|mcp-server|mcp-client",
     "$http_route": r"/api/users/\\{id\\}",  # regex-escaped, then escaped for a PromQL string
     "$http_request_method": "GET",
 }
@@ -115,15 +116,19 @@ class DashboardsAgainstPrometheus(unittest.TestCase):
              "--web.listen-address", "127.0.0.1:%d" % PROM, "--log.level", "warn"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         cls.scope = Apiscope("--target.comm", "api-server", "--target.comm", "e2e-client",
-                             "--target.comm", "curl", port=SCOPE).__enter__()
+                             "--target.comm", "curl", *GENAI_TARGETS, port=SCOPE).__enter__()
         try:
-            with api_server(PORT):
+            with api_server(PORT), GenaiApps() as apps:
                 deadline = time.monotonic() + 25  # bounded traffic mix, rates need a few scrapes
                 while time.monotonic() < deadline:
                     client("e2e-client", "keepalive", PORT, "/api/users/1", 20)
                     client("e2e-client", "post", PORT, "/api/items", 5, 3000)
                     for path, code in (("/status/500", 500), ("/status/404", 404), ("/api/users/2", 200)):
                         assert curl("http://127.0.0.1:%d%s" % (PORT, path)) == code
+                    apps.llm("http://127.0.0.1:%d/v1" % PROVIDER, "direct")
+                    apps.llm("http://127.0.0.1:%d/v1" % GATEWAY, "gateway")
+                    apps.mcp()
+                apps.mcp("keep")  # a session left open
                 time.sleep(3)  # a last scrape and rule evaluation
         except BaseException:
             cls.tearDownClass()
@@ -172,7 +177,7 @@ class DashboardsAgainstPrometheus(unittest.TestCase):
                              capture_output=True, text=True)
         self.assertEqual(gen.returncode, 0, gen.stderr)
         paths = glob.glob(os.path.join(REPO, "dashboards", "*.json"))
-        self.assertEqual(len(paths), 3)
+        self.assertEqual(len(paths), 4)
         for path in paths:
             with open(path) as f:
                 board = json.load(f)

@@ -31,36 +31,70 @@ def npm_ci():
         raise AssertionError("npm ci in test/node failed (the npm registry must be reachable): " + r.stderr)
 
 
-class Genai(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
+class GenaiApps:
+    """The model server, the gateway and the MCP server, each under a process
+    name of its own (node under another name); run() drives the clients."""
+
+    def __init__(self):
         npm_ci()
-        cls.d = tempfile.mkdtemp(prefix="apiscope-genai-")
-        d = cls.d
+        self.d = d = tempfile.mkdtemp(prefix="apiscope-genai-")
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
                         "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
                         "-keyout", d + "/key.pem", "-out", d + "/cert.pem"], check=True, capture_output=True)
-        # each role a process name of its own: node under another name
         for n in NAMES:
             os.symlink(shutil.which("node"), os.path.join(d, n))
-        cls.env = dict(os.environ, NODE_EXTRA_CA_CERTS=d + "/cert.pem")
-        flags = [a for n in NAMES for a in ("--target.comm", n)]
-        cls.scope = Apiscope(*flags, port=19497).__enter__()
-        cls.servers = [
+        self.env = dict(os.environ, NODE_EXTRA_CA_CERTS=d + "/cert.pem")
+        self.servers = [
             Server([d + "/llm-provider", NODE_DIR + "/llm_provider.mjs", str(PROVIDER), str(PROVIDER_TLS),
                     d + "/cert.pem", d + "/key.pem"], PROVIDER),
             Server([d + "/llm-gateway", NODE_DIR + "/llm_gateway.mjs", str(GATEWAY),
-                    "https://localhost:%d/v1" % PROVIDER_TLS], GATEWAY, env=cls.env),
+                    "https://localhost:%d/v1" % PROVIDER_TLS], GATEWAY, env=self.env),
             Server([d + "/mcp-server", NODE_DIR + "/mcp_server.mjs", str(MCP)], MCP),
         ]
+
+    def __enter__(self):
         try:
-            for s in cls.servers:
+            for s in self.servers:
                 s.__enter__()
-            cls.direct = cls.node("llm-client", "llm_client.mjs", "http://127.0.0.1:%d/v1" % PROVIDER, "direct")
-            cls.tls = cls.node("llm-client", "llm_client.mjs", "https://localhost:%d/v1" % PROVIDER_TLS, "tls")
-            cls.gw = cls.node("llm-client", "llm_client.mjs", "http://127.0.0.1:%d/v1" % GATEWAY, "gateway")
-            cls.mcp_closed = cls.node("mcp-client", "mcp_client.mjs", "http://127.0.0.1:%d/mcp" % MCP)
-            cls.mcp_kept = cls.node("mcp-client", "mcp_client.mjs", "http://127.0.0.1:%d/mcp" % MCP, "keep")
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        for s in self.servers:
+            if getattr(s, "proc", None):
+                s.__exit__()
+        shutil.rmtree(self.d, ignore_errors=True)
+
+    def run(self, name, script, *args):
+        r = subprocess.run([os.path.join(self.d, name), os.path.join(NODE_DIR, script), *args], env=self.env,
+                           capture_output=True, text=True, timeout=120)
+        if r.returncode != 0:
+            raise AssertionError("%s %s failed: %s" % (script, args, r.stderr))
+        return json.loads(r.stdout)
+
+    def llm(self, base, scenario):
+        return self.run("llm-client", "llm_client.mjs", base, scenario)
+
+    def mcp(self, *args):
+        return self.run("mcp-client", "mcp_client.mjs", "http://127.0.0.1:%d/mcp" % MCP, *args)
+
+
+TARGETS = [a for n in NAMES for a in ("--target.comm", n)]
+
+
+class Genai(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.scope = Apiscope(*TARGETS, port=19497).__enter__()
+        try:
+            cls.apps = GenaiApps().__enter__()
+            cls.direct = cls.apps.llm("http://127.0.0.1:%d/v1" % PROVIDER, "direct")
+            cls.tls = cls.apps.llm("https://localhost:%d/v1" % PROVIDER_TLS, "tls")
+            cls.gw = cls.apps.llm("http://127.0.0.1:%d/v1" % GATEWAY, "gateway")
+            cls.mcp_closed = cls.apps.mcp()
+            cls.mcp_kept = cls.apps.mcp("keep")
             cls.m = cls.scope.scrape()
             if os.environ.get("APISCOPE_TEST_DUMP"):
                 print("\n".join("%s %s %s" % x for x in cls.m if not x[0].endswith("_bucket")))
@@ -69,20 +103,10 @@ class Genai(unittest.TestCase):
             raise
 
     @classmethod
-    def node(cls, name, script, *args):
-        r = subprocess.run([os.path.join(cls.d, name), os.path.join(NODE_DIR, script), *args], env=cls.env,
-                           capture_output=True, text=True, timeout=120)
-        if r.returncode != 0:
-            raise AssertionError("%s %s failed: %s" % (script, args, r.stderr))
-        return json.loads(r.stdout)
-
-    @classmethod
     def tearDownClass(cls):
-        for s in cls.servers:
-            if getattr(s, "proc", None):
-                s.__exit__()
+        if getattr(cls, "apps", None):
+            cls.apps.__exit__()
         cls.scope.stop()
-        shutil.rmtree(cls.d, ignore_errors=True)
 
     def v(self, name, **labels):
         return value(self.m, name, **labels)
