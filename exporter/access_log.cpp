@@ -76,7 +76,18 @@ int AccessLog::on_event(void* ctx, void* data, size_t size) {
     return 0;
 }
 
+void AccessLog::add(uint64_t start_ns, std::vector<LogField> fields) {
+    std::lock_guard<std::mutex> g(added_mu_);
+    added_.emplace_back(start_ns, std::move(fields));
+}
+
 void AccessLog::flush() {
+    {  // lines added from elsewhere join the batch
+        std::lock_guard<std::mutex> g(added_mu_);
+        for (const auto& [start, fields] : added_) format_.append(pending_, start, fields, wall_offset_ns_);
+        pending_lines_ += added_.size();
+        added_.clear();
+    }
     size_t off = 0;
     while (off < pending_.size()) {
         ssize_t n = write(fd_, pending_.data() + off, pending_.size() - off);
@@ -114,10 +125,8 @@ void AccessLog::run() {
         // up the rest, so there is no wake-up per request.
         int n = ring_buffer__poll(rb_, kPollMs);
         if (n == 0) n = ring_buffer__consume(rb_);
-        if (n > 0) {
-            stats_.wakeups++;
-            flush();
-        }
+        if (n > 0) stats_.wakeups++;
+        flush();  // also the lines added from elsewhere; nothing to write is no write
     }
     ring_buffer__consume(rb_);
     flush();

@@ -6,9 +6,11 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "bpf_program.h"
 #include "config.h"
@@ -33,6 +35,9 @@ public:
     AccessLog& operator=(const AccessLog&) = delete;
 
     void reopen() { reopen_ = true; }  // SIGHUP: after logrotate moved the file
+    // A line from another source (an LLM or MCP call's details), written with
+    // the next batch. Thread-safe.
+    void add(uint64_t start_ns, std::vector<LogField> fields);
     const AccessLogStats& stats() const { return stats_; }
 
 private:
@@ -48,6 +53,8 @@ private:
     ring_buffer* rb_ = nullptr;
     int fd_ = -1;
     std::string pending_;
+    std::mutex added_mu_;
+    std::vector<std::pair<uint64_t, std::vector<LogField>>> added_;
     uint64_t pending_lines_ = 0;
     int64_t wall_offset_ns_ = 0;
     std::unordered_map<uint64_t, std::string> routes_;

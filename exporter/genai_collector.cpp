@@ -70,8 +70,8 @@ std::string protocol_label(const std::string& v) {
 
 }  // namespace
 
-GenaiCollector::GenaiCollector(const BpfProgram* bpf, const Config& cfg)
-    : bpf_(bpf), cfg_(cfg), routes_(genai_route_table(cfg.genai)), registry_(std::make_shared<prometheus::Registry>()) {
+GenaiCollector::GenaiCollector(const BpfProgram* bpf, const Config& cfg, AccessLog* log)
+    : bpf_(bpf), log_(log), cfg_(cfg), routes_(genai_route_table(cfg.genai)), registry_(std::make_shared<prometheus::Registry>()) {
     using prometheus::BuildCounter;
     using prometheus::BuildGauge;
     using prometheus::BuildHistogram;
@@ -174,9 +174,29 @@ void GenaiCollector::handle(const as_genai_call& g) {
     bool client = g.direction == AS_DIR_CLIENT;
     events_->Add({{"kind", route.mcp ? "mcp" : "llm"}, {"side", client ? "client" : "server"}}).Increment();
     if (route.mcp)
-        mcp(g, service, client);
+        mcp(g, route, service, client);
     else
         llm(g, route, service, client);
+}
+
+std::vector<LogField> GenaiCollector::log_fields(const as_genai_call& g, const GenaiRouteInfo& route,
+                                                 const std::string& service, bool client) const {
+    char secs[32];
+    snprintf(secs, sizeof(secs), "%.9f", g.duration_ns / 1e9);
+    std::vector<LogField> f = {{"event.name", route.mcp ? "mcp.call" : "gen_ai.call"},
+                               {"service.name", service},
+                               {"process.pid", std::to_string(g.tgid), true},
+                               {"span.kind", client ? "client" : "server"},
+                               {"http.route", route.route},
+                               {"url.scheme", g.tls ? "https" : "http"},
+                               {"duration_s", secs, true}};
+    if (g.status) f.push_back({"http.response.status_code", std::to_string(g.status), true});
+    std::string peer = address_label(g.peer_addr);
+    if (!peer.empty() && client) {
+        f.push_back({"server.address", peer});
+        f.push_back({"server.port", std::to_string(g.peer_port), true});
+    }
+    return f;
 }
 
 void GenaiCollector::llm(const as_genai_call& g, const GenaiRouteInfo& route, const std::string& service,
@@ -208,6 +228,22 @@ void GenaiCollector::llm(const as_genai_call& g, const GenaiRouteInfo& route, co
     };
     tokens("input", c.input_tokens);
     tokens("output", c.output_tokens);
+    if (log_) {
+        auto f = log_fields(g, route, service, client);
+        f.push_back({"gen_ai.operation.name", route.operation});
+        f.push_back({"gen_ai.provider.name", route.provider});
+        if (c.request_model) f.push_back({"gen_ai.request.model", clean(*c.request_model)});
+        if (c.response_model) f.push_back({"gen_ai.response.model", clean(*c.response_model)});
+        if (c.input_tokens) f.push_back({"gen_ai.usage.input_tokens", std::to_string(*c.input_tokens), true});
+        if (c.output_tokens) f.push_back({"gen_ai.usage.output_tokens", std::to_string(*c.output_tokens), true});
+        if (c.first_chunk_seconds) {
+            char secs[32];
+            snprintf(secs, sizeof(secs), "%.9f", *c.first_chunk_seconds);
+            f.push_back({"gen_ai.response.time_to_first_chunk_s", secs, true});
+        }
+        if (!with_error["error_type"].empty()) f.push_back({"error.type", with_error["error_type"]});
+        log_->add(g.start_ns, std::move(f));
+    }
     if (c.first_chunk_seconds) {
         first_chunk_[client]->Add(labels, kFirstToken).Observe(*c.first_chunk_seconds);
         double rest = g.duration_ns / 1e9 - *c.first_chunk_seconds;
@@ -216,7 +252,15 @@ void GenaiCollector::llm(const as_genai_call& g, const GenaiRouteInfo& route, co
     }
 }
 
-void GenaiCollector::mcp(const as_genai_call& g, const std::string& service, bool client) {
+std::string GenaiCollector::session_hash(const std::string& session) const {
+    char hex[17];
+    snprintf(hex, sizeof(hex), "%016llx",
+             static_cast<unsigned long long>(std::hash<std::string>{}(session) ^ session_salt_));
+    return hex;
+}
+
+void GenaiCollector::mcp(const as_genai_call& g, const GenaiRouteInfo& route, const std::string& service,
+                         bool client) {
     McpExchange x = parse_mcp(g);
     std::string scope = service + (client ? "/client" : "/server");
     std::string proto = protocol_label(clean(x.protocol_version, 32));
@@ -238,6 +282,16 @@ void GenaiCollector::mcp(const as_genai_call& g, const std::string& service, boo
             labels["server_port"] = std::to_string(g.peer_port);
         }
         mcp_duration_[client]->Add(labels, kMcp).Observe(g.duration_ns / 1e9);
+        if (log_) {
+            auto f = log_fields(g, route, service, client);
+            f.push_back({"mcp.method.name", labels["mcp_method_name"]});
+            if (!tool.empty()) f.push_back({"gen_ai.tool.name", tool});
+            if (!proto.empty()) f.push_back({"mcp.protocol.version", proto});
+            if (!labels["error_type"].empty()) f.push_back({"error.type", labels["error_type"]});
+            if (!c.rpc_code.empty()) f.push_back({"rpc.response.status_code", labels["rpc_response_status_code"]});
+            if (!x.session.empty()) f.push_back({"mcp.session.id.hash", session_hash(x.session)});
+            log_->add(g.start_ns, std::move(f));
+        }
     }
     if (x.session.empty()) return;
     uint64_t key = std::hash<std::string>{}(x.session) ^ session_salt_;

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "access_log.h"
 #include "bpf_program.h"
 #include "config.h"
 #include "genai_parse.h"
@@ -29,8 +30,9 @@ namespace apiscope {
 
 class GenaiCollector : public prometheus::Collectable {
 public:
-    // bpf may be null (unit tests feed handle() directly).
-    GenaiCollector(const BpfProgram* bpf, const Config& cfg);
+    // bpf may be null (unit tests feed handle() directly); log, if given,
+    // gets a line per LLM call and per MCP message.
+    GenaiCollector(const BpfProgram* bpf, const Config& cfg, AccessLog* log = nullptr);
     ~GenaiCollector() override;
     std::vector<prometheus::MetricFamily> Collect() const override;
 
@@ -48,12 +50,17 @@ private:
     void run();
     void drain() const;
     void llm(const as_genai_call& g, const GenaiRouteInfo& route, const std::string& service, bool client);
-    void mcp(const as_genai_call& g, const std::string& service, bool client);
+    void mcp(const as_genai_call& g, const GenaiRouteInfo& route, const std::string& service, bool client);
+    // Mcp-Session-Id as the log shows it: keyed by a secret of this process.
+    std::string session_hash(const std::string& session) const;
     void close_session(uint64_t key, uint64_t end_ns);
+    std::vector<LogField> log_fields(const as_genai_call& g, const GenaiRouteInfo& route, const std::string& service,
+                                     bool client) const;
     std::string capped(std::map<std::string, std::set<std::string>>& seen, const std::string& service,
                        const std::string& value, uint32_t cap);
 
     const BpfProgram* bpf_;
+    AccessLog* log_;
     Config cfg_;
     std::vector<GenaiRouteInfo> routes_;
     std::shared_ptr<prometheus::Registry> registry_;

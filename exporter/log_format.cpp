@@ -130,6 +130,20 @@ void LogFormatter::append(std::string& out, const as_log_event& e, int64_t wall_
     out += "}\n";
 }
 
+void LogFormatter::append(std::string& out, uint64_t start_ns, const std::vector<LogField>& fields,
+                          int64_t wall_offset_ns) const {
+    timestamp(out, static_cast<int64_t>(start_ns) + wall_offset_ns);
+    for (const auto& f : fields) {
+        if (f.number) {
+            key(out, f.name);
+            out += f.value;
+        } else {
+            str(out, f.name, f.value);
+        }
+    }
+    out += "}\n";
+}
+
 std::string LogFormatter::line(const as_log_event& e, int64_t wall_offset_ns) const {
     std::string out;
     append(out, e, wall_offset_ns);

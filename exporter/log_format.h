@@ -13,6 +13,13 @@
 
 namespace apiscope {
 
+// A field of a record that is not a request/response event (the GenAI and
+// MCP details of a call): a string, or a number already in JSON form.
+struct LogField {
+    std::string name, value;
+    bool number = false;
+};
+
 class LogFormatter {
 public:
     using RouteText = std::function<std::string(uint64_t route_id)>;
@@ -21,6 +28,9 @@ public:
     // wall_offset_ns: CLOCK_REALTIME minus CLOCK_MONOTONIC, to date the event.
     void append(std::string& out, const as_log_event& e, int64_t wall_offset_ns) const;
     std::string line(const as_log_event& e, int64_t wall_offset_ns) const;
+    // A line of its own: the timestamp of start_ns, then the fields in order.
+    void append(std::string& out, uint64_t start_ns, const std::vector<LogField>& fields,
+                int64_t wall_offset_ns) const;
 
 private:
     void headers(std::string& out, const as_hdr_vals& v, int dir) const;

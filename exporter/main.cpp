@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
         auto self = std::make_shared<SelfCollector>(bpf, cfg, stats, log.get());
         auto tls = std::make_shared<TlsProbes>(bpf, cfg);
         std::vector<std::shared_ptr<prometheus::Collectable>> collectors = {http, self, tls};
-        if (cfg.genai.enabled) collectors.push_back(std::make_shared<GenaiCollector>(&bpf, cfg));
+        if (cfg.genai.enabled) collectors.push_back(std::make_shared<GenaiCollector>(&bpf, cfg, log.get()));
         WebServer server(cfg.listen_address, cfg.telemetry_path, collectors, web, web_tls,
                          cfg.web_max_requests);
         std::cerr << "apiscope " << APISCOPE_VERSION << ": serving " << cfg.telemetry_path << " on "

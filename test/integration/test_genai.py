@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 import unittest
 
 from harness import Apiscope, Server, main, value
@@ -87,7 +88,8 @@ TARGETS = [a for n in NAMES for a in ("--target.comm", n)]
 class Genai(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.scope = Apiscope(*TARGETS, port=19497).__enter__()
+        cls.log = tempfile.NamedTemporaryFile(prefix="apiscope-genai-log-", suffix=".jsonl")
+        cls.scope = Apiscope(*TARGETS, "--access-log.output", cls.log.name, port=19497).__enter__()
         try:
             cls.apps = GenaiApps().__enter__()
             cls.direct = cls.apps.llm("http://127.0.0.1:%d/v1" % PROVIDER, "direct")
@@ -96,6 +98,9 @@ class Genai(unittest.TestCase):
             cls.mcp_closed = cls.apps.mcp()
             cls.mcp_kept = cls.apps.mcp("keep")
             cls.m = cls.scope.scrape()
+            time.sleep(0.5)  # the log writer's next batch
+            with open(cls.log.name) as f:
+                cls.lines = [json.loads(l) for l in f]
             if os.environ.get("APISCOPE_TEST_DUMP"):
                 print("\n".join("%s %s %s" % x for x in cls.m if not x[0].endswith("_bucket")))
         except BaseException:
@@ -200,6 +205,26 @@ class Genai(unittest.TestCase):
         # the session id is never a label
         labels = {k for _, l, _ in self.m for k in l}
         self.assertFalse([k for k in labels if "session" in k], labels)
+
+    def test_access_log_lines(self):
+        llm = [l for l in self.lines if l.get("event.name") == "gen_ai.call" and l["service.name"] == "llm-provider"]
+        direct = [c for c in self.direct if "input" in c]
+        by_model = lambda m: [l for l in llm if l.get("gen_ai.request.model") == m]  # noqa: E731
+        self.assertEqual(len(by_model("gpt-test-a")), 3)
+        self.assertEqual(sum(l["gen_ai.usage.output_tokens"] for l in by_model("gpt-test-b")),
+                         sum(c["output"] for c in direct if c["model"] == "gpt-test-b"))
+        for l in by_model("gpt-test-b"):
+            self.assertLess(l["gen_ai.response.time_to_first_chunk_s"], l["duration_s"])
+            self.assertEqual(l["span.kind"], "server")
+        self.assertEqual(by_model("overloaded")[0]["error.type"], "429")
+        mcp = [l for l in self.lines if l.get("event.name") == "mcp.call" and l["service.name"] == "mcp-server"]
+        self.assertEqual(len([l for l in mcp if l.get("gen_ai.tool.name") == "fail"]), 4)
+        hashes = {l["mcp.session.id.hash"] for l in mcp if "mcp.session.id.hash" in l}
+        self.assertEqual(len(hashes), 2)  # two sessions, never their ids
+        # one HTTP line per request beside them; no body, no API key
+        text = open(self.log.name).read()
+        for secret in ("count to eight please", "sk-test-not-a-secret", "sk-gateway-not-a-secret", "word word"):
+            self.assertNotIn(secret, text)
 
     def test_no_drops_and_http_metrics_agree(self):
         self.assertEqual(self.v("apiscope_dropped_total", reason="genai_events_lost"), 0)
