@@ -102,7 +102,8 @@ struct Parser {
                 if (!lit(":")) return false;
                 JsonValue item;
                 if (!value(item, depth + 1)) return false;
-                v.members.emplace_back(std::move(key), std::move(item));
+                v.keys.push_back(std::move(key));
+                v.items.push_back(std::move(item));
                 blanks();
                 if (lit("}")) return true;
                 if (!lit(",")) return false;
@@ -148,8 +149,8 @@ void each_key(std::string_view text, std::string_view key, F&& f) {
 
 const JsonValue* JsonValue::get(std::string_view key) const {
     if (kind != Object) return nullptr;
-    for (const auto& [k, v] : members)
-        if (k == key) return &v;
+    for (size_t i = 0; i < keys.size(); i++)
+        if (keys[i] == key) return &items[i];
     return nullptr;
 }
 

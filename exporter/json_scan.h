@@ -18,8 +18,8 @@ struct JsonValue {
     bool b = false;
     double num = 0;
     std::string str;  // String; Number: its text
-    std::vector<JsonValue> items;                              // Array
-    std::vector<std::pair<std::string, JsonValue>> members;    // Object, in order
+    std::vector<JsonValue> items;   // Array; Object: the values, in order
+    std::vector<std::string> keys;  // Object: the keys of items
 
     const JsonValue* get(std::string_view key) const;  // Object member, or null
     std::optional<std::string> string_at(std::string_view key) const;
