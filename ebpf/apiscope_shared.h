@@ -225,6 +225,28 @@ struct as_label_text {
 	char text[AS_HDR_VAL_MAX];
 };
 
+/* What the kernel hands over of one finished request/response pair (in the
+ * access log's events and the LLM/MCP calls alike). */
+struct as_call {
+	__u64 start_ns; /* CLOCK_MONOTONIC, when the request began */
+	__u64 duration_ns;
+	__u64 route_id;
+	__u64 req_bytes;
+	__u64 resp_bytes;
+	__u32 tgid;
+	__u16 status;
+	__u16 peer_port;
+	__u16 local_port;
+	__u8 method;
+	__u8 error;
+	__u8 direction;
+	__u8 tls;
+	__u8 pad[2];
+	__u8 peer_addr[16];
+	char comm[AS_COMM_LEN];
+};
+AS_STATIC_ASSERT(sizeof(struct as_call) == 88, "call layout");
+
 /*
  * LLM API and MCP calls (config genai): routes the exporter marks in the
  * genai_routes map get bounded windows of their bodies copied, for the
@@ -254,24 +276,12 @@ struct as_genai_hdrs {
 /* One call: the kernel fills it as the bytes pass (map genai_calls) and
  * hands it to the exporter whole when the response ends (ring genai_events). */
 struct as_genai_call {
-	__u64 start_ns;      /* of the request; tells a stale entry apart */
+	struct as_call call;  /* call.start_ns tells a stale entry apart */
 	__u64 first_body_ns; /* first response body bytes, 0 if none: time to first chunk */
-	__u64 duration_ns;
-	__u64 route_id;
-	__u64 req_bytes;
-	__u64 resp_bytes;
-	__u32 tgid;
-	__u16 status;
-	__u16 peer_port;
-	__u8 peer_addr[16];
-	char comm[AS_COMM_LEN];
 	__u8 kind; /* 1 + route index in the exporter's table */
-	__u8 direction;
-	__u8 tls;
-	__u8 error;
-	__u8 method;
 	__u8 session_len[2];
 	__u8 proto_len;
+	__u8 pad[4];
 	__u16 head_len[2];
 	__u16 segs[2]; /* body segments seen, saturating */
 	__u16 tail_len[2][AS_GENAI_TAILS];
@@ -284,23 +294,10 @@ struct as_genai_call {
 
 /* One access log record: a request and its response. */
 struct as_log_event {
-	__u64 start_ns; /* CLOCK_MONOTONIC, when the request began */
-	__u64 duration_ns;
-	__u64 route_id;
-	__u64 req_bytes;
-	__u64 resp_bytes;
-	__u32 tgid;
-	__u16 status;
-	__u16 peer_port;
-	__u16 local_port;
-	__u8 method;
-	__u8 error;
-	__u8 direction;
+	struct as_call call;
 	__u8 has_req; /* the captures below are valid */
 	__u8 has_resp;
-	__u8 tls;
-	__u8 peer_addr[16];
-	char comm[AS_COMM_LEN];
+	__u8 pad[6];
 	struct as_hdr_vals req, resp;
 };
 

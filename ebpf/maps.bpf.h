@@ -122,7 +122,7 @@ static __always_inline struct as_genai_call *as_genai_get(struct as_conn_key *ke
 	struct as_cap_key k = {.tgid = key->tgid, .fd = key->fd, .slot = slot};
 	struct as_genai_call *g = bpf_map_lookup_elem(&genai_calls, &k);
 
-	if (g && g->start_ns == start_ns)
+	if (g && g->call.start_ns == start_ns)
 		return g;
 	if (!create)
 		return NULL;
@@ -136,7 +136,7 @@ static __always_inline struct as_genai_call *as_genai_get(struct as_conn_key *ke
 			return NULL;
 	}
 	/* an entry left by a call that never ended: only lengths gate the data */
-	g->start_ns = start_ns;
+	g->call.start_ns = start_ns;
 	g->first_body_ns = 0;
 	__builtin_memset(g->head_len, 0, sizeof(g->head_len));
 	__builtin_memset(g->segs, 0, sizeof(g->segs));

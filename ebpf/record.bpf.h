@@ -162,6 +162,28 @@ __attribute__((noinline)) __u64 as_label_id(struct as_conn *c, struct as_scratch
 	return h;
 }
 
+/* The record in s->rec of connection c, as handed to the exporter. */
+static __always_inline void as_call_fill(struct as_call *d, struct as_conn *c, struct as_scratch *s)
+{
+	struct as_record *rec = &s->rec;
+
+	d->start_ns = rec->start_ns;
+	d->duration_ns = rec->duration_ns;
+	d->route_id = rec->route_id;
+	d->req_bytes = rec->req_bytes;
+	d->resp_bytes = rec->resp_bytes;
+	d->tgid = s->key.tgid;
+	d->status = rec->status;
+	d->peer_port = c->peer_port;
+	d->local_port = c->local_port;
+	d->method = rec->method;
+	d->error = rec->error;
+	d->direction = c->role == AS_ROLE_CLIENT ? AS_DIR_CLIENT : AS_DIR_SERVER;
+	d->tls = c->tls;
+	__builtin_memcpy(d->peer_addr, c->peer_addr, sizeof(d->peer_addr));
+	__builtin_memcpy(d->comm, c->comm, AS_COMM_LEN);
+}
+
 /* Copy what the log reads of a capture: the fixed part, the configured
  * headers' value rows and the path, not the whole 1.3 KiB entry. */
 static __always_inline int as_log_copy(struct as_hdr_vals *dst, struct as_hdr_vals *src, __u32 dir)
@@ -186,13 +208,11 @@ __attribute__((noinline)) int as_log_record(struct as_conn *c, struct as_scratch
 					    struct as_hdr_vals *req, struct as_hdr_vals *resp)
 {
 	struct as_log_event *e;
-	struct as_record *rec;
 	__u32 zero = 0;
 	__u64 flags;
 
 	if (!c || !s)
 		return 0;
-	rec = &s->rec;
 	if (log_sample_threshold < (1ULL << 32) && bpf_get_prandom_u32() >= log_sample_threshold) {
 		as_hook_count(AS_CNT_LOG_SAMPLED);
 		return 0;
@@ -217,21 +237,7 @@ __attribute__((noinline)) int as_log_record(struct as_conn *c, struct as_scratch
 		as_hook_count(AS_CNT_LOG_BUFFER_FULL);
 		return 0;
 	}
-	e->start_ns = rec->start_ns;
-	e->duration_ns = rec->duration_ns;
-	e->route_id = rec->route_id;
-	e->req_bytes = rec->req_bytes;
-	e->resp_bytes = rec->resp_bytes;
-	e->tgid = s->key.tgid;
-	e->status = rec->status;
-	e->peer_port = c->peer_port;
-	e->local_port = c->local_port;
-	e->method = rec->method;
-	e->error = rec->error;
-	e->direction = c->role == AS_ROLE_CLIENT ? AS_DIR_CLIENT : AS_DIR_SERVER;
-	e->tls = c->tls;
-	__builtin_memcpy(e->peer_addr, c->peer_addr, sizeof(e->peer_addr));
-	__builtin_memcpy(e->comm, c->comm, AS_COMM_LEN);
+	as_call_fill(&e->call, c, s);
 	e->has_req = req && !as_log_copy(&e->req, req, 0);
 	e->has_resp = resp && !as_log_copy(&e->resp, resp, 1);
 	flags = bpf_ringbuf_query(&log_events, BPF_RB_AVAIL_DATA) >= log_wake_bytes ? BPF_RB_FORCE_WAKEUP
@@ -278,22 +284,12 @@ __attribute__((noinline)) int as_genai_record(struct as_conn *c, struct as_scrat
 	g = as_genai_get(&s->key, rec->slot & (AS_PIPELINE - 1), rec->start_ns, true);
 	if (!g)
 		return 0;
+	as_call_fill(&g->call, c, s);
 	/* to the end of the response (HTTP durations end at its first byte):
 	 * a stream's total, apart from its first chunk */
-	g->duration_ns = s->now > rec->start_ns ? s->now - rec->start_ns : rec->duration_ns;
-	g->route_id = rec->route_id;
-	g->req_bytes = rec->req_bytes;
-	g->resp_bytes = rec->resp_bytes;
-	g->tgid = s->key.tgid;
-	g->status = rec->status;
-	g->method = rec->method;
-	g->error = rec->error;
+	if (s->now > rec->start_ns)
+		g->call.duration_ns = s->now - rec->start_ns;
 	g->kind = rec->genai;
-	g->tls = c->tls;
-	g->direction = c->role == AS_ROLE_CLIENT ? AS_DIR_CLIENT : AS_DIR_SERVER;
-	g->peer_port = c->peer_port;
-	__builtin_memcpy(g->peer_addr, c->peer_addr, sizeof(g->peer_addr));
-	__builtin_memcpy(g->comm, c->comm, AS_COMM_LEN);
 	g->session_len[0] = as_genai_hdr(g->session[0], AS_HDR_VAL_MAX, req, genai_hdrs.session[0]);
 	g->session_len[1] = as_genai_hdr(g->session[1], AS_HDR_VAL_MAX, resp, genai_hdrs.session[1]);
 	g->proto_len = as_genai_hdr(g->proto, AS_GENAI_PROTO_MAX, req, genai_hdrs.proto);

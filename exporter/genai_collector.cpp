@@ -139,7 +139,7 @@ void GenaiCollector::run() {
         for (int rc = bpf_map_get_next_key(bpf_->genai_calls_fd(), nullptr, &next); rc == 0;
              rc = bpf_map_get_next_key(bpf_->genai_calls_fd(), &key, &next)) {
             key = next;
-            if (bpf_map_lookup_elem(bpf_->genai_calls_fd(), &key, &call) == 0 && call.start_ns + kAbandonedNs < now)
+            if (bpf_map_lookup_elem(bpf_->genai_calls_fd(), &key, &call) == 0 && call.call.start_ns + kAbandonedNs < now)
                 old.push_back(key);
         }
         for (const auto& k : old) bpf_map_delete_elem(bpf_->genai_calls_fd(), &k);
@@ -170,8 +170,8 @@ std::string GenaiCollector::capped(std::map<std::string, std::set<std::string>>&
 void GenaiCollector::handle(const as_genai_call& g) {
     if (g.kind == 0 || g.kind > routes_.size()) return;
     const auto& route = routes_[g.kind - 1];
-    std::string service = cfg_.service_name.empty() ? comm_label(g.comm) : cfg_.service_name;
-    bool client = g.direction == AS_DIR_CLIENT;
+    std::string service = cfg_.service_name.empty() ? comm_label(g.call.comm) : cfg_.service_name;
+    bool client = g.call.direction == AS_DIR_CLIENT;
     events_->Add({{"kind", route.mcp ? "mcp" : "llm"}, {"side", client ? "client" : "server"}}).Increment();
     if (route.mcp)
         mcp(g, route, service, client);
@@ -182,19 +182,19 @@ void GenaiCollector::handle(const as_genai_call& g) {
 std::vector<LogField> GenaiCollector::log_fields(const as_genai_call& g, const GenaiRouteInfo& route,
                                                  const std::string& service, bool client) const {
     char secs[32];
-    snprintf(secs, sizeof(secs), "%.9f", g.duration_ns / 1e9);
+    snprintf(secs, sizeof(secs), "%.9f", g.call.duration_ns / 1e9);
     std::vector<LogField> f = {{"event.name", route.mcp ? "mcp.call" : "gen_ai.call"},
                                {"service.name", service},
-                               {"process.pid", std::to_string(g.tgid), true},
+                               {"process.pid", std::to_string(g.call.tgid), true},
                                {"span.kind", client ? "client" : "server"},
                                {"http.route", route.route},
-                               {"url.scheme", g.tls ? "https" : "http"},
+                               {"url.scheme", g.call.tls ? "https" : "http"},
                                {"duration_s", secs, true}};
-    if (g.status) f.push_back({"http.response.status_code", std::to_string(g.status), true});
-    std::string peer = address_label(g.peer_addr);
+    if (g.call.status) f.push_back({"http.response.status_code", std::to_string(g.call.status), true});
+    std::string peer = address_label(g.call.peer_addr);
     if (!peer.empty() && client) {
         f.push_back({"server.address", peer});
-        f.push_back({"server.port", std::to_string(g.peer_port), true});
+        f.push_back({"server.port", std::to_string(g.call.peer_port), true});
     }
     return f;
 }
@@ -212,14 +212,14 @@ void GenaiCollector::llm(const as_genai_call& g, const GenaiRouteInfo& route, co
         {"gen_ai_response_model", capped(models_, scope, clean(c.response_model.value_or("")), cap)},
     };
     if (client) {
-        labels["server_address"] = address_label(g.peer_addr);
-        labels["server_port"] = std::to_string(g.peer_port);
+        labels["server_address"] = address_label(g.call.peer_addr);
+        labels["server_port"] = std::to_string(g.call.peer_port);
     }
     auto with_error = labels;
-    with_error["error_type"] = g.error == AS_ERR_CONN_CLOSED ? "connection_closed"
-                               : g.status >= 400          ? std::to_string(g.status)
+    with_error["error_type"] = g.call.error == AS_ERR_CONN_CLOSED ? "connection_closed"
+                               : g.call.status >= 400          ? std::to_string(g.call.status)
                                                           : "";
-    duration_[client]->Add(with_error, kDuration).Observe(g.duration_ns / 1e9);
+    duration_[client]->Add(with_error, kDuration).Observe(g.call.duration_ns / 1e9);
     auto tokens = [&](const char* type, std::optional<uint64_t> n) {
         if (!n) return;
         auto l = labels;
@@ -242,11 +242,11 @@ void GenaiCollector::llm(const as_genai_call& g, const GenaiRouteInfo& route, co
             f.push_back({"gen_ai.response.time_to_first_chunk_s", secs, true});
         }
         if (!with_error["error_type"].empty()) f.push_back({"error.type", with_error["error_type"]});
-        log_->add(g.start_ns, std::move(f));
+        log_->add(g.call.start_ns, std::move(f));
     }
     if (c.first_chunk_seconds) {
         first_chunk_[client]->Add(labels, kFirstToken).Observe(*c.first_chunk_seconds);
-        double rest = g.duration_ns / 1e9 - *c.first_chunk_seconds;
+        double rest = g.call.duration_ns / 1e9 - *c.first_chunk_seconds;
         if (!client && c.output_tokens && *c.output_tokens > 1 && rest > 0)
             per_token_->Add(labels, kPerToken).Observe(rest / static_cast<double>(*c.output_tokens - 1));
     }
@@ -278,10 +278,10 @@ void GenaiCollector::mcp(const as_genai_call& g, const GenaiRouteInfo& route, co
             {"rpc_response_status_code", clean(c.rpc_code, 16)},
         };
         if (client) {
-            labels["server_address"] = address_label(g.peer_addr);
-            labels["server_port"] = std::to_string(g.peer_port);
+            labels["server_address"] = address_label(g.call.peer_addr);
+            labels["server_port"] = std::to_string(g.call.peer_port);
         }
-        mcp_duration_[client]->Add(labels, kMcp).Observe(g.duration_ns / 1e9);
+        mcp_duration_[client]->Add(labels, kMcp).Observe(g.call.duration_ns / 1e9);
         if (log_) {
             auto f = log_fields(g, route, service, client);
             f.push_back({"mcp.method.name", labels["mcp_method_name"]});
@@ -290,22 +290,22 @@ void GenaiCollector::mcp(const as_genai_call& g, const GenaiRouteInfo& route, co
             if (!labels["error_type"].empty()) f.push_back({"error.type", labels["error_type"]});
             if (!c.rpc_code.empty()) f.push_back({"rpc.response.status_code", labels["rpc_response_status_code"]});
             if (!x.session.empty()) f.push_back({"mcp.session.id.hash", session_hash(x.session)});
-            log_->add(g.start_ns, std::move(f));
+            log_->add(g.call.start_ns, std::move(f));
         }
     }
     if (x.session.empty()) return;
     uint64_t key = std::hash<std::string>{}(x.session) ^ session_salt_;
     key = key * 2 + client;  // the two sides of one session are two sessions here
-    uint64_t end = g.start_ns + g.duration_ns;
+    uint64_t end = g.call.start_ns + g.call.duration_ns;
     auto it = sessions_.find(key);
-    if (g.method == AS_METHOD_DELETE && g.status < 500) {
+    if (g.call.method == AS_METHOD_DELETE && g.call.status < 500) {
         if (it != sessions_.end()) close_session(key, end);
         return;
     }
-    if (g.status >= 400) return;  // an unknown or expired session was refused
+    if (g.call.status >= 400) return;  // an unknown or expired session was refused
     if (it == sessions_.end()) {
         // opened by initialize, or already open when apiscope started
-        sessions_[key] = {x.initialize ? g.start_ns : end, end, service, client};
+        sessions_[key] = {x.initialize ? g.call.start_ns : end, end, service, client};
         sessions_active_[client]->Add({{"service_name", service}}).Increment();
     } else {
         it->second.last_ns = std::max(it->second.last_ns, end);

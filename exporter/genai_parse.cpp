@@ -56,8 +56,8 @@ LlmCall parse_llm(const as_genai_call& g, const GenaiRouteInfo& route) {
         if (auto v = json_last_int(resp, k); v && *v >= 0) c.input_tokens = *v;
     for (const char* k : {"completion_tokens", "output_tokens", "eval_count"})
         if (auto v = json_last_int(resp, k); v && *v >= 0) c.output_tokens = *v;
-    if (c.streaming && g.first_body_ns > g.start_ns)
-        c.first_chunk_seconds = (g.first_body_ns - g.start_ns) / 1e9;
+    if (c.streaming && g.first_body_ns > g.call.start_ns)
+        c.first_chunk_seconds = (g.first_body_ns - g.call.start_ns) / 1e9;
     return c;
 }
 
@@ -144,10 +144,10 @@ McpExchange parse_mcp(const as_genai_call& g) {
             c.error_type = any->error_type;
             c.rpc_code = any->rpc_code;
         }
-        if (g.error == AS_ERR_CONN_CLOSED)
+        if (g.call.error == AS_ERR_CONN_CLOSED)
             c.error_type = "connection_closed";
-        else if (g.status >= 400)
-            c.error_type = std::to_string(g.status);
+        else if (g.call.status >= 400)
+            c.error_type = std::to_string(g.call.status);
         if (method == "initialize") x.initialize = true;
         x.calls.push_back(std::move(c));
     };

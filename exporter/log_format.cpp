@@ -94,15 +94,15 @@ void LogFormatter::timestamp(std::string& out, int64_t ns) const {
 }
 
 void LogFormatter::append(std::string& out, const as_log_event& e, int64_t wall_offset_ns) const {
-    bool client = e.direction == AS_DIR_CLIENT;
-    timestamp(out, static_cast<int64_t>(e.start_ns) + wall_offset_ns);
+    bool client = e.call.direction == AS_DIR_CLIENT;
+    timestamp(out, static_cast<int64_t>(e.call.start_ns) + wall_offset_ns);
     str(out, "service.name",
-        cfg_.service_name.empty() ? std::string_view(e.comm, strnlen(e.comm, sizeof(e.comm))) : cfg_.service_name);
-    num(out, "process.pid", e.tgid);
+        cfg_.service_name.empty() ? std::string_view(e.call.comm, strnlen(e.call.comm, sizeof(e.call.comm))) : cfg_.service_name);
+    num(out, "process.pid", e.call.tgid);
     str(out, "span.kind", client ? "client" : "server");
-    str(out, "http.request.method", method_label(e.method));
-    str(out, "http.route", route_(e.route_id));
-    str(out, "url.scheme", e.tls ? "https" : "http");
+    str(out, "http.request.method", method_label(e.call.method));
+    str(out, "http.route", route_(e.call.route_id));
+    str(out, "url.scheme", e.call.tls ? "https" : "http");
     if (e.has_req) {
         std::string_view target(e.req.path, std::min<size_t>(e.req.path_len, AS_PATH_MAX));
         size_t q = target.find('?');
@@ -113,17 +113,17 @@ void LogFormatter::append(std::string& out, const as_log_event& e, int64_t wall_
         if (q != std::string_view::npos && cfg_.access_log.include_query)
             str(out, "url.query", redactor_.query(target.substr(q + 1), cfg_.access_log.sensitive_query_params));
     }
-    if (e.status) num(out, "http.response.status_code", e.status);
-    std::string error = error_label(e.error, e.status, client);
+    if (e.call.status) num(out, "http.response.status_code", e.call.status);
+    std::string error = error_label(e.call.error, e.call.status, client);
     if (!error.empty()) str(out, "error.type", error);
     key(out, "duration_s");
-    seconds(out, e.duration_ns);
-    num(out, "http.request.body.size", e.req_bytes);
-    if (e.status) num(out, "http.response.body.size", e.resp_bytes);
-    std::string peer = address_label(e.peer_addr);
+    seconds(out, e.call.duration_ns);
+    num(out, "http.request.body.size", e.call.req_bytes);
+    if (e.call.status) num(out, "http.response.body.size", e.call.resp_bytes);
+    std::string peer = address_label(e.call.peer_addr);
     if (!peer.empty()) {
         str(out, client ? "server.address" : "client.address", peer);
-        num(out, client ? "server.port" : "client.port", e.peer_port);
+        num(out, client ? "server.port" : "client.port", e.call.peer_port);
     }
     if (e.has_req) headers(out, e.req, 0);
     if (e.has_resp) headers(out, e.resp, 1);

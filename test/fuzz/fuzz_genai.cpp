@@ -30,9 +30,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         g.session_len[d] = take(1) % (AS_HDR_VAL_MAX + 1);
     }
     g.proto_len = take(1) % (AS_GENAI_PROTO_MAX + 1);
-    g.status = take(2);
-    g.error = take(1) & 1;
-    g.start_ns = 1000;
+    g.call.status = take(2);
+    g.call.error = take(1) & 1;
+    g.call.start_ns = 1000;
     g.first_body_ns = take(1) ? 2000 : 0;
     // the rest fills the windows in turn
     char* dst[] = {g.head[0], g.head[1], g.tail[0][0], g.tail[1][0], g.session[0], g.proto};

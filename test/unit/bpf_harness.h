@@ -135,11 +135,11 @@ static as_hdr_vals* harness_cap(as_scratch* s, unsigned slot, bool start) {
 
 static as_genai_call* harness_genai(unsigned slot, __u64 start_ns, bool create) {
     auto it = Harness::genai_calls.find(slot);
-    if (it != Harness::genai_calls.end() && it->second.start_ns == start_ns) return &it->second;
+    if (it != Harness::genai_calls.end() && it->second.call.start_ns == start_ns) return &it->second;
     if (!create) return nullptr;
     auto& g = Harness::genai_calls[slot];
     memset(&g, 0xAA, sizeof(g));  // as the kernel's: only lengths may gate stale bytes
-    g.start_ns = start_ns;
+    g.call.start_ns = start_ns;
     g.first_body_ns = 0;
     memset(g.head_len, 0, sizeof(g.head_len));
     memset(g.segs, 0, sizeof(g.segs));
@@ -184,7 +184,7 @@ static int as_hook_record(struct as_conn*, struct as_scratch* s) {  // as record
     std::optional<as_genai_call> g;
     if (rec.genai) {
         auto it = Harness::genai_calls.find(rec.slot);
-        if (it != Harness::genai_calls.end() && it->second.start_ns == rec.start_ns) {
+        if (it != Harness::genai_calls.end() && it->second.call.start_ns == rec.start_ns) {
             g = it->second;
             Harness::genai_calls.erase(it);
         } else {  // a call with no body: the kernel makes an empty entry
@@ -192,8 +192,8 @@ static int as_hook_record(struct as_conn*, struct as_scratch* s) {  // as record
             Harness::genai_calls.erase(rec.slot);
         }
         g->kind = rec.genai;
-        g->status = rec.status;
-        g->duration_ns = s->now > rec.start_ns ? s->now - rec.start_ns : rec.duration_ns;
+        g->call.status = rec.status;
+        g->call.duration_ns = s->now > rec.start_ns ? s->now - rec.start_ns : rec.duration_ns;
     }
     Harness::genai.push_back(g);
     return 0;

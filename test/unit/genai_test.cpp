@@ -61,7 +61,7 @@ struct GenaiHarness : Harness {
             memcpy(g.session[1], v.data(), v.size());
             g.session_len[1] = v.size();
         }
-        g.method = records.back().method;
+        g.call.method = records.back().method;
         return g;
     }
     const GenaiRouteInfo& route(const as_genai_call& g) { return table.at(g.kind - 1); }
@@ -144,7 +144,7 @@ TEST_CASE("genai: a streamed chat completion, many chunks, usage in the last one
     REQUIRE(c.first_chunk_seconds);
     CHECK(*c.first_chunk_seconds == Approx(0.003));  // the first chunk (third write), not the head
     CHECK(g.segs[1] == 202);
-    CHECK(g.duration_ns == 205000000);  // to the last write: the whole stream
+    CHECK(g.call.duration_ns == 205000000);  // to the last write: the whole stream
 }
 
 TEST_CASE("genai: Anthropic and Ollama shapes") {
@@ -232,11 +232,11 @@ TEST_CASE("mcp: sessions open at initialize, close at DELETE or after idling; id
     auto call = [&](const char* session, int resp_session, uint8_t method, uint64_t start_s, const char* body) {
         as_genai_call g{};
         g.kind = mcp;
-        g.status = 200;
-        g.method = method;
-        g.start_ns = start_s * 1000000000ULL;
-        g.duration_ns = 10000000;
-        strcpy(g.comm, "mcp-server");
+        g.call.status = 200;
+        g.call.method = method;
+        g.call.start_ns = start_s * 1000000000ULL;
+        g.call.duration_ns = 10000000;
+        strcpy(g.call.comm, "mcp-server");
         g.session_len[resp_session] = strlen(session);
         memcpy(g.session[resp_session], session, strlen(session));
         g.head_len[0] = strlen(body);

@@ -30,19 +30,19 @@ TEST_CASE("json: hostile strings stay one valid string", "[json]") {
 
 static as_log_event event() {
     as_log_event e = {};
-    e.start_ns = 1'000'000'000;
-    e.duration_ns = 1'500'000;
-    e.route_id = 77;
-    e.req_bytes = 12;
-    e.resp_bytes = 34;
-    e.tgid = 4242;
-    e.status = 201;
-    e.peer_port = 55555;
-    e.method = AS_METHOD_POST;
-    e.direction = AS_DIR_SERVER;
+    e.call.start_ns = 1'000'000'000;
+    e.call.duration_ns = 1'500'000;
+    e.call.route_id = 77;
+    e.call.req_bytes = 12;
+    e.call.resp_bytes = 34;
+    e.call.tgid = 4242;
+    e.call.status = 201;
+    e.call.peer_port = 55555;
+    e.call.method = AS_METHOD_POST;
+    e.call.direction = AS_DIR_SERVER;
     uint8_t addr[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 1, 2, 3};
-    memcpy(e.peer_addr, addr, 16);
-    strcpy(e.comm, "api-server");
+    memcpy(e.call.peer_addr, addr, 16);
+    strcpy(e.call.comm, "api-server");
     e.has_req = e.has_resp = 1;
     auto put = [](as_hdr_vals& v, int k, const std::string& s) {
         v.present |= 1u << k;
@@ -93,9 +93,9 @@ TEST_CASE("log line: client side, no response, no query", "[log]") {
     cfg.service_name = "gateway";
     LogFormatter f(cfg, [](uint64_t) { return "_other"; });
     as_log_event e = event();
-    e.direction = AS_DIR_CLIENT;
-    e.status = 0;
-    e.error = AS_ERR_CONN_CLOSED;
+    e.call.direction = AS_DIR_CLIENT;
+    e.call.status = 0;
+    e.call.error = AS_ERR_CONN_CLOSED;
     e.has_resp = 0;
     std::string line = f.line(e, 0);
     CHECK_THAT(line, Catch::Contains("\"service.name\":\"gateway\""));
