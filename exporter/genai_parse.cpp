@@ -116,8 +116,10 @@ McpExchange parse_mcp(const as_genai_call& g) {
         Outcome o;
         if (const JsonValue* e = m.get("error")) {
             const JsonValue* code = e->get("code");
-            o.rpc_code = code && code->kind == JsonValue::Number ? code->str : "";
-            o.error_type = o.rpc_code.empty() ? "_OTHER" : o.rpc_code;
+            // an integer (JSON-RPC codes are): anything else would be a label value of its own
+            bool integer = code && code->kind == JsonValue::Number && code->str.size() <= 7 &&
+                           code->str.find_first_not_of("-0123456789") == std::string::npos;
+            o.rpc_code = o.error_type = integer ? code->str : "_OTHER";
         } else if (const JsonValue* r = m.get("result")) {
             const JsonValue* is_error = r->get("isError");
             if (is_error && is_error->kind == JsonValue::Bool && is_error->b) o.error_type = "tool_error";
