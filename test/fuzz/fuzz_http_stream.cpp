@@ -21,6 +21,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // headers are captured too, with a small value_max so truncation is reached
     capture({"x-tenant", "user-agent", "authorization", "x-request-id"}, {"content-type", "x-tenant"}, 16,
             {"authorization"});
+    // LLM/MCP body windows on two routes (the seed corpus has requests to both)
+    as_test_genai_on = true;
+    Harness::genai_routes["/v1/chat/completions"] = 1;
+    Harness::genai_routes["/mcp"] = 2;
     size_t off = 0;
     uint64_t now = 1;
     // First byte of each piece: direction (bit 7), kind (bits 5-6), length (bits 0-4, x8 + 1).
@@ -70,6 +74,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             }
             check(c->path.size() <= AS_PATH_MAX, "path within bounds");
         }
+    for (const auto& g : Harness::genai) {
+        if (!g) continue;
+        for (int d = 0; d < 2; d++) {
+            check(g->head_len[d] <= AS_GENAI_HEAD, "head window within bounds");
+            for (int t = 0; t < AS_GENAI_TAILS; t++)
+                check(g->tail_len[d][t] <= AS_GENAI_TAIL, "tail window within bounds");
+        }
+        check(!g->first_body_ns || g->first_body_ns >= g->call.start_ns, "first chunk after the request");
+    }
     for (const auto& route : Harness::routes) {
         check(!route.empty() && route.size() < AS_ROUTE_LEN, "route length");
         check(route[0] == '/' || route[0] == '*', "route starts with / or *");
