@@ -122,7 +122,7 @@ def floor_agent():
     return Agent("floor", [os.path.join(build_dir(), "bench", "bench_floor")], ready)
 
 
-def apiscope_agent(*flags, name="apiscope", port=19500):
+def apiscope_agent(*flags, name="apiscope", port=19500, binary=None):
     def ready(a):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -134,7 +134,7 @@ def apiscope_agent(*flags, name="apiscope", port=19500):
                     raise SystemExit("apiscope exited: %d" % a.proc.returncode)
                 time.sleep(0.1)
         raise SystemExit("apiscope did not start")
-    cmd = [os.path.join(build_dir(), "apiscope"), "--web.listen-address", "127.0.0.1:%d" % port, *flags]
+    cmd = [binary or os.path.join(build_dir(), "apiscope"), "--web.listen-address", "127.0.0.1:%d" % port, *flags]
     agent = Agent(name, cmd, ready)
     agent.port = port
     return agent

@@ -37,6 +37,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--only", choices=("keepalive", "close", "static", "https"), help="run one scenario")
     ap.add_argument("--agents", help="comma-separated agent names to run (none is always run)")
+    ap.add_argument("--baseline", help="another apiscope binary, run as the agent 'apiscope baseline'")
     ap.add_argument("--smoke", action="store_true", help="one short round of each, to check the script")
     args = ap.parse_args()
     require_root()
@@ -61,7 +62,10 @@ def main():
         ("apiscope percpu", lambda: apiscope_agent("--config", percpu.name)),
         ("apiscope server only", lambda: apiscope_agent("--target.comm", "nginx")),
         ("apiscope headers+log", lambda: apiscope_agent("--config", headers.name)),
+        ("apiscope genai off", lambda: apiscope_agent("--genai.enabled", "false")),
     ]
+    if args.baseline:  # another build of apiscope, side by side (e.g. the commit before a change)
+        agents.append(("apiscope baseline", lambda: apiscope_agent(binary=args.baseline)))
     if args.agents:
         keep = set(args.agents.split(",")) | {"none"}
         agents = [a for a in agents if a[0] in keep]

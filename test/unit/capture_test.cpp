@@ -227,3 +227,24 @@ TEST_CASE("capture: off, nothing is captured and framing is unchanged", "[captur
     CHECK(Harness::caps.empty());
     CHECK_FALSE(h.req_caps[0]);
 }
+
+// Found by fuzz_http_stream (corpus value_cut_after_blank): a value cut at
+// value_max right after a blank is marked cut; from a whole head it keeps its
+// first value_max bytes (the blank too), from a head split byte by byte the
+// blank is trimmed. Either way nothing past value_max.
+TEST_CASE("capture: a value cut right after a blank", "[capture]") {
+    for (bool split : {false, true}) {
+        Harness h;
+        capture({"x-a"}, {}, 8);
+        std::string req = "GET / HTTP/1.1\r\nX-A: abcdefg hij\r\n\r\n";
+        if (split)
+            for (size_t i = 0; i < req.size(); i++) h.feed(IN, req.substr(i, 1), 100 + i);
+        else
+            h.feed(IN, req, 100);
+        h.feed(OUT, kResponse, 200);
+        REQUIRE(h.records.size() == 1);
+        REQUIRE(h.req_caps[0]);
+        CHECK(h.req_caps[0]->headers.at("x-a") == (split ? "abcdefg" : "abcdefg "));
+        CHECK(h.req_caps[0]->truncated.at("x-a"));
+    }
+}
