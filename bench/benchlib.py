@@ -5,6 +5,7 @@ Every benchmark interleaves its configurations round by round (A B C A B C
 ...) so that drift on a noisy machine hits them all alike, and prints ratios
 against the no-agent baseline measured in the same run.
 """
+import http.client
 import os
 import re
 import shutil
@@ -51,11 +52,22 @@ http {{
         location = /ok {{ return 200 "ok\\n"; }}
         location /static/ {{ }}
     }}
+    # The same server with an access log, for an agent that reads the log
+    # (mtail): its cost includes nginx writing the lines (buffered, the
+    # cheapest way a user would set it up).
+    log_format routes '$request_method $uri $status $request_time $body_bytes_sent';
+    server {{
+        listen 127.0.0.1:{log_port};
+        access_log {d}/access.log routes buffer=64k flush=1s;
+        root {d}/www;
+        location = /ok {{ return 200 "ok\\n"; }}
+        location /static/ {{ }}
+    }}
 }}
 """
 
-    def __init__(self, port=18100, tls_port=18101):
-        self.port, self.tls_port = port, tls_port
+    def __init__(self, port=18100, tls_port=18101, log_port=18102):
+        self.port, self.tls_port, self.log_port = port, tls_port, log_port
         self.dir = tempfile.mkdtemp(prefix="apiscope-bench-")
         os.chmod(self.dir, 0o755)
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
@@ -65,7 +77,8 @@ http {{
         with open(os.path.join(self.dir, "www", "static", "4k.bin"), "wb") as f:
             f.write(b"x" * 4096)
         with open(os.path.join(self.dir, "nginx.conf"), "w") as f:
-            f.write(self.CONF.format(d=self.dir, port=port, tls_port=tls_port))
+            f.write(self.CONF.format(d=self.dir, port=port, tls_port=tls_port, log_port=log_port))
+        self.access_log = os.path.join(self.dir, "access.log")
 
     def __enter__(self):
         self.proc = subprocess.Popen(["nginx", "-c", os.path.join(self.dir, "nginx.conf"),
@@ -92,11 +105,17 @@ def wait_port(port, timeout=30):
 
 
 class Agent:
-    """A process started before a round and stopped after it."""
+    """A process started before a round and stopped after it. `port`, when
+    set, is where the load must go instead of the server (a proxy in front,
+    or the server's logging twin)."""
 
-    def __init__(self, name, cmd, ready):
-        self.name, self.cmd, self.ready = name, cmd, ready
+    def __init__(self, name, cmd, ready, port=None):
+        self.name, self.cmd, self.ready, self.port = name, cmd, ready, port
         self.proc = None
+
+    def cpu_seconds(self):
+        """CPU time the agent's processes (and their children) used so far."""
+        return process_tree_cpu(self.proc.pid) if self.proc else 0.0
 
     def __enter__(self):
         if self.cmd:
@@ -112,6 +131,87 @@ class Agent:
 
 def no_agent():
     return Agent("none", None, None)
+
+
+def process_tree_cpu(pid):
+    """CPU time of a process's threads and its live descendants, in seconds
+    (from schedstat: nanoseconds, not clock ticks)."""
+    total = 0.0
+    try:
+        for task in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/schedstat" % (pid, task)) as f:
+                total += int(f.read().split()[0]) / 1e9
+            with open("/proc/%d/task/%s/children" % (pid, task)) as f:
+                total += sum(process_tree_cpu(int(c)) for c in f.read().split())
+    except OSError:
+        pass  # it exited
+    return total
+
+
+PROXY_CONF = """
+worker_processes 1;
+daemon off;
+pid {d}/proxy.pid;
+error_log {d}/proxy-error.log;
+events {{ worker_connections 4096; }}
+http {{
+    log_format routes '$request_method $uri $status $upstream_response_time $body_bytes_sent';
+    access_log {d}/proxy-access.log routes buffer=64k flush=1s;
+    keepalive_requests 100000000;
+    upstream app {{ server 127.0.0.1:{upstream}; keepalive 32; }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{ proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }}
+    }}
+}}
+"""
+
+
+def proxy_agent(nginx, port=18110):
+    """An nginx reverse proxy in front of the server, logging each request's
+    upstream time: the measuring sidecar a user would otherwise deploy. Not
+    pinned: a sidecar shares the app's CPUs."""
+    conf = os.path.join(nginx.dir, "proxy.conf")
+    with open(conf, "w") as f:
+        f.write(PROXY_CONF.format(d=nginx.dir, port=port, upstream=nginx.port))
+    return Agent("nginx proxy", ["nginx", "-c", conf, "-e", os.path.join(nginx.dir, "proxy-error.log")],
+                 lambda a: wait_port(port), port=port)
+
+
+MTAIL_PROG = """
+histogram http_server_request_duration_seconds by http_request_method, http_route, http_response_status_code buckets 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10
+counter http_server_response_body_size_bytes_total by http_request_method, http_route, http_response_status_code
+/^(?P<method>[A-Z]+) (?P<route>\\S+) (?P<status>\\d{3}) (?P<seconds>\\d+\\.\\d+) (?P<bytes>\\d+)$/ {
+  http_server_request_duration_seconds[$method][$route][$status] = $seconds
+  http_server_response_body_size_bytes_total[$method][$route][$status] += $bytes
+}
+"""
+
+
+def mtail_agent(nginx, port=18111):
+    """Google's mtail turning nginx's access log into per-route histograms;
+    the load goes to the nginx server that writes the log."""
+    progs = os.path.join(nginx.dir, "mtail")
+    os.makedirs(progs, exist_ok=True)
+    with open(os.path.join(progs, "routes.mtail"), "w") as f:
+        f.write(MTAIL_PROG)
+
+    def ready(a):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=1).read()
+                return
+            except OSError:
+                if a.proc.poll() is not None:
+                    raise SystemExit("mtail exited: %d" % a.proc.returncode)
+                time.sleep(0.1)
+        raise SystemExit("mtail did not start")
+    open(nginx.access_log, "a").close()  # mtail watches only files that exist when it starts
+    agent = Agent("mtail", ["mtail", "-progs", progs, "-logs", nginx.access_log, "-address", "127.0.0.1",
+                            "-port", str(port), "-logtostderr"], ready, port=nginx.log_port)
+    agent.metrics_port = port
+    return agent
 
 
 def floor_agent():
@@ -136,12 +236,21 @@ def apiscope_agent(*flags, name="apiscope", port=19500, binary=None):
         raise SystemExit("apiscope did not start")
     cmd = [binary or os.path.join(build_dir(), "apiscope"), "--web.listen-address", "127.0.0.1:%d" % port, *flags]
     agent = Agent(name, cmd, ready)
-    agent.port = port
+    agent.metrics_port = port
     return agent
 
 
 def scrape(port):
     return urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=30).read().decode()
+
+
+def fill_routes(port, first, last):
+    """One request for each of the distinct routes /r/<first>..<last-1>, over one connection."""
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    for i in range(first, last):
+        conn.request("GET", "/r/" + "".join(chr(ord("a") + (i // 26 ** k) % 26) for k in range(5)))
+        conn.getresponse().read()
+    conn.close()
 
 
 def metric(text, name, **labels):

@@ -7,13 +7,12 @@ machine and would cost on a 128-CPU host.
 usage: bench/map_memory.py [--series 2000]
 """
 import argparse
-import http.client
 import json
 import os
 import subprocess
 import tempfile
 
-from benchlib import Nginx, apiscope_agent, metric, require_root, scrape
+from benchlib import Nginx, apiscope_agent, fill_routes, metric, require_root, scrape
 
 VALUE_SIZE = 608  # sizeof(struct as_metric_val): the part stored once per CPU
 
@@ -31,10 +30,6 @@ def maps_of(pid):
                                       text=True, check=True).stdout) for i in sorted(ids)]
 
 
-def word(i):
-    return "".join(chr(ord("a") + (i // 26 ** k) % 26) for k in range(5))
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--series", type=int, default=2000, help="distinct routes requested")
@@ -49,12 +44,8 @@ def main():
     with Nginx() as nginx:
         for title, flags in (("shared, atomic adds", []), ("per-CPU", ["--config", percpu.name])):
             with apiscope_agent("--routes.max-per-service", str(args.series + 10), *flags) as a:
-                conn = http.client.HTTPConnection("127.0.0.1", nginx.port)
-                for i in range(args.series):
-                    conn.request("GET", "/r/" + word(i))
-                    conn.getresponse().read()
-                conn.close()
-                series = metric(scrape(a.port), "apiscope_bpf_map_entries", map="metrics")
+                fill_routes(nginx.port, 0, args.series)
+                series = metric(scrape(a.metrics_port), "apiscope_bpf_map_entries", map="metrics")
                 maps = maps_of(a.proc.pid)
             m = next(x for x in maps if x["name"] == ("metrics_percpu" if flags else "metrics"))
             per = m["bytes_memlock"] / series

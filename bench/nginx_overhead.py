@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""nginx under wrk with no agent, with the empty-program floor and with
+"""nginx under wrk with no agent, with the empty-program floor, with
 apiscope (shared atomic values, per-CPU values, server side only, header
-capture with labels and the access log), rounds interleaved. Prints
-throughput, p50/p99 and BPF ns per request, each as a ratio to the no-agent
-run of the same round set.
+capture with labels and the access log) and with what a user would deploy
+instead (an nginx reverse proxy in front, mtail reading nginx's access log),
+rounds interleaved. Prints throughput, p50/p99, BPF ns per request and the
+agent's whole CPU per request (its processes plus its BPF programs), each
+against the no-agent run of the same round set.
 
 usage: bench/nginx_overhead.py [--rounds 5] [--seconds 5] [--only keepalive|close|static|https]
                                [--agents NAME,NAME] [--smoke]
@@ -13,7 +15,8 @@ import json
 import subprocess
 import tempfile
 
-from benchlib import (Nginx, apiscope_agent, floor_agent, med, no_agent, require_root, spread, wrk)
+from benchlib import (Nginx, apiscope_agent, floor_agent, med, mtail_agent, no_agent, proxy_agent, require_root,
+                      spread, wrk)
 
 
 def bpf_prog_stats(prefixes):
@@ -63,7 +66,12 @@ def main():
         ("apiscope server only", lambda: apiscope_agent("--target.comm", "nginx")),
         ("apiscope headers+log", lambda: apiscope_agent("--config", headers.name)),
         ("apiscope genai off", lambda: apiscope_agent("--genai.enabled", "false")),
+        # throughput without the kernel's run-time accounting (its BPF ns read 0)
+        ("apiscope no bpf stats", lambda: apiscope_agent("--bpf-stats", "false")),
+        ("nginx proxy", lambda: proxy_agent(nginx)),
+        ("mtail", lambda: mtail_agent(nginx)),
     ]
+    plain_only = {"nginx proxy", "mtail"}  # they do not see inside TLS: not run on HTTPS
     if args.baseline:  # another build of apiscope, side by side (e.g. the commit before a change)
         agents.append(("apiscope baseline", lambda: apiscope_agent(binary=args.baseline)))
     if args.agents:
@@ -79,32 +87,42 @@ def main():
         scenarios = scenarios[:1]
 
     with Nginx() as nginx:
+        agents = [(name, make()) for name, make in agents]  # built once nginx's directory exists
         for key, title, path, close in scenarios:
-            url = ("https://127.0.0.1:%d%s" % (nginx.tls_port, path) if key == "https"
-                   else "http://127.0.0.1:%d%s" % (nginx.port, path))
-            res = {name: {"rps": [], "p50": [], "p99": [], "ns": [], "runs": []} for name, _ in agents}
+            run = [(n, a) for n, a in agents if not (key == "https" and n in plain_only)]
+            res = {name: {"rps": [], "p50": [], "p99": [], "ns": [], "runs": [], "cpu": []} for name, _ in run}
             for _ in range(args.rounds):
-                for name, make in agents:
-                    with make():
+                for name, agent in run:
+                    port = agent.port or nginx.port
+                    url = ("https://127.0.0.1:%d%s" % (nginx.tls_port, path) if key == "https"
+                           else "http://127.0.0.1:%d%s" % (port, path))
+                    with agent:
                         wrk(url, 1, close=close)  # warm up connections and caches
                         ns0, cnt0 = bpf_prog_stats(PROG_PREFIXES)
+                        cpu0 = agent.cpu_seconds()
                         rps, p50, p99 = wrk(url, args.seconds, close=close)
+                        cpu1 = agent.cpu_seconds()
                         ns1, cnt1 = bpf_prog_stats(PROG_PREFIXES)
+                    requests = rps * args.seconds
+                    bpf_ns = (ns1 - ns0) / requests if name != "none" else 0
                     r = res[name]
                     r["rps"].append(rps)
                     r["p50"].append(p50)
                     r["p99"].append(p99)
-                    r["ns"].append((ns1 - ns0) / (rps * args.seconds) if name != "none" else 0)
-                    r["runs"].append((cnt1 - cnt0) / (rps * args.seconds) if name != "none" else 0)
+                    r["ns"].append(bpf_ns)
+                    r["runs"].append((cnt1 - cnt0) / requests if name != "none" else 0)
+                    r["cpu"].append((cpu1 - cpu0) * 1e9 / requests + bpf_ns)
             base = res["none"]
-            print("\n## %s (%s, %d rounds x %d s)" % (title, url, args.rounds, args.seconds))
-            print("| agent | req/s (median ± spread) | vs none | p50 µs | p99 µs | p99 vs none | BPF ns/request | runs/request |")
-            print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-            for name, _ in agents:
+            print("\n## %s (%s, %d rounds x %d s)" % (title, path, args.rounds, args.seconds))
+            print("| agent | req/s (median ± spread) | vs none | p50 µs | p99 µs | p99 vs none | BPF ns/request "
+                  "| runs/request | agent CPU ns/request |")
+            print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+            for name, _ in run:
                 r = res[name]
-                print("| %s | %.0f ± %.1f%% | %.3f | %.0f | %.0f | %.3f | %.0f | %.1f |" % (
+                print("| %s | %.0f ± %.1f%% | %.3f | %.0f | %.0f | %.3f | %.0f | %.1f | %.0f |" % (
                     name, med(r["rps"]), spread(r["rps"]), med(r["rps"]) / med(base["rps"]),
-                    med(r["p50"]), med(r["p99"]), med(r["p99"]) / med(base["p99"]), med(r["ns"]), med(r["runs"])))
+                    med(r["p50"]), med(r["p99"]), med(r["p99"]) / med(base["p99"]), med(r["ns"]), med(r["runs"]),
+                    med(r["cpu"])))
 
 
 if __name__ == "__main__":

@@ -135,7 +135,7 @@ def main():
         wait_port(HTTPS_PORT)
         agent = apiscope_agent("--config", d + "/apiscope.yaml", "--target.comm", COMM, port=19510)
         with agent:
-            pid, port = agent.proc.pid, agent.port
+            pid, port = agent.proc.pid, agent.metrics_port
             base_conns = metric(scrape(port), "apiscope_bpf_map_entries", map="conns")
             stop = threading.Event()
             threads = [threading.Thread(target=client, args=(stop, args.rate, tls, fresh))

@@ -12,10 +12,11 @@ apt-get install -y -qq --no-install-recommends \
   build-essential cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
   prometheus-cpp-dev libcli11-dev libyaml-cpp-dev catch2 libcrypt-dev libssl-dev openssl \
   nginx-light curl wrk python3 prometheus util-linux ca-certificates \
-  podman runc debootstrap libclang-rt-14-dev >/dev/null
+  podman runc debootstrap libclang-rt-14-dev mtail >/dev/null
 # Node.js runs the real client libraries some tests drive apiscope with (a
 # Node.js already installed, e.g. a newer one, is kept).
 command -v npm >/dev/null || apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
-# The Debian nginx package starts a server on port 80; the tests run their own.
-systemctl disable --now nginx >/dev/null 2>&1 || true
+# The Debian nginx and mtail packages start services; the tests and benchmarks
+# run their own.
+systemctl disable --now nginx mtail >/dev/null 2>&1 || true
 echo "install-deps.sh: packages installed"
