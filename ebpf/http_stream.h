@@ -95,7 +95,10 @@ struct as_conn {
 	__u8 tls; /* fed by the OpenSSL uprobes: the socket's own bytes are ciphertext */
 	__u8 deferred; /* deferred_status/bytes wait for the request body to end */
 	__u16 deferred_status;
-	__u8 pad[2];
+	__u8 target_genai; /* the genai value of target_route */
+	__u8 pad;
+	__u64 target_hash;  /* the last request target's as_target_hash, 0 if none */
+	__u64 target_route; /* and the route id it got */
 };
 
 /* One finished request/response pair. */
@@ -207,6 +210,48 @@ AS_INLINE void as_stream_lost(struct as_conn *c, struct as_scratch *s, struct as
 	c->resp_active = 0;
 }
 
+/* A hash of the raw request target w[off..off+len), a word at a time, never
+ * 0; 0 if the target reaches too near the window's end to be hashed whole. */
+AS_INLINE __u64 as_target_hash(const struct as_window *w, __u32 off, __u32 len)
+{
+	__u64 h = 0x9e3779b97f4a7c15ULL ^ len, v;
+	__u32 i;
+
+	if (off + len > AS_WINDOW - 16)
+		return 0;
+	for (i = 0; i < AS_WINDOW / 8; i++) {
+		if (i * 8 >= len)
+			break;
+		v = as_load64(w, off + i * 8);
+		if (len - i * 8 < 8)
+			v &= ~(~0ULL << (8 * (len - i * 8)));
+		h = (h ^ v) * 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
+	return h | 1;
+}
+
+/* The route id of the request target just parsed. A connection that repeats
+ * its target (a keep-alive client polling an endpoint, a gateway's upstream
+ * pool) reuses the route found for it the last time: normalising and the
+ * route lookups are most of a request start's cost. */
+AS_INLINE __u64 as_request_route(struct as_conn *c, struct as_scratch *s)
+{
+	__u64 th = as_target_hash(&s->w, s->st.path_off, s->st.path_len), id;
+
+	if (th && th == c->target_hash) {
+		s->genai = c->target_genai;
+		return c->target_route;
+	}
+	as_normalize_route(&s->w, s->st.path_off, s->st.path_len, &s->r, &s->norm);
+	id = as_hook_route(c, s);
+	/* an overflow may be a full map: ask again next time */
+	c->target_hash = id == AS_ROUTE_ID_OVERFLOW ? 0 : th;
+	c->target_route = id;
+	c->target_genai = s->genai;
+	return id;
+}
+
 /* A start line was parsed into s->st: returns 0 to frame the message. */
 AS_INLINE int as_on_start(struct as_conn *c, struct as_scratch *s, struct as_stream *st)
 {
@@ -228,8 +273,7 @@ AS_INLINE int as_on_start(struct as_conn *c, struct as_scratch *s, struct as_str
 			return 0;
 		}
 		p = &c->q[(c->q_head + c->q_len) & (AS_PIPELINE - 1)];
-		as_normalize_route(&s->w, s->st.path_off, s->st.path_len, &s->r, &s->norm);
-		p->route_id = as_hook_route(c, s);
+		p->route_id = as_request_route(c, s);
 		p->start_ns = s->now;
 		p->req_bytes = 0;
 		p->method = s->st.method;

@@ -264,3 +264,30 @@ TEST_CASE("bytes that cannot begin HTTP are not kept waiting", "[stream]") {
     CHECK(h2.feed(IN, "GE", 1) == 0);      // may be HTTP: kept
     CHECK(h2.feed(IN, "T\x01/", 2) == -1); // is not
 }
+
+TEST_CASE("a connection repeating its request target reuses the route, and only that target", "[stream]") {
+    Harness h;
+    const char* targets[] = {"/a/1", "/a/1", "/b?x=1", "/a/1", "/a/2", "/b?x=1", "/b?x=2"};
+    for (auto t : targets) {
+        h.feed(OUT, std::string("GET ") + t + " HTTP/1.1\r\nHost: x\r\n\r\n", 0);
+        h.feed(IN, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 10);
+    }
+    REQUIRE(h.records.size() == 7);
+    const char* want[] = {"/a/{id}", "/a/{id}", "/b", "/a/{id}", "/a/{id}", "/b", "/b"};
+    for (size_t i = 0; i < 7; i++) CHECK(h.route(h.records[i]) == want[i]);
+    // the route hook ran for each target that differs from the one before it, not for repeats
+    CHECK(Harness::routes.size() == 6);
+}
+
+TEST_CASE("a repeated target keeps its LLM route kind", "[stream]") {
+    Harness h;
+    Harness::genai_routes["/v1/chat/completions"] = 1;
+    for (int i = 0; i < 2; i++) {
+        h.feed(IN, "POST /v1/chat/completions HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}", 0);
+        h.feed(OUT, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", 10);
+    }
+    REQUIRE(h.records.size() == 2);
+    CHECK(h.records[0].genai == 1);
+    CHECK(h.records[1].genai == 1);
+    CHECK(Harness::routes.size() == 1);
+}
