@@ -129,6 +129,20 @@ class Agent:
             self.proc.wait(timeout=30)
 
 
+def wait_answer(agent, url, what, timeout):
+    """Until url answers; stops the benchmark if the agent exits or never answers."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except OSError:
+            if agent.proc.poll() is not None:
+                raise SystemExit("%s exited: %d" % (what, agent.proc.returncode))
+            time.sleep(0.1)
+    raise SystemExit("%s did not start" % what)
+
+
 def no_agent():
     return Agent("none", None, None)
 
@@ -197,16 +211,7 @@ def mtail_agent(nginx, port=18111):
         f.write(MTAIL_PROG)
 
     def ready(a):
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=1).read()
-                return
-            except OSError:
-                if a.proc.poll() is not None:
-                    raise SystemExit("mtail exited: %d" % a.proc.returncode)
-                time.sleep(0.1)
-        raise SystemExit("mtail did not start")
+        wait_answer(a, "http://127.0.0.1:%d/metrics" % port, "mtail", 30)
     open(nginx.access_log, "a").close()  # mtail watches only files that exist when it starts
     agent = Agent("mtail", ["mtail", "-progs", progs, "-logs", nginx.access_log, "-address", "127.0.0.1",
                             "-port", str(port), "-logtostderr"], ready, port=nginx.log_port)
@@ -231,17 +236,8 @@ CATCH_UP_SECONDS = 10
 def apiscope_agent(*flags, name="apiscope", port=19500, binary=None, settle=0):
     """apiscope, ready once /healthz answers and then `settle` seconds more."""
     def ready(a):
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen("http://127.0.0.1:%d/healthz" % port, timeout=1).read()
-                time.sleep(settle)
-                return
-            except OSError:
-                if a.proc.poll() is not None:
-                    raise SystemExit("apiscope exited: %d" % a.proc.returncode)
-                time.sleep(0.1)
-        raise SystemExit("apiscope did not start")
+        wait_answer(a, "http://127.0.0.1:%d/healthz" % port, "apiscope", 60)
+        time.sleep(settle)
     cmd = [binary or os.path.join(build_dir(), "apiscope"), "--web.listen-address", "127.0.0.1:%d" % port, *flags]
     agent = Agent(name, cmd, ready)
     agent.metrics_port = port
