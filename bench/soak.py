@@ -5,12 +5,16 @@ checks, and prints, that:
   - apiscope's server-side counts equal nginx's own access log, per scheme,
     method, route and status (plain HTTP and HTTPS, keep-alive and new
     connections, clients that come and go);
+  - its LLM and MCP metrics equal what the clients of a model server (chat
+    calls, streamed or not, over HTTP and HTTPS) and of an MCP server
+    (tools/call, errors among them) were told: calls and tokens per model,
+    calls per tool (soak_genai.py);
   - the exporter's RSS is flat over the second half of the run;
   - the connection map returns to where it started once clients are gone;
   - nothing was dropped for an unexplained reason.
 Exit code 0 only if all hold.
 
-usage: bench/soak.py [--minutes 30] [--rate 300]
+usage: bench/soak.py [--minutes 30] [--rate 300] [--genai-rate 5]
 """
 import argparse
 import collections
@@ -27,6 +31,7 @@ import threading
 import time
 
 from benchlib import apiscope_agent, metric, require_root, scrape, wait_port
+from soak_genai import LLM_COMM, MCP_COMM, GenaiWorkload
 
 HTTP_PORT, HTTPS_PORT = 18110, 18111
 COMM = "soak-nginx"
@@ -112,6 +117,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=30)
     ap.add_argument("--rate", type=float, default=300, help="requests/s per client thread")
+    ap.add_argument("--genai-rate", type=float, default=5, help="LLM and MCP calls/s per client thread")
     ap.add_argument("--scrape", type=float, default=5, help="seconds between scrapes")
     args = ap.parse_args()
     require_root()
@@ -129,11 +135,14 @@ def main():
     shutil.copy(shutil.which("nginx"), d + "/" + COMM)
     nginx_cmd = [d + "/" + COMM, "-c", d + "/nginx.conf", "-e", d + "/error.log"]
     nginx = subprocess.Popen(nginx_cmd)
+    genai = GenaiWorkload(d)
     ok = True
     try:
         wait_port(HTTP_PORT)
         wait_port(HTTPS_PORT)
-        agent = apiscope_agent("--config", d + "/apiscope.yaml", "--target.comm", COMM, port=19510)
+        genai.start()
+        agent = apiscope_agent("--config", d + "/apiscope.yaml", "--target.comm", COMM, "--target.comm", LLM_COMM,
+                               "--target.comm", MCP_COMM, port=19510)
         with agent:
             pid, port = agent.proc.pid, agent.metrics_port
             base_conns = metric(scrape(port), "apiscope_bpf_map_entries", map="conns")
@@ -141,6 +150,7 @@ def main():
             threads = [threading.Thread(target=client, args=(stop, args.rate, tls, fresh))
                        for tls in (False, True) for fresh in (1000, 5)]
             threads.append(threading.Thread(target=curl_loop, args=(stop,)))
+            threads += genai.clients(stop, args.genai_rate)
             for t in threads:
                 t.start()
             samples = []  # (t, rss KiB, conns entries, metrics entries)
@@ -180,6 +190,7 @@ def main():
             mark = "" if truth[k] == seen[k] else "   <-- differs"
             print("  %-5s %-4s %-16s %s  nginx %7d  apiscope %7d%s" % (*k, truth[k], seen[k], mark))
         ok &= truth == seen
+        ok &= genai.check(text)
         half = [s for s in samples if s[0] >= samples[-1][0] / 2]
         growth = half[-1][1] - half[0][1]
         print("exporter RSS: start %d KiB, middle %d KiB, end %d KiB (growth over the second half %+d KiB)"
@@ -200,6 +211,7 @@ def main():
         print("access log lines written: %d" % metric(text, "apiscope_access_log_events_total"))
         print("RESULT: %s" % ("PASS" if ok else "FAIL"))
     finally:
+        genai.stop()
         nginx.terminate()
         nginx.wait()
         shutil.rmtree(d, ignore_errors=True)
