@@ -6,6 +6,7 @@ Every benchmark interleaves its configurations round by round (A B C A B C
 against the no-agent baseline measured in the same run.
 """
 import http.client
+import json
 import os
 import re
 import shutil
@@ -286,6 +287,22 @@ def wrk(url, seconds, conns=16, close=False):
     for pct, val, unit in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M):
         lat[pct] = float(val) * {"us": 1, "ms": 1000, "s": 1e6}[unit]
     return rps, lat.get("50", 0.0), lat.get("99", 0.0)
+
+
+# apiscope's programs and the floor's
+PROG_PREFIXES = ("syscall_", "enter_close", "process_exit", "process_exec", "task_rename", "tls_", "floor_")
+
+
+def bpf_prog_stats(prefixes=PROG_PREFIXES):
+    """Sum of run_time_ns and run_cnt over loaded programs whose name starts with a prefix."""
+    progs = json.loads(subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True,
+                                      text=True, check=True).stdout)
+    ns = cnt = 0
+    for p in progs:
+        if any(p.get("name", "").startswith(x) for x in prefixes):
+            ns += p.get("run_time_ns", 0)
+            cnt += p.get("run_cnt", 0)
+    return ns, cnt
 
 
 def med(xs):

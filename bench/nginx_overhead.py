@@ -11,27 +11,11 @@ usage: bench/nginx_overhead.py [--rounds 5] [--seconds 5] [--only keepalive|clos
                                [--agents NAME,NAME] [--smoke]
 """
 import argparse
-import json
 import subprocess
 import tempfile
 
-from benchlib import (CATCH_UP_SECONDS, Nginx, apiscope_agent, floor_agent, med, mtail_agent, no_agent,
+from benchlib import (CATCH_UP_SECONDS, Nginx, apiscope_agent, bpf_prog_stats, floor_agent, med, mtail_agent, no_agent,
                       proxy_agent, require_root, spread, wrk)
-
-
-def bpf_prog_stats(prefixes):
-    """Sum of run_time_ns and run_cnt over loaded programs whose name starts with a prefix."""
-    progs = json.loads(subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True,
-                                      text=True, check=True).stdout)
-    ns = cnt = 0
-    for p in progs:
-        if any(p.get("name", "").startswith(x) for x in prefixes):
-            ns += p.get("run_time_ns", 0)
-            cnt += p.get("run_cnt", 0)
-    return ns, cnt
-
-
-PROG_PREFIXES = ("syscall_", "enter_close", "process_exit", "process_exec", "task_rename", "tls_", "floor_")
 
 
 def main():
@@ -101,11 +85,11 @@ def main():
                            else "http://127.0.0.1:%d%s" % (port, path))
                     with agent:
                         wrk(url, 1, close=close)  # warm up connections and caches
-                        ns0, cnt0 = bpf_prog_stats(PROG_PREFIXES)
+                        ns0, cnt0 = bpf_prog_stats()
                         cpu0 = agent.cpu_seconds()
                         rps, p50, p99 = wrk(url, args.seconds, close=close)
                         cpu1 = agent.cpu_seconds()
-                        ns1, cnt1 = bpf_prog_stats(PROG_PREFIXES)
+                        ns1, cnt1 = bpf_prog_stats()
                     requests = rps * args.seconds
                     bpf_ns = (ns1 - ns0) / requests if name != "none" else 0
                     r = res[name]

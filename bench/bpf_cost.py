@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""BPF time per HTTP request, both sides traced, on a load with no noise of
+its own: bench_http_pingpong's client and server in one thread exchange
+nginx-shaped keep-alive requests and responses over loopback. Rounds
+interleave no agent, the empty-program floor, apiscope and (--baseline)
+another apiscope build; prints the wall time per request and the BPF time
+per request from the kernel's per-program statistics, against the floor.
+
+usage: bench/bpf_cost.py [--rounds 5] [--requests 100000] [--agents NAME,NAME]
+                         [--baseline BINARY] [--smoke]
+"""
+import argparse
+import os
+import subprocess
+
+from benchlib import (apiscope_agent, bpf_prog_stats, build_dir, floor_agent, med, no_agent, require_root,
+                      spread)
+
+
+def pingpong(requests):
+    out = subprocess.run(["taskset", "-c", "1", os.path.join(build_dir(), "bench", "bench_http_pingpong"),
+                          str(requests)], capture_output=True, text=True, check=True).stdout.split()
+    if int(out[1]) != requests:
+        raise SystemExit("bench_http_pingpong ran %s requests, not %d" % (out[1], requests))
+    return float(out[0])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--requests", type=int, default=100000)
+    ap.add_argument("--agents", help="comma-separated agent names to run (none is always run)")
+    ap.add_argument("--baseline", help="another apiscope binary, run as the agent 'apiscope baseline'")
+    ap.add_argument("--smoke", action="store_true", help="one short round, to check the script")
+    args = ap.parse_args()
+    require_root()
+    if args.smoke:
+        args.rounds, args.requests = 1, 2000
+
+    agents = [("none", no_agent), ("floor", floor_agent), ("apiscope", apiscope_agent),
+              ("apiscope genai off", lambda: apiscope_agent("--genai.enabled", "false")),
+              ("apiscope no bpf stats", lambda: apiscope_agent("--bpf-stats", "false"))]
+    if args.baseline:
+        agents.append(("apiscope baseline", lambda: apiscope_agent(binary=args.baseline)))
+    if args.agents:
+        keep = set(args.agents.split(",")) | {"none"}
+        agents = [a for a in agents if a[0] in keep]
+    res = {name: {"wall": [], "ns": [], "runs": []} for name, _ in agents}
+    for _ in range(args.rounds):
+        for name, make in agents:
+            with make():
+                pingpong(min(2000, args.requests))  # warm up
+                ns0, cnt0 = bpf_prog_stats()
+                wall = pingpong(args.requests)
+                ns1, cnt1 = bpf_prog_stats()
+            r = res[name]
+            r["wall"].append(wall)
+            r["ns"].append((ns1 - ns0) / args.requests)
+            r["runs"].append((cnt1 - cnt0) / args.requests)
+    base, floor = res["none"], res.get("floor")
+    print("\n## BPF cost per request: bench_http_pingpong, both sides traced (%d rounds x %d requests)"
+          % (args.rounds, args.requests))
+    print("| agent | wall ns/request (median ± spread) | vs none | BPF ns/request (median ± spread) "
+          "| vs floor | runs/request |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for name, _ in agents:
+        r = res[name]
+        # "-": no floor in the run, or the kernel's accounting off for this agent
+        vs_floor = ("%.2f" % (med(r["ns"]) / med(floor["ns"]))) if floor and med(floor["ns"]) and med(r["ns"]) else "-"
+        print("| %s | %.0f ± %.1f%% | %.3f | %.0f ± %.1f%% | %s | %.1f |" % (
+            name, med(r["wall"]), spread(r["wall"]), med(r["wall"]) / med(base["wall"]), med(r["ns"]),
+            spread(r["ns"]), vs_floor, med(r["runs"])))
+
+
+if __name__ == "__main__":
+    main()
