@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <vector>
 
 #include "apiscope_shared.h"  // before the skeleton: its rodata holds these types
 #include "apiscope_bpf.skel.h"
@@ -101,7 +102,30 @@ BpfProgram::BpfProgram(const Config& cfg) {
     skel_ = apiscope_bpf__open();
     if (!skel_) throw BpfError("opening the BPF object failed: " + load_error(errno));
     configure(cfg);
+    // APISCOPE_VERIFIER_STATS=1: how much work each program is for the
+    // verifier under this config (docs/benchmarks.md, "Verifier work")
+    bool verifier_stats = getenv("APISCOPE_VERIFIER_STATS") != nullptr;
+    std::vector<std::vector<char>> logs;
+    if (verifier_stats) {
+        bpf_program* prog;
+        bpf_object__for_each_program(prog, skel_->obj) {
+            logs.emplace_back(1 << 16);
+            bpf_program__set_log_buf(prog, logs.back().data(), logs.back().size());
+            bpf_program__set_log_level(prog, 4);  // statistics only
+        }
+    }
     int err = apiscope_bpf__load(skel_);
+    if (verifier_stats && !err) {
+        bpf_program* prog;
+        bpf_object__for_each_program(prog, skel_->obj) {
+            if (!bpf_program__autoload(prog)) continue;
+            size_t size = 0;
+            const char* log = bpf_program__log_buf(prog, &size);
+            const char* line = log ? strstr(log, "processed ") : nullptr;
+            fprintf(stderr, "verifier: %s: %.*s\n", bpf_program__name(prog),
+                    line ? static_cast<int>(strcspn(line, "\n")) : 0, line ? line : "");
+        }
+    }
     if (err) {
         apiscope_bpf__destroy(skel_);
         // privileges were checked above: EACCES now is the verifier's verdict
