@@ -128,6 +128,7 @@ struct as_scratch {
 	__u64 ubuf; /* user address of the buffer being fed */
 	__u64 now;  /* ns, when the syscall returned */
 	__u32 n;    /* bytes in the buffer */
+	__u32 off;  /* as_feed: where its next step starts */
 	__u32 dir_in;
 	__u32 wl;   /* as_feed_start: bytes in the window */
 	__u32 plen; /* of which kept from an earlier read */
@@ -211,23 +212,30 @@ AS_INLINE void as_stream_lost(struct as_conn *c, struct as_scratch *s, struct as
 }
 
 /* A hash of the raw request target w[off..off+len), a word at a time, never
- * 0; 0 if the target reaches too near the window's end to be hashed whole. */
+ * 0; 0 if the target reaches too near the window's end to be hashed whole.
+ * On the numeric iterator: as a plain loop its per-word branches cost the
+ * verifier some 400k instructions. */
 AS_INLINE __u64 as_target_hash(const struct as_window *w, __u32 off, __u32 len)
 {
 	__u64 h = 0x9e3779b97f4a7c15ULL ^ len, v;
-	__u32 i;
+	AS_ITER it;
+	int *i;
 
 	if (off + len > AS_WINDOW - 16)
 		return 0;
-	for (i = 0; i < AS_WINDOW / 8; i++) {
-		if (i * 8 >= len)
+	AS_ITER_NEW(&it, 0, (len + 7) / 8);
+	while ((i = AS_ITER_NEXT(&it))) {
+		__u32 at = *i * 8;
+
+		if (at >= AS_WINDOW - 16 || at >= len)
 			break;
-		v = as_load64(w, off + i * 8);
-		if (len - i * 8 < 8)
-			v &= ~(~0ULL << (8 * (len - i * 8)));
+		v = as_load64(w, off + at);
+		if (len - at < 8)
+			v &= ~(~0ULL << (8 * (len - at)));
 		h = (h ^ v) * 0x100000001b3ULL;
 		h ^= h >> 29;
 	}
+	AS_ITER_DESTROY(&it);
 	return h | 1;
 }
 
@@ -596,6 +604,109 @@ AS_API int as_feed_start(struct as_conn *c, struct as_scratch *s, __u32 off)
 	return AS_FEED_SCAN;
 }
 
+/* as_feed_step's answers */
+#define AS_STEP_MORE 1     /* go on with the next step at s->off */
+#define AS_STEP_DONE 0     /* nothing more to do with this buffer */
+#define AS_STEP_NOT_HTTP (-1)
+
+/*
+ * One framing step of the buffer being fed, from s->off: a start line and
+ * head, a head's continuation, body bytes or a chunk line. A global function
+ * so that the verifier checks it once, not once per step of as_feed's loop
+ * and per path into it.
+ */
+AS_API int as_feed_step(struct as_conn *c, struct as_scratch *s)
+{
+	struct as_hdr_vals *cap;
+	struct as_stream *st;
+	__u32 off, n, plen = 0, avail, wl;
+	int r;
+
+	if (!c || !s)
+		return AS_STEP_DONE;
+	off = s->off;
+	n = s->n;
+	if (off >= n || c->role == AS_ROLE_OFF)
+		return AS_STEP_DONE;
+	st = as_stream_of(c, s->dir_in);
+	avail = n - off;
+	wl = as_min(avail, AS_WINDOW);
+	switch (st->phase) {
+	case AS_PH_IDLE:
+		s->wl = wl;
+		r = as_feed_start(c, s, off);
+		if (r == AS_FEED_NOT_HTTP)
+			return AS_STEP_NOT_HTTP;
+		if (r != AS_FEED_SCAN)
+			return AS_STEP_DONE;
+		wl = s->wl;
+		plen = s->plen;
+		cap = 0;
+		if ((AS_CAPTURE_ON || AS_GENAI_ON) && st->cap_slot != AS_CAP_NONE)
+			cap = AS_CAP_FIND(s, st->cap_slot);
+		r = as_scan_head(&st->head, &s->w, s->st.head_from, wl, cap);
+		break;
+	case AS_PH_HEAD:
+	case AS_PH_TRAILER:
+		if (AS_READ_USER(s->w.b, wl, s->ubuf + off))
+			return AS_STEP_DONE;
+		cap = 0;
+		if ((AS_CAPTURE_ON || AS_GENAI_ON) && st->phase == AS_PH_HEAD &&
+		    st->cap_slot != AS_CAP_NONE)
+			cap = AS_CAP_FIND(s, st->cap_slot);
+		r = as_scan_head(&st->head, &s->w, 0, wl, cap);
+		break;
+	case AS_PH_BODY_LEN:
+	case AS_PH_CHUNK_DATA: {
+		__u32 take = as_min(st->remaining, avail);
+
+		if (AS_GENAI_ON)
+			as_hook_body(c, s, off, take);
+		s->off = off + take;
+		st->remaining -= take;
+		st->body += take;
+		if (st->remaining)
+			return AS_STEP_DONE;
+		if (st->phase == AS_PH_CHUNK_DATA)
+			st->phase = AS_PH_CHUNK_CR;
+		else
+			as_on_msg_done(c, s, st);
+		return AS_STEP_MORE;
+	}
+	case AS_PH_BODY_CLOSE:
+		if (AS_GENAI_ON)
+			as_hook_body(c, s, off, avail);
+		st->body += avail;
+		return AS_STEP_DONE;
+	default: /* chunk-size line or CRLF */
+		wl = as_min(avail, AS_CHUNK_WINDOW);
+		if (AS_READ_USER(s->w.b, wl, s->ubuf + off))
+			return AS_STEP_DONE;
+		r = as_scan_chunk(st, &s->w, wl);
+		if (r < 0) {
+			as_stream_lost(c, s, st, AS_CNT_FRAMING_LOST);
+			return AS_STEP_DONE;
+		}
+		s->off = off + r;
+		return AS_STEP_MORE;
+	}
+	/* a head (or trailer) was scanned: r is where it ended, or -1; the
+	 * first plen bytes of the window were kept from an earlier read */
+	if (r < 0) {
+		s->off = off + wl - plen;
+		st->head_bytes += wl;
+		if (st->head_bytes > AS_MAX_HEAD)
+			as_stream_lost(c, s, st, AS_CNT_HEAD_TOO_LONG);
+		return AS_STEP_MORE;
+	}
+	s->off = off + r - plen;
+	if (st->phase == AS_PH_TRAILER)
+		as_on_msg_done(c, s, st);
+	else
+		as_on_head_done(c, s, st);
+	return AS_STEP_MORE;
+}
+
 /*
  * Feed s->n bytes at user address s->ubuf, read (s->dir_in) or written by the
  * process at time s->now, to connection c. Returns 0, or -1 if the bytes are
@@ -603,99 +714,19 @@ AS_API int as_feed_start(struct as_conn *c, struct as_scratch *s, __u32 off)
  */
 AS_API int as_feed(struct as_conn *c, struct as_scratch *s)
 {
-	struct as_hdr_vals *cap;
-	struct as_stream *st;
-	__u32 off = 0, n, i, plen;
+	__u32 i;
 	int r;
 
 	if (!c || !s)
 		return -1;
-	n = s->n;
-	st = as_stream_of(c, s->dir_in);
+	s->off = 0;
 	for (i = 0; i < AS_MAX_ITEMS; i++) {
-		__u32 avail, wl;
-
-		if (off >= n || c->role == AS_ROLE_OFF)
-			return 0;
-		avail = n - off;
-		wl = as_min(avail, AS_WINDOW);
-		plen = 0;
-		switch (st->phase) {
-		case AS_PH_IDLE:
-			s->wl = wl;
-			r = as_feed_start(c, s, off);
-			if (r == AS_FEED_NOT_HTTP)
-				return -1;
-			if (r != AS_FEED_SCAN)
-				return 0;
-			wl = s->wl;
-			plen = s->plen;
-			cap = 0;
-			if ((AS_CAPTURE_ON || AS_GENAI_ON) && st->cap_slot != AS_CAP_NONE)
-				cap = AS_CAP_FIND(s, st->cap_slot);
-			r = as_scan_head(&st->head, &s->w, s->st.head_from, wl, cap);
-			break;
-		case AS_PH_HEAD:
-		case AS_PH_TRAILER:
-			if (AS_READ_USER(s->w.b, wl, s->ubuf + off))
-				return 0;
-			cap = 0;
-			if ((AS_CAPTURE_ON || AS_GENAI_ON) && st->phase == AS_PH_HEAD &&
-			    st->cap_slot != AS_CAP_NONE)
-				cap = AS_CAP_FIND(s, st->cap_slot);
-			r = as_scan_head(&st->head, &s->w, 0, wl, cap);
-			break;
-		case AS_PH_BODY_LEN:
-		case AS_PH_CHUNK_DATA: {
-			__u32 take = as_min(st->remaining, avail);
-
-			if (AS_GENAI_ON)
-				as_hook_body(c, s, off, take);
-			off += take;
-			st->remaining -= take;
-			st->body += take;
-			if (st->remaining)
-				return 0;
-			if (st->phase == AS_PH_CHUNK_DATA)
-				st->phase = AS_PH_CHUNK_CR;
-			else
-				as_on_msg_done(c, s, st);
-			continue;
-		}
-		case AS_PH_BODY_CLOSE:
-			if (AS_GENAI_ON)
-				as_hook_body(c, s, off, avail);
-			st->body += avail;
-			return 0;
-		default: /* chunk-size line or CRLF */
-			wl = as_min(avail, AS_CHUNK_WINDOW);
-			if (AS_READ_USER(s->w.b, wl, s->ubuf + off))
-				return 0;
-			r = as_scan_chunk(st, &s->w, wl);
-			if (r < 0) {
-				as_stream_lost(c, s, st, AS_CNT_FRAMING_LOST);
-				return 0;
-			}
-			off += r;
-			continue;
-		}
-		/* a head (or trailer) was scanned: r is where it ended, or -1; the
-		 * first plen bytes of the window were kept from an earlier read */
-		if (r < 0) {
-			off += wl - plen;
-			st->head_bytes += wl;
-			if (st->head_bytes > AS_MAX_HEAD)
-				as_stream_lost(c, s, st, AS_CNT_HEAD_TOO_LONG);
-			continue;
-		}
-		off += r - plen;
-		if (st->phase == AS_PH_TRAILER)
-			as_on_msg_done(c, s, st);
-		else
-			as_on_head_done(c, s, st);
+		r = as_feed_step(c, s);
+		if (r != AS_STEP_MORE)
+			return r == AS_STEP_NOT_HTTP ? -1 : 0;
 	}
-	if (off < n)
-		as_stream_lost(c, s, st, AS_CNT_TOO_MANY_ITEMS);
+	if (s->off < s->n)
+		as_stream_lost(c, s, as_stream_of(c, s->dir_in), AS_CNT_TOO_MANY_ITEMS);
 	return 0;
 }
 
