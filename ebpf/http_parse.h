@@ -1047,7 +1047,7 @@ AS_API int as_scan_head(struct as_head_scan *h, const struct as_window *w, __u32
 {
 	struct as_lines x;
 	AS_ITER it;
-	__u32 idx0;
+	__u32 idx0, nw;
 	int *v, done = 0;
 
 	if (!h || !w)
@@ -1065,27 +1065,38 @@ AS_API int as_scan_head(struct as_head_scan *h, const struct as_window *w, __u32
 	/* a loop over aligned words: the work per word is small, and line ends
 	 * go to a global function */
 	idx0 = start / 8;
-	AS_ITER_NEW(&it, idx0, (n + 7) / 8);
+	nw = (n + 7) / 8;
+	/* four words per iterator step: most words hold no line end, and the
+	 * iterator call costs more than the test of one */
+	AS_ITER_NEW(&it, idx0 / 4, (nw + 3) / 4);
 	while ((v = AS_ITER_NEXT(&it))) {
-		__u32 idx = *v, base;
-		__u64 m;
+		__u32 q = *v, j;
 
-		if (idx >= AS_WINDOW / 8)
+		if (q >= AS_WINDOW / 32)
 			break;
-		base = idx * 8;
-		m = as_bytes_eq(as_word(w, idx), '\n');
-		if (idx == idx0)
-			m &= ~0ULL << (8 * (start & 7));
-		if (n - base < 8)
-			m &= ~(~0ULL << (8 * (n - base)));
-		if (!m)
-			continue;
-		x.m = m;
-		x.base = base;
-		if (as_lines_in_word(h, w, &x, cap)) {
-			done = 1;
-			break;
+#pragma unroll
+		for (j = 0; j < 4; j++) {
+			__u32 idx = q * 4 + j, base = idx * 8;
+			__u64 m;
+
+			if (idx < idx0 || idx >= nw)
+				continue;
+			m = as_bytes_eq(as_word(w, idx), '\n');
+			if (idx == idx0)
+				m &= ~0ULL << (8 * (start & 7));
+			if (n - base < 8)
+				m &= ~(~0ULL << (8 * (n - base)));
+			if (!m)
+				continue;
+			x.m = m;
+			x.base = base;
+			if (as_lines_in_word(h, w, &x, cap)) {
+				done = 1;
+				break;
+			}
 		}
+		if (done)
+			break;
 	}
 	AS_ITER_DESTROY(&it);
 	if (done)
