@@ -18,6 +18,7 @@
  * data, CRLF) and a burst of chunks in one writev. Pieces past these are
  * only counted as body bytes. */
 #define AS_MAX_IOV 32
+#define AS_IOV_BATCH 4 /* read in one copy (a power of 2) */
 
 struct bpf_map;
 
@@ -46,7 +47,7 @@ static __always_inline struct as_scratch *as_scratch_for(struct as_conn_key *key
 	return s;
 }
 
-static __always_inline int as_enter(__u64 fd, __u64 buf, __u32 kind, __u32 dir_in)
+static __always_inline int as_enter(__u64 fd, __u64 buf, __u32 kind, __u32 dir_in, __u64 iovcnt)
 {
 	struct as_stash *st;
 
@@ -60,6 +61,7 @@ static __always_inline int as_enter(__u64 fd, __u64 buf, __u32 kind, __u32 dir_i
 	st->buf = buf;
 	st->kind = kind;
 	st->dir_in = dir_in;
+	st->iovcnt = iovcnt;
 	return 0;
 }
 
@@ -123,13 +125,16 @@ static __always_inline struct as_conn *as_conn_new(struct as_conn_key *key, __u6
 	return c;
 }
 
-static __always_inline void as_feed_buf(struct as_conn_key *key, struct as_conn *c,
-					struct as_scratch *s, __u64 ubuf, __u64 n)
+/* Returns -1 if the connection was dropped: its first bytes were not HTTP. */
+static __always_inline int as_feed_buf(struct as_conn_key *key, struct as_conn *c,
+				       struct as_scratch *s, __u64 ubuf, __u64 n)
 {
 	s->ubuf = ubuf;
 	s->n = n;
-	if (as_feed(c, s) < 0)
-		as_conn_forget(key); /* its first bytes were not HTTP */
+	if (as_feed(c, s) >= 0)
+		return 0;
+	as_conn_forget(key);
+	return -1;
 }
 
 /*
@@ -198,6 +203,7 @@ static __always_inline struct as_stash *as_catch_up(struct task_struct *task, __
 	st->buf = BPF_CORE_READ(regs, si);
 	st->kind = kind;
 	st->dir_in = dir_in;
+	st->iovcnt = BPF_CORE_READ(regs, dx);
 	return st;
 }
 
@@ -220,6 +226,7 @@ static __always_inline int as_exit(__s32 nr, long ret)
 	key.tgid = bpf_get_current_pid_tgid() >> 32;
 	key.fd = st->fd;
 	ubuf = st->buf;
+	n = st->iovcnt;
 	if (tls_on && st->tls_ssl && kind != AS_IO_NEWFD && ret > 0) {
 		/* a thread that uses OpenSSL: which sockets its SSL calls are on */
 		bool sock = key.fd == st->tls_fd || key.fd == st->last_read_fd || as_fd_is_socket(key.fd);
@@ -270,7 +277,6 @@ static __always_inline int as_exit(__s32 nr, long ret)
 	}
 
 	/* iovec based: msghdr holds the iovec array at offset 16, its length at 24 */
-	n = AS_MAX_IOV;
 	if (kind == AS_IO_MSG) {
 		__u64 mh[2];
 
@@ -280,13 +286,15 @@ static __always_inline int as_exit(__s32 nr, long ret)
 		n = mh[1];
 	}
 	{
-		struct as_iovec iov;
+		/* the first iovecs in one read: nginx writes a response as head and body */
+		struct as_iovec iov[AS_IOV_BATCH], one;
+		__u32 batch = n < AS_IOV_BATCH ? n : AS_IOV_BATCH;
 		__u64 left = ret;
 		int i;
 
-		if (bpf_probe_read_user(&iov, sizeof(iov), (const void *)ubuf))
+		if (!batch || bpf_probe_read_user(iov, batch * sizeof(iov[0]), (const void *)ubuf))
 			return 0;
-		if (!c && !(c = as_conn_new(&key, iov.base)))
+		if (!c && !(c = as_conn_new(&key, iov[0].base)))
 			return 0;
 		if (!(s = as_scratch_for(&key, dir_in)))
 			return 0;
@@ -295,17 +303,16 @@ static __always_inline int as_exit(__s32 nr, long ret)
 
 			if (i >= n || !left)
 				break;
-			if (i && bpf_probe_read_user(&iov, sizeof(iov), (const void *)(ubuf + i * sizeof(iov))))
+			if (i < AS_IOV_BATCH)
+				one = iov[i & (AS_IOV_BATCH - 1)];
+			else if (bpf_probe_read_user(&one, sizeof(one), (const void *)(ubuf + i * sizeof(one))))
 				break;
-			len = iov.len < left ? iov.len : left;
+			len = one.len < left ? one.len : left;
 			if (!len)
 				continue;
-			as_feed_buf(&key, c, s, iov.base, len);
-			left -= len;
-			/* the first feed may have found it is not HTTP and dropped it */
-			c = bpf_map_lookup_elem(&conns, &key);
-			if (!c)
+			if (as_feed_buf(&key, c, s, one.base, len))
 				return 0;
+			left -= len;
 		}
 		if (left)
 			as_feed_opaque(c, s, dir_in ? &c->in : &c->out, left);
@@ -324,25 +331,25 @@ int syscall_enter(struct syscall_enter_ctx *ctx)
 	switch (ctx->nr) {
 	case AS_NR_READ:
 	case AS_NR_RECVFROM:
-		return as_enter(fd, buf, AS_IO_BUF, 1);
+		return as_enter(fd, buf, AS_IO_BUF, 1, 0);
 	case AS_NR_WRITE:
 	case AS_NR_SENDTO:
-		return as_enter(fd, buf, AS_IO_BUF, 0);
+		return as_enter(fd, buf, AS_IO_BUF, 0, 0);
 	case AS_NR_READV:
-		return as_enter(fd, buf, AS_IO_IOV, 1);
+		return as_enter(fd, buf, AS_IO_IOV, 1, ctx->args[2]);
 	case AS_NR_WRITEV:
-		return as_enter(fd, buf, AS_IO_IOV, 0);
+		return as_enter(fd, buf, AS_IO_IOV, 0, ctx->args[2]);
 	case AS_NR_RECVMSG:
-		return as_enter(fd, buf, AS_IO_MSG, 1);
+		return as_enter(fd, buf, AS_IO_MSG, 1, 0);
 	case AS_NR_SENDMSG:
-		return as_enter(fd, buf, AS_IO_MSG, 0);
+		return as_enter(fd, buf, AS_IO_MSG, 0, 0);
 	case AS_NR_SENDFILE:
-		return as_enter(fd, 0, AS_IO_SENDFILE, 0);
+		return as_enter(fd, 0, AS_IO_SENDFILE, 0, 0);
 	case AS_NR_CONNECT:
-		return as_enter(fd, 1, AS_IO_NEWFD, 0);
+		return as_enter(fd, 1, AS_IO_NEWFD, 0, 0);
 	case AS_NR_ACCEPT:
 	case AS_NR_ACCEPT4:
-		return as_enter(0, 0, AS_IO_NEWFD, 0); /* the new fd is the return value */
+		return as_enter(0, 0, AS_IO_NEWFD, 0, 0); /* the new fd is the return value */
 	}
 	return 0;
 }

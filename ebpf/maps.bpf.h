@@ -201,7 +201,8 @@ struct as_stash {
 	__s32 tls_fd;    /* the socket under tls_ssl, -1 while unknown */
 	__s32 last_read_fd; /* socket this thread last read: memory-BIO users read it before SSL_read */
 	__u8 tls_kind;
-	__u8 pad[7];
+	__u8 pad[3];
+	__u32 iovcnt; /* readv/writev: entries in the iovec array */
 };
 
 struct {
