@@ -6,7 +6,10 @@ interleave no agent, the empty-program floor, apiscope and (--baseline)
 another apiscope build; prints the wall time per request and the BPF time
 per request from the kernel's per-program statistics, against the floor.
 
-usage: bench/bpf_cost.py [--rounds 5] [--requests 100000] [--agents NAME,NAME]
+With --close every request has a connection of its own (at most 10000 a
+round: closed connections wait in TIME_WAIT and use up loopback ports).
+
+usage: bench/bpf_cost.py [--rounds 5] [--requests 100000] [--close] [--agents NAME,NAME]
                          [--baseline BINARY] [--smoke]
 """
 import argparse
@@ -17,9 +20,10 @@ from benchlib import (apiscope_agent, bpf_prog_stats, build_dir, floor_agent, me
                       spread)
 
 
-def pingpong(requests):
-    out = subprocess.run(["taskset", "-c", "1", os.path.join(build_dir(), "bench", "bench_http_pingpong"),
-                          str(requests)], capture_output=True, text=True, check=True).stdout.split()
+def pingpong(requests, close):
+    cmd = ["taskset", "-c", "1", os.path.join(build_dir(), "bench", "bench_http_pingpong"), str(requests)]
+    out = subprocess.run(cmd + (["close"] if close else []), capture_output=True, text=True,
+                         check=True).stdout.split()
     if int(out[1]) != requests:
         raise SystemExit("bench_http_pingpong ran %s requests, not %d" % (out[1], requests))
     return float(out[0])
@@ -29,6 +33,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--requests", type=int, default=100000)
+    ap.add_argument("--close", action="store_true", help="a new connection per request")
     ap.add_argument("--agents", help="comma-separated agent names to run (none is always run)")
     ap.add_argument("--baseline", help="another apiscope binary, run as the agent 'apiscope baseline'")
     ap.add_argument("--smoke", action="store_true", help="one short round, to check the script")
@@ -36,6 +41,8 @@ def main():
     require_root()
     if args.smoke:
         args.rounds, args.requests = 1, 2000
+    if args.close:
+        args.requests = min(args.requests, 10000)
 
     agents = [("none", no_agent), ("floor", floor_agent), ("apiscope", apiscope_agent),
               ("apiscope genai off", lambda: apiscope_agent("--genai.enabled", "false")),
@@ -49,17 +56,17 @@ def main():
     for _ in range(args.rounds):
         for name, make in agents:
             with make():
-                pingpong(min(2000, args.requests))  # warm up
+                pingpong(min(2000, args.requests), args.close)  # warm up
                 ns0, cnt0 = bpf_prog_stats()
-                wall = pingpong(args.requests)
+                wall = pingpong(args.requests, args.close)
                 ns1, cnt1 = bpf_prog_stats()
             r = res[name]
             r["wall"].append(wall)
             r["ns"].append((ns1 - ns0) / args.requests)
             r["runs"].append((cnt1 - cnt0) / args.requests)
     base, floor = res["none"], res.get("floor")
-    print("\n## BPF cost per request: bench_http_pingpong, both sides traced (%d rounds x %d requests)"
-          % (args.rounds, args.requests))
+    print("\n## BPF cost per request: bench_http_pingpong%s, both sides traced (%d rounds x %d requests)"
+          % (" close" if args.close else "", args.rounds, args.requests))
     print("| agent | wall ns/request (median ± spread) | vs none | BPF ns/request (median ± spread) "
           "| vs floor | runs/request |")
     print("| --- | --- | --- | --- | --- | --- |")

@@ -5,7 +5,9 @@
 // time per request is the four syscalls' and whatever runs on them: with
 // apiscope, its programs on both sides of the connection.
 //
-// usage: bench_http_pingpong REQUESTS
+// usage: bench_http_pingpong REQUESTS [close]
+// With `close`, every request has a connection of its own (connect, accept,
+// the exchange, close on both sides), as with `Connection: close`.
 // prints ns per request (wall) and the number of requests
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -43,41 +45,66 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
+static int lsock;
+static struct sockaddr_in addr = {.sin_family = AF_INET};
+
+/* A connected client socket and the server's end of it. */
+static int open_pair(int *c, int *s)
+{
+	int one = 1;
+
+	*c = socket(AF_INET, SOCK_STREAM, 0);
+	if (*c < 0 || connect(*c, (struct sockaddr *)&addr, sizeof(addr)))
+		return -1;
+	*s = accept(lsock, NULL, NULL);
+	if (*s < 0)
+		return -1;
+	setsockopt(*c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(*s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t alen = sizeof(addr);
 	size_t reql = sizeof(request) - 1, respl = sizeof(head) - 1 + sizeof(body) - 1;
 	struct iovec iov[2] = {{(void *)head, sizeof(head) - 1}, {(void *)body, sizeof(body) - 1}};
 	long requests = argc > 1 ? atol(argv[1]) : 100000;
-	int lsock, c, s, one = 1;
+	int close_each = argc > 2 && !strcmp(argv[2], "close");
+	int c, s;
 	char buf[4096];
 	double t0;
 
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	lsock = socket(AF_INET, SOCK_STREAM, 0);
-	if (bind(lsock, (struct sockaddr *)&addr, sizeof(addr)) || listen(lsock, 1) ||
+	if (bind(lsock, (struct sockaddr *)&addr, sizeof(addr)) || listen(lsock, 16) ||
 	    getsockname(lsock, (struct sockaddr *)&addr, &alen))
 		return 1;
-	c = socket(AF_INET, SOCK_STREAM, 0);
-	if (connect(c, (struct sockaddr *)&addr, sizeof(addr)))
+	if (open_pair(&c, &s))
 		return 1;
-	s = accept(lsock, NULL, NULL);
-	if (s < 0)
-		return 1;
-	setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	t0 = now_ns();
 	for (long i = 0; i < requests; i++) {
+		if (close_each && i && open_pair(&c, &s)) {
+			fprintf(stderr, "bench_http_pingpong: connection %ld failed\n", i);
+			return 2;
+		}
 		/* loopback delivers a small write whole to the next read */
 		if (write(c, request, reql) != (ssize_t)reql || read(s, buf, sizeof(buf)) != (ssize_t)reql ||
 		    writev(s, iov, 2) != (ssize_t)respl || read(c, buf, sizeof(buf)) != (ssize_t)respl) {
 			fprintf(stderr, "bench_http_pingpong: short read or write at request %ld\n", i);
 			return 2;
 		}
+		if (close_each) {
+			/* the server closes first, as nginx does on Connection: close */
+			close(s);
+			close(c);
+		}
 	}
 	printf("%.1f %ld\n", (now_ns() - t0) / requests, requests);
-	close(c);
-	close(s);
+	if (!close_each) {
+		close(c);
+		close(s);
+	}
 	close(lsock);
 	return 0;
 }

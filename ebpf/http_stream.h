@@ -117,7 +117,17 @@ struct as_record {
 	__u8 pad[2];
 };
 
-/* Per-CPU working memory: too big for the 512-byte BPF stack. */
+/* The route a request target of a service got last (as_request_route). */
+struct as_route_memo {
+	__u64 target_hash; /* 0: none */
+	__u64 route_id;
+	__u64 comm[AS_COMM_LEN / 8];
+	__u32 genai;
+	__u32 pad;
+};
+
+/* Per-CPU working memory: too big for the 512-byte BPF stack. It outlives a
+ * program run only for last_route. */
 struct as_scratch {
 	struct as_window w;
 	struct as_route r;
@@ -134,6 +144,7 @@ struct as_scratch {
 	__u32 plen; /* of which kept from an earlier read */
 	struct as_conn_key key; /* the connection being fed */
 	__u32 genai; /* as_hook_route: the route's genai value */
+	struct as_route_memo last_route;
 };
 
 #ifdef __bpf__
@@ -239,21 +250,42 @@ AS_INLINE __u64 as_target_hash(const struct as_window *w, __u32 off, __u32 len)
 	return h | 1;
 }
 
+/* The service (comm) of c, as two words to compare. */
+AS_INLINE int as_same_comm(const struct as_conn *c, const __u64 *comm)
+{
+	__u64 w[2];
+
+	__builtin_memcpy(w, c->comm, sizeof(w));
+	return w[0] == comm[0] && w[1] == comm[1];
+}
+
 /* The route id of the request target just parsed. A connection that repeats
  * its target (a keep-alive client polling an endpoint, a gateway's upstream
- * pool) reuses the route found for it the last time: normalising and the
- * route lookups are most of a request start's cost. */
+ * pool) reuses the route found for it the last time, and a new connection
+ * the one this CPU last found for its service and target (clients that open
+ * a connection per request): normalising and the route lookups are most of
+ * a request start's cost. */
 AS_INLINE __u64 as_request_route(struct as_conn *c, struct as_scratch *s)
 {
 	__u64 th = as_target_hash(&s->w, s->st.path_off, s->st.path_len), id;
+	struct as_route_memo *m = &s->last_route;
 
 	if (th && th == c->target_hash) {
 		s->genai = c->target_genai;
 		return c->target_route;
 	}
-	as_normalize_route(&s->w, s->st.path_off, s->st.path_len, &s->r, &s->norm);
-	id = as_hook_route(c, s);
-	/* an overflow may be a full map: ask again next time */
+	if (th && th == m->target_hash && as_same_comm(c, m->comm)) {
+		id = m->route_id;
+		s->genai = m->genai;
+	} else {
+		as_normalize_route(&s->w, s->st.path_off, s->st.path_len, &s->r, &s->norm);
+		id = as_hook_route(c, s);
+		/* an overflow may be a full map: ask again next time */
+		m->target_hash = id == AS_ROUTE_ID_OVERFLOW ? 0 : th;
+		m->route_id = id;
+		m->genai = s->genai;
+		__builtin_memcpy(m->comm, c->comm, sizeof(m->comm));
+	}
 	c->target_hash = id == AS_ROUTE_ID_OVERFLOW ? 0 : th;
 	c->target_route = id;
 	c->target_genai = s->genai;

@@ -279,6 +279,22 @@ TEST_CASE("a connection repeating its request target reuses the route, and only 
     CHECK(Harness::routes.size() == 6);
 }
 
+TEST_CASE("a new connection reuses the route its CPU last found for the same service and target", "[stream]") {
+    Harness h;
+    const char* comms[] = {"svc", "svc", "other", "svc"};
+    for (auto comm : comms) {
+        h.conn = as_conn{};  // a connection per request, all on one CPU (one scratch)
+        memcpy(h.conn.comm, comm, strlen(comm));
+        h.feed(OUT, "GET /a/1 HTTP/1.1\r\nHost: x\r\n\r\n", 0);
+        h.feed(IN, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 10);
+    }
+    REQUIRE(h.records.size() == 4);
+    for (const auto& r : h.records) CHECK(h.route(r) == "/a/{id}");
+    CHECK(h.records[1].route_id == h.records[0].route_id);
+    // another service asks for its own route id, and then svc again
+    CHECK(Harness::routes.size() == 3);
+}
+
 TEST_CASE("a repeated target keeps its LLM route kind", "[stream]") {
     Harness h;
     Harness::genai_routes["/v1/chat/completions"] = 1;
