@@ -220,25 +220,21 @@ def mtail_agent(nginx, port=18111):
     return agent
 
 
-def floor_agent():
+def floor_agent(enter=False):
+    """Empty programs on apiscope's hooks; with enter, on the syscalls' entry too (apiscope's
+    hooks before it read the arguments at exit)."""
     def ready(a):
         line = a.proc.stdout.readline()
         if "ready" not in line:
             raise SystemExit("bench_floor failed to start")
-    return Agent("floor", [os.path.join(build_dir(), "bench", "bench_floor")], ready)
+    cmd = [os.path.join(build_dir(), "bench", "bench_floor")] + (["--enter"] if enter else [])
+    return Agent("floor enter+exit" if enter else "floor", cmd, ready)
 
 
-# For this long after attaching, apiscope takes up syscalls that were under
-# way when it attached (bpf_program.cpp), which costs every untraced exit a
-# lookup; measurements of the steady state start after it.
-CATCH_UP_SECONDS = 10
-
-
-def apiscope_agent(*flags, name="apiscope", port=19500, binary=None, settle=0):
-    """apiscope, ready once /healthz answers and then `settle` seconds more."""
+def apiscope_agent(*flags, name="apiscope", port=19500, binary=None):
+    """apiscope, ready once /healthz answers."""
     def ready(a):
         wait_answer(a, "http://127.0.0.1:%d/healthz" % port, "apiscope", 60)
-        time.sleep(settle)
     cmd = [binary or os.path.join(build_dir(), "apiscope"), "--web.listen-address", "127.0.0.1:%d" % port, *flags]
     agent = Agent(name, cmd, ready)
     agent.metrics_port = port

@@ -44,7 +44,8 @@ def main():
     if args.close:
         args.requests = min(args.requests, 10000)
 
-    agents = [("none", no_agent), ("floor", floor_agent), ("apiscope", apiscope_agent),
+    agents = [("none", no_agent), ("floor", floor_agent), ("floor enter+exit", lambda: floor_agent(enter=True)),
+              ("apiscope", apiscope_agent),
               ("apiscope genai off", lambda: apiscope_agent("--genai.enabled", "false")),
               ("apiscope no bpf stats", lambda: apiscope_agent("--bpf-stats", "false"))]
     if args.baseline:

@@ -1,5 +1,9 @@
 // Attaches the empty programs of floor.bpf.c to the hooks apiscope uses and
 // waits for SIGINT/SIGTERM: the baseline apiscope's overhead is measured against.
+//
+// usage: bench_floor [--enter]
+// --enter also attaches to the syscalls' entry tracepoints, as apiscope did
+// until it read the arguments at exit (the floor of the earlier records).
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <signal.h>
@@ -12,8 +16,9 @@
 static const char *syscalls[] = {"read",    "write",   "readv",   "writev",     "recvfrom", "sendto",
 				  "recvmsg", "sendmsg", "sendfile64", "accept", "accept4", "connect"};
 
-int main(void)
+int main(int argc, char **argv)
 {
+	int enter = argc > 1 && !strcmp(argv[1], "--enter");
 	struct floor_bpf *skel = floor_bpf__open_and_load();
 	sigset_t sigs;
 	int sig, stats_fd;
@@ -27,7 +32,7 @@ int main(void)
 		char tp[64];
 
 		snprintf(tp, sizeof(tp), "sys_enter_%s", syscalls[i]);
-		if (!bpf_program__attach_tracepoint(skel->progs.floor_enter, "syscalls", tp))
+		if (enter && !bpf_program__attach_tracepoint(skel->progs.floor_enter, "syscalls", tp))
 			return 1;
 		snprintf(tp, sizeof(tp), "sys_exit_%s", syscalls[i]);
 		if (!bpf_program__attach_tracepoint(skel->progs.floor_exit, "syscalls", tp))

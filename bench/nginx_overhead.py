@@ -14,7 +14,7 @@ import argparse
 import subprocess
 import tempfile
 
-from benchlib import (CATCH_UP_SECONDS, Nginx, apiscope_agent, bpf_prog_stats, floor_agent, med, mtail_agent, no_agent,
+from benchlib import (Nginx, apiscope_agent, bpf_prog_stats, floor_agent, med, mtail_agent, no_agent,
                       proxy_agent, require_root, spread, wrk)
 
 
@@ -30,9 +30,6 @@ def main():
     require_root()
     if args.smoke:
         args.rounds, args.seconds = 1, 1
-    # the steady state: past the window in which apiscope takes up syscalls
-    # that were under way when it attached
-    settle = 0 if args.smoke else CATCH_UP_SECONDS + 1
 
     percpu = tempfile.NamedTemporaryFile("w", suffix=".yaml")
     percpu.write("maps:\n  percpu_values: true\n")
@@ -48,19 +45,20 @@ def main():
     agents = [
         ("none", no_agent),
         ("floor", floor_agent),
-        ("apiscope", lambda: apiscope_agent(settle=settle)),
-        ("apiscope percpu", lambda: apiscope_agent("--config", percpu.name, settle=settle)),
-        ("apiscope server only", lambda: apiscope_agent("--target.comm", "nginx", settle=settle)),
-        ("apiscope headers+log", lambda: apiscope_agent("--config", headers.name, settle=settle)),
-        ("apiscope genai off", lambda: apiscope_agent("--genai.enabled", "false", settle=settle)),
+        ("floor enter+exit", lambda: floor_agent(enter=True)),
+        ("apiscope", lambda: apiscope_agent()),
+        ("apiscope percpu", lambda: apiscope_agent("--config", percpu.name)),
+        ("apiscope server only", lambda: apiscope_agent("--target.comm", "nginx")),
+        ("apiscope headers+log", lambda: apiscope_agent("--config", headers.name)),
+        ("apiscope genai off", lambda: apiscope_agent("--genai.enabled", "false")),
         # throughput without the kernel's run-time accounting (its BPF ns read 0)
-        ("apiscope no bpf stats", lambda: apiscope_agent("--bpf-stats", "false", settle=settle)),
+        ("apiscope no bpf stats", lambda: apiscope_agent("--bpf-stats", "false")),
         ("nginx proxy", lambda: proxy_agent(nginx)),
         ("mtail", lambda: mtail_agent(nginx)),
     ]
     plain_only = {"nginx proxy", "mtail"}  # they do not see inside TLS: not run on HTTPS
     if args.baseline:  # another build of apiscope, side by side (e.g. the commit before a change)
-        agents.append(("apiscope baseline", lambda: apiscope_agent(binary=args.baseline, settle=settle)))
+        agents.append(("apiscope baseline", lambda: apiscope_agent(binary=args.baseline)))
     if args.agents:
         keep = set(args.agents.split(",")) | {"none"}
         agents = [a for a in agents if a[0] in keep]

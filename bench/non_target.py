@@ -10,7 +10,7 @@ import argparse
 import os
 import subprocess
 
-from benchlib import (CATCH_UP_SECONDS, apiscope_agent, build_dir, floor_agent, med, no_agent, require_root,
+from benchlib import (apiscope_agent, build_dir, floor_agent, med, no_agent, require_root,
                       spread)
 
 
@@ -23,10 +23,9 @@ def main():
     require_root()
     if args.smoke:
         args.rounds, args.iterations = 1, 20000
-    settle = 0 if args.smoke else CATCH_UP_SECONDS + 1  # the steady state (see benchlib)
     load = os.path.join(build_dir(), "bench", "bench_syscall_load")
     agents = [("none", no_agent), ("floor", floor_agent),
-              ("apiscope targeting nginx", lambda: apiscope_agent("--target.comm", "nginx", settle=settle))]
+              ("apiscope targeting nginx", lambda: apiscope_agent("--target.comm", "nginx"))]
     res = {name: ([], []) for name, _ in agents}
     for _ in range(args.rounds):
         for name, make in agents:

@@ -47,24 +47,6 @@ static __always_inline struct as_scratch *as_scratch_for(struct as_conn_key *key
 	return s;
 }
 
-static __always_inline int as_enter(__u64 fd, __u64 buf, __u32 kind, __u32 dir_in, __u64 iovcnt)
-{
-	struct as_stash *st;
-
-	if (!as_target_process(bpf_get_current_pid_tgid() >> 32))
-		return 0;
-	st = bpf_task_storage_get(&stash, bpf_get_current_task_btf(), 0,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!st)
-		return 0;
-	st->fd = fd;
-	st->buf = buf;
-	st->kind = kind;
-	st->dir_in = dir_in;
-	st->iovcnt = iovcnt;
-	return 0;
-}
-
 /* Quick reject: an HTTP/1 message starts with an uppercase method or "HTTP/". */
 static __always_inline bool as_maybe_http(__u64 ubuf)
 {
@@ -157,77 +139,72 @@ enum {
 	AS_NR_ACCEPT4 = 288,
 };
 
-/* Until then (CLOCK_MONOTONIC ns, set by the exporter after attach): a
- * syscall already under way when apiscope attached, such as a server thread
- * blocked reading a keep-alive connection, is taken up at its exit. */
-volatile __u64 catch_up_until = 0;
-
-/* The stash of a syscall that entered before the programs were attached,
- * from the arguments still in the task's saved user registers. */
-static __always_inline struct as_stash *as_catch_up(struct task_struct *task, __s32 nr, long ret)
+/* How a followed syscall moves bytes (enum as_io_kind), and their
+ * direction; AS_IO_NONE if it is not one. */
+static __always_inline __u32 as_syscall_kind(__s32 nr, __u32 *dir_in)
 {
-	__u32 kind = AS_IO_BUF, dir_in = 1;
-	struct pt_regs *regs;
-	struct as_stash *st;
-
-	if (!catch_up_until || ret <= 0)
-		return NULL;
-	if (bpf_ktime_get_ns() > catch_up_until) {
-		catch_up_until = 0;
-		return NULL;
-	}
+	*dir_in = 0;
 	switch (nr) {
 	case AS_NR_READ:
 	case AS_NR_RECVFROM:
-		break;
+		*dir_in = 1;
+		return AS_IO_BUF;
 	case AS_NR_WRITE:
 	case AS_NR_SENDTO:
-		dir_in = 0;
-		break;
+		return AS_IO_BUF;
 	case AS_NR_READV:
-		kind = AS_IO_IOV;
-		break;
+		*dir_in = 1;
+		return AS_IO_IOV;
+	case AS_NR_WRITEV:
+		return AS_IO_IOV;
 	case AS_NR_RECVMSG:
-		kind = AS_IO_MSG;
-		break;
-	default:
-		return NULL;
+		*dir_in = 1;
+		return AS_IO_MSG;
+	case AS_NR_SENDMSG:
+		return AS_IO_MSG;
+	case AS_NR_SENDFILE:
+		return AS_IO_SENDFILE;
+	case AS_NR_CONNECT:
+	case AS_NR_ACCEPT:
+	case AS_NR_ACCEPT4:
+		return AS_IO_NEWFD;
 	}
-	if (!as_target_process(bpf_get_current_pid_tgid() >> 32))
-		return NULL;
-	regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	st = bpf_task_storage_get(&stash, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!regs || !st)
-		return NULL;
-	st->fd = BPF_CORE_READ(regs, di);
-	st->buf = BPF_CORE_READ(regs, si);
-	st->kind = kind;
-	st->dir_in = dir_in;
-	st->iovcnt = BPF_CORE_READ(regs, dx);
-	return st;
+	return AS_IO_NONE;
 }
 
+/*
+ * A followed syscall returned. Its arguments are still in the task's saved
+ * user registers (the kernel returns them unchanged but for the result), so
+ * no program runs at syscall entry: that halves the program runs per
+ * syscall, and a syscall already under way when apiscope attached is read
+ * like any other.
+ */
 static __always_inline int as_exit(__s32 nr, long ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct as_conn_key key;
 	struct as_stash *st;
 	struct as_scratch *s;
+	struct pt_regs *regs;
 	struct as_conn *c;
 	__u64 ubuf, n;
 	__u32 kind, dir_in;
 
-	st = bpf_task_storage_get(&stash, task, 0, 0);
-	if ((!st || !st->kind) && !(st = as_catch_up(task, nr, ret)))
+	kind = as_syscall_kind(nr, &dir_in);
+	if (kind == AS_IO_NONE || (ret < 0 && !(nr == AS_NR_CONNECT && ret == -115 /* EINPROGRESS */)))
 		return 0;
-	kind = st->kind;
-	dir_in = st->dir_in;
-	st->kind = AS_IO_NONE;
 	key.tgid = bpf_get_current_pid_tgid() >> 32;
-	key.fd = st->fd;
-	ubuf = st->buf;
-	n = st->iovcnt;
-	if (tls_on && st->tls_ssl && kind != AS_IO_NEWFD && ret > 0) {
+	if (!as_target_process(key.tgid))
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (!regs)
+		return 0;
+	/* x86-64 syscall arguments: fd, buffer (or iovec, msghdr), count */
+	key.fd = regs->di;
+	ubuf = regs->si;
+	n = regs->dx;
+	if (tls_on && kind != AS_IO_NEWFD && ret > 0 &&
+	    (st = bpf_task_storage_get(&stash, task, 0, 0)) && st->tls_ssl) {
 		/* a thread that uses OpenSSL: which sockets its SSL calls are on */
 		bool sock = key.fd == st->tls_fd || key.fd == st->last_read_fd || as_fd_is_socket(key.fd);
 
@@ -243,17 +220,13 @@ static __always_inline int as_exit(__s32 nr, long ret)
 
 	if (kind == AS_IO_NEWFD) {
 		/* accept/connect: whatever we knew of an earlier socket on this fd is stale */
-		if (ret < 0 && ret != -115 /* EINPROGRESS */)
-			return 0;
-		if (ret >= 0 && !ubuf)
+		if (nr != AS_NR_CONNECT)
 			key.fd = ret; /* accept returns the new fd */
 		c = bpf_map_lookup_elem(&conns, &key);
 		if (c)
 			as_close_conn(&key, c);
 		return 0;
 	}
-	if (ret < 0)
-		return 0;
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (c && c->tls && ret > 0)
 		return 0; /* ciphertext: the uprobes feed this connection's plaintext */
@@ -324,37 +297,6 @@ static __always_inline int as_exit(__s32 nr, long ret)
 
 
 SEC("tracepoint")
-int syscall_enter(struct syscall_enter_ctx *ctx)
-{
-	__u64 fd = ctx->args[0], buf = ctx->args[1];
-
-	switch (ctx->nr) {
-	case AS_NR_READ:
-	case AS_NR_RECVFROM:
-		return as_enter(fd, buf, AS_IO_BUF, 1, 0);
-	case AS_NR_WRITE:
-	case AS_NR_SENDTO:
-		return as_enter(fd, buf, AS_IO_BUF, 0, 0);
-	case AS_NR_READV:
-		return as_enter(fd, buf, AS_IO_IOV, 1, ctx->args[2]);
-	case AS_NR_WRITEV:
-		return as_enter(fd, buf, AS_IO_IOV, 0, ctx->args[2]);
-	case AS_NR_RECVMSG:
-		return as_enter(fd, buf, AS_IO_MSG, 1, 0);
-	case AS_NR_SENDMSG:
-		return as_enter(fd, buf, AS_IO_MSG, 0, 0);
-	case AS_NR_SENDFILE:
-		return as_enter(fd, 0, AS_IO_SENDFILE, 0, 0);
-	case AS_NR_CONNECT:
-		return as_enter(fd, 1, AS_IO_NEWFD, 0, 0);
-	case AS_NR_ACCEPT:
-	case AS_NR_ACCEPT4:
-		return as_enter(0, 0, AS_IO_NEWFD, 0, 0); /* the new fd is the return value */
-	}
-	return 0;
-}
-
-SEC("tracepoint")
 int syscall_exit(struct syscall_exit_ctx *ctx)
 {
 	return as_exit(ctx->nr, ctx->ret);
@@ -379,13 +321,16 @@ SEC("tracepoint/task/task_rename")
 int task_rename(struct task_rename_ctx *ctx)
 {
 	__u32 pid = ctx->pid;
-	char comm[AS_COMM_LEN];
+	char comm[AS_COMM_LEN] = {};
 
 	bpf_map_delete_elem(&target_cache, &pid);
 	/* a process naming itself into the targets: the TLS probes look at it
 	 * as at a new process (the tracepoint fires before comm changes) */
 	if (tls_on && filter_comm && pid == bpf_get_current_pid_tgid() >> 32) {
-		__builtin_memcpy(comm, ctx->newcomm, AS_COMM_LEN);
+		/* up to its NUL only: prctl(PR_SET_NAME) hands the tracepoint a
+		 * kernel stack buffer whose bytes past the NUL are left over from
+		 * earlier calls, and the map key is all 16 bytes */
+		bpf_probe_read_kernel_str(comm, sizeof(comm), ctx->newcomm);
 		if (bpf_map_lookup_elem(&target_comms, comm))
 			as_exec_event(pid);
 	}

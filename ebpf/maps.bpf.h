@@ -190,19 +190,15 @@ enum as_tls_kind {
 	AS_TLS_WRITE_EX, /* SSL_write_ex */
 };
 
+/* Per thread, while it is inside an OpenSSL call (tls.bpf.h). */
 struct as_stash {
-	__u64 buf;
-	__u32 fd;
-	__u16 kind;
-	__u16 dir_in;
 	__u64 tls_ssl;
 	__u64 tls_buf;
 	__u64 tls_count; /* user address of the _ex calls' size_t result */
 	__s32 tls_fd;    /* the socket under tls_ssl, -1 while unknown */
 	__s32 last_read_fd; /* socket this thread last read: memory-BIO users read it before SSL_read */
 	__u8 tls_kind;
-	__u8 pad[3];
-	__u32 iovcnt; /* readv/writev: entries in the iovec array */
+	__u8 pad[7];
 };
 
 struct {

@@ -140,11 +140,6 @@ BpfProgram::BpfProgram(const Config& cfg) {
         attach_syscalls();
         err = apiscope_bpf__attach(skel_);  // close and process exit
         if (err) throw BpfError("attaching the close/exit tracepoints failed: " + load_error(err));
-        // syscalls already under way (threads blocked in read) are taken up
-        // at their exit for a while: see catch_up_until
-        timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        skel_->bss->catch_up_until = (now.tv_sec + 10) * 1000000000ULL + now.tv_nsec;
     } catch (...) {
         release();
         throw;
@@ -164,19 +159,16 @@ void BpfProgram::release() {
 }
 
 void BpfProgram::attach_syscalls() {
-    // One enter and one exit program serve every data syscall.
+    // One exit program serves every data syscall; it reads the arguments
+    // from the saved user registers, so nothing runs at syscall entry.
     static const char* syscalls[] = {"read",    "write",   "readv",      "writev",
                                      "recvfrom", "sendto", "recvmsg",    "sendmsg",
                                      "sendfile64", "accept", "accept4", "connect"};
     for (const char* sc : syscalls) {
-        for (bool enter : {true, false}) {
-            std::string tp = std::string(enter ? "sys_enter_" : "sys_exit_") + sc;
-            auto* prog = enter ? skel_->progs.syscall_enter : skel_->progs.syscall_exit;
-            bpf_link* link = bpf_program__attach_tracepoint(prog, "syscalls", tp.c_str());
-            if (!link)
-                throw BpfError("attaching to tracepoint syscalls/" + tp + " failed: " + load_error(errno));
-            links_.push_back(link);
-        }
+        std::string tp = std::string("sys_exit_") + sc;
+        bpf_link* link = bpf_program__attach_tracepoint(skel_->progs.syscall_exit, "syscalls", tp.c_str());
+        if (!link) throw BpfError("attaching to tracepoint syscalls/" + tp + " failed: " + load_error(errno));
+        links_.push_back(link);
     }
 }
 
