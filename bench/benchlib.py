@@ -241,6 +241,23 @@ def apiscope_agent(*flags, name="apiscope", port=19500, binary=None):
     return agent
 
 
+def add_agent_args(ap):
+    """--agents and --baseline, as every benchmark that runs apiscope takes them."""
+    ap.add_argument("--agents", help="comma-separated agent names to run (none is always run)")
+    ap.add_argument("--baseline", help="another apiscope binary, run as the agent 'apiscope baseline'")
+
+
+def chosen_agents(agents, args):
+    """(name, make) pairs: with --baseline another build of apiscope side by side (the commit
+    before a change, say), then only those --agents names, and none."""
+    if args.baseline:
+        agents = agents + [("apiscope baseline", lambda: apiscope_agent(binary=args.baseline))]
+    if args.agents:
+        keep = set(args.agents.split(",")) | {"none"}
+        agents = [a for a in agents if a[0] in keep]
+    return agents
+
+
 def scrape(port):
     return urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=30).read().decode()
 

@@ -16,8 +16,8 @@ import argparse
 import os
 import subprocess
 
-from benchlib import (apiscope_agent, bpf_prog_stats, build_dir, floor_agent, med, no_agent, require_root,
-                      spread)
+from benchlib import (add_agent_args, apiscope_agent, bpf_prog_stats, build_dir, chosen_agents, floor_agent,
+                      med, no_agent, require_root, spread)
 
 
 def pingpong(requests, close):
@@ -34,8 +34,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--requests", type=int, default=100000)
     ap.add_argument("--close", action="store_true", help="a new connection per request")
-    ap.add_argument("--agents", help="comma-separated agent names to run (none is always run)")
-    ap.add_argument("--baseline", help="another apiscope binary, run as the agent 'apiscope baseline'")
+    add_agent_args(ap)
     ap.add_argument("--smoke", action="store_true", help="one short round, to check the script")
     args = ap.parse_args()
     require_root()
@@ -48,11 +47,7 @@ def main():
               ("apiscope", apiscope_agent),
               ("apiscope genai off", lambda: apiscope_agent("--genai.enabled", "false")),
               ("apiscope no bpf stats", lambda: apiscope_agent("--bpf-stats", "false"))]
-    if args.baseline:
-        agents.append(("apiscope baseline", lambda: apiscope_agent(binary=args.baseline)))
-    if args.agents:
-        keep = set(args.agents.split(",")) | {"none"}
-        agents = [a for a in agents if a[0] in keep]
+    agents = chosen_agents(agents, args)
     res = {name: {"wall": [], "ns": [], "runs": []} for name, _ in agents}
     for _ in range(args.rounds):
         for name, make in agents:

@@ -14,8 +14,8 @@ import argparse
 import subprocess
 import tempfile
 
-from benchlib import (Nginx, apiscope_agent, bpf_prog_stats, floor_agent, med, mtail_agent, no_agent,
-                      proxy_agent, require_root, spread, wrk)
+from benchlib import (add_agent_args, apiscope_agent, bpf_prog_stats, chosen_agents, floor_agent, med,
+                      mtail_agent, Nginx, no_agent, proxy_agent, require_root, spread, wrk)
 
 
 def main():
@@ -23,8 +23,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--only", choices=("keepalive", "close", "static", "https"), help="run one scenario")
-    ap.add_argument("--agents", help="comma-separated agent names to run (none is always run)")
-    ap.add_argument("--baseline", help="another apiscope binary, run as the agent 'apiscope baseline'")
+    add_agent_args(ap)
     ap.add_argument("--smoke", action="store_true", help="one short round of each, to check the script")
     args = ap.parse_args()
     require_root()
@@ -57,11 +56,7 @@ def main():
         ("mtail", lambda: mtail_agent(nginx)),
     ]
     plain_only = {"nginx proxy", "mtail"}  # they do not see inside TLS: not run on HTTPS
-    if args.baseline:  # another build of apiscope, side by side (e.g. the commit before a change)
-        agents.append(("apiscope baseline", lambda: apiscope_agent(binary=args.baseline)))
-    if args.agents:
-        keep = set(args.agents.split(",")) | {"none"}
-        agents = [a for a in agents if a[0] in keep]
+    agents = chosen_agents(agents, args)
     scenarios = [("keepalive", "return 200, keep-alive", "/ok", False),
                  ("close", "return 200, new connection", "/ok", True),
                  ("static", "static 4 KiB, keep-alive", "/static/4k.bin", False),
