@@ -247,11 +247,12 @@ def add_agent_args(ap):
     ap.add_argument("--baseline", help="another apiscope binary, run as the agent 'apiscope baseline'")
 
 
-def chosen_agents(agents, args):
+def chosen_agents(agents, args, *baseline_flags):
     """(name, make) pairs: with --baseline another build of apiscope side by side (the commit
-    before a change, say), then only those --agents names, and none."""
+    before a change, say) run with baseline_flags, then only those --agents names, and none."""
     if args.baseline:
-        agents = agents + [("apiscope baseline", lambda: apiscope_agent(binary=args.baseline))]
+        agents = agents + [("apiscope baseline",
+                            lambda: apiscope_agent(*baseline_flags, binary=args.baseline))]
     if args.agents:
         keep = set(args.agents.split(",")) | {"none"}
         agents = [a for a in agents if a[0] in keep]

@@ -4,14 +4,15 @@ of 8-byte messages) with no agent, the empty-program floor, and apiscope
 targeting only nginx. Every syscall of the workload still runs apiscope's
 programs; they must leave before any map work. Rounds interleaved.
 
-usage: bench/non_target.py [--rounds 5] [--iterations 200000] [--smoke]
+usage: bench/non_target.py [--rounds 5] [--iterations 200000] [--agents NAME,NAME] [--baseline BINARY]
+                          [--smoke]
 """
 import argparse
 import os
 import subprocess
 
-from benchlib import (apiscope_agent, build_dir, floor_agent, med, no_agent, require_root,
-                      spread)
+from benchlib import (add_agent_args, apiscope_agent, build_dir, chosen_agents, floor_agent, med, no_agent,
+                      require_root, spread)
 
 
 def main():
@@ -19,13 +20,15 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--iterations", type=int, default=200000)
     ap.add_argument("--smoke", action="store_true")
+    add_agent_args(ap)
     args = ap.parse_args()
     require_root()
     if args.smoke:
         args.rounds, args.iterations = 1, 20000
     load = os.path.join(build_dir(), "bench", "bench_syscall_load")
-    agents = [("none", no_agent), ("floor", floor_agent),
+    agents = [("none", no_agent), ("floor", floor_agent), ("floor enter+exit", lambda: floor_agent(enter=True)),
               ("apiscope targeting nginx", lambda: apiscope_agent("--target.comm", "nginx"))]
+    agents = chosen_agents(agents, args, "--target.comm", "nginx")
     res = {name: ([], []) for name, _ in agents}
     for _ in range(args.rounds):
         for name, make in agents:

@@ -181,7 +181,7 @@ static __always_inline __u32 as_syscall_kind(__s32 nr, __u32 *dir_in)
  */
 static __always_inline int as_exit(__s32 nr, long ret)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task;
 	struct as_conn_key key;
 	struct as_stash *st;
 	struct as_scratch *s;
@@ -196,6 +196,7 @@ static __always_inline int as_exit(__s32 nr, long ret)
 	key.tgid = bpf_get_current_pid_tgid() >> 32;
 	if (!as_target_process(key.tgid))
 		return 0;
+	task = bpf_get_current_task_btf();
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	if (!regs)
 		return 0;
@@ -323,7 +324,7 @@ int task_rename(struct task_rename_ctx *ctx)
 	__u32 pid = ctx->pid;
 	char comm[AS_COMM_LEN] = {};
 
-	bpf_map_delete_elem(&target_cache, &pid);
+	as_verdict_forget(pid);
 	/* a process naming itself into the targets: the TLS probes look at it
 	 * as at a new process (the tracepoint fires before comm changes) */
 	if (tls_on && filter_comm && pid == bpf_get_current_pid_tgid() >> 32) {
@@ -354,7 +355,7 @@ int process_exit(void *ctx)
 
 	if ((__u32)id != tgid)
 		return 0;
-	bpf_map_delete_elem(&target_cache, &tgid); /* the PID may be reused */
+	as_verdict_forget(tgid); /* the PID may be reused */
 	open = bpf_map_lookup_elem(&http_procs, &tgid);
 	if (!open)
 		return 0;

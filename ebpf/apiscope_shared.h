@@ -301,4 +301,7 @@ struct as_log_event {
 	struct as_hdr_vals req, resp;
 };
 
+/* target_verdicts: tgids per 64-bit word, two bits each (maps.bpf.h). */
+#define AS_VERDICTS_PER_WORD 32
+
 #endif

@@ -1074,7 +1074,9 @@ AS_API int as_scan_head(struct as_head_scan *h, const struct as_window *w, __u32
 
 		if (q >= AS_WINDOW / 32)
 			break;
+#ifdef __clang__
 #pragma unroll
+#endif
 		for (j = 0; j < 4; j++) {
 			__u32 idx = q * 4 + j, base = idx * 8;
 			__u64 m;

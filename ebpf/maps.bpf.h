@@ -344,15 +344,18 @@ struct {
 	__uint(max_entries, 65536);
 } exec_events SEC(".maps");
 
-/* Per-process target verdicts (see as_target_process). */
+/* Per-process target verdicts (see as_target_process): two bits a tgid,
+ * 0 while undecided, in words of 32 processes. An array lookup the verifier
+ * inlines: a hash lookup was most of what a syscall of a process apiscope
+ * ignores cost it. The exporter sizes it from pid_max. */
 enum { AS_TARGET_YES = 1, AS_TARGET_NO = 2 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 4194304 / AS_VERDICTS_PER_WORD + 1);
 	__type(key, __u32);
-	__type(value, __u8);
-} target_cache SEC(".maps");
+	__type(value, __u64);
+} target_verdicts SEC(".maps");
 
 #define AS_TARGET_SET(name, key_type)                                                      \
 	struct {                                                                           \

@@ -64,24 +64,45 @@ static __always_inline bool as_decide_process(__u32 tgid)
 	return true;
 }
 
+/* The word of target_verdicts that holds tgid's verdict, NULL past pid_max. */
+static __always_inline __u64 *as_verdict_word(__u32 tgid, __u32 *shift)
+{
+	__u32 idx = tgid / AS_VERDICTS_PER_WORD;
+
+	*shift = (tgid % AS_VERDICTS_PER_WORD) * 2;
+	return bpf_map_lookup_elem(&target_verdicts, &idx);
+}
+
+/* Forget tgid's verdict: it is decided again at its next syscall. */
+static __always_inline void as_verdict_forget(__u32 tgid)
+{
+	__u32 shift;
+	__u64 *w = as_verdict_word(tgid, &shift);
+
+	if (w)
+		__sync_fetch_and_and(w, ~(3ULL << shift));
+}
+
 /*
  * Is the calling process one we measure? This runs on every traced syscall
  * of every process, so with filters the per-process decision is cached by
- * tgid (one lookup); task_rename and process exit drop the cached entry.
+ * tgid (an inlined array load); task_rename and process exit forget it.
  * Unset filters cost nothing. A process can change cgroup at any time, so
  * that check is not cached.
  */
 static __always_inline bool as_target_process(__u32 tgid)
 {
 	if (filter_pidns || filter_pid || filter_comm) {
-		__u8 *cached = bpf_map_lookup_elem(&target_cache, &tgid);
-		__u8 verdict;
+		__u32 shift, verdict = 0;
+		__u64 *w = as_verdict_word(tgid, &shift);
 
-		if (cached) {
-			verdict = *cached;
-		} else {
+		if (w)
+			verdict = (*w >> shift) & 3;
+		if (!verdict) {
 			verdict = as_decide_process(tgid) ? AS_TARGET_YES : AS_TARGET_NO;
-			bpf_map_update_elem(&target_cache, &tgid, &verdict, BPF_ANY);
+			/* atomic: other CPUs set their processes' bits in this word */
+			if (w)
+				__sync_fetch_and_or(w, (__u64)verdict << shift);
 		}
 		if (verdict != AS_TARGET_YES)
 			return false;

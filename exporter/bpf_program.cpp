@@ -71,6 +71,14 @@ void set_entries(bpf_map* map, T n) {
     bpf_map__set_max_entries(map, static_cast<uint32_t>(n));
 }
 
+// The highest PID plus one; a process above a later-raised pid_max is
+// judged at every syscall instead of once.
+uint32_t pid_max() {
+    std::ifstream f("/proc/sys/kernel/pid_max");
+    uint32_t n = 0;
+    return (f >> n) && n > 0 ? n : 4194304;  // PID_MAX_LIMIT on 64-bit
+}
+
 uint16_t listen_port(const std::string& address) {
     return static_cast<uint16_t>(std::stoi(address.substr(address.rfind(':') + 1)));
 }
@@ -202,6 +210,7 @@ void BpfProgram::configure(const Config& cfg) {
     for (size_t i = 0; i < cfg.size_buckets.size(); i++)
         ro->size_bounds[i] = static_cast<uint64_t>(std::floor(cfg.size_buckets[i]));
     set_entries(skel_->maps.conns, cfg.maps.connections);
+    set_entries(skel_->maps.target_verdicts, pid_max() / AS_VERDICTS_PER_WORD + 1);
     ro->percpu_metrics = cfg.maps.percpu_values;
     set_entries(cfg.maps.percpu_values ? skel_->maps.metrics_percpu : skel_->maps.metrics, cfg.maps.series);
     set_entries(cfg.maps.percpu_values ? skel_->maps.metrics : skel_->maps.metrics_percpu, 1);
