@@ -241,6 +241,22 @@ def apiscope_agent(*flags, name="apiscope", port=19500, binary=None):
     return agent
 
 
+# Header capture with two labels and the access log (to /dev/null: the cost
+# measured is apiscope's, not the disk's): the agent "apiscope headers+log".
+HEADERS_LOG_CONFIG = ("headers:\n"
+                      "  request: [X-Request-Id, {name: X-Tenant, label: true}, {name: User-Agent, label: true}]\n"
+                      "  response: [Content-Type]\n"
+                      "access_log: {output: /dev/null}\n")
+
+
+def config_file(text):
+    """A temporary apiscope config file holding text; it goes when closed."""
+    f = tempfile.NamedTemporaryFile("w", suffix=".yaml")
+    f.write(text)
+    f.flush()
+    return f
+
+
 def add_agent_args(ap):
     """--agents and --baseline, as every benchmark that runs apiscope takes them."""
     ap.add_argument("--agents", help="comma-separated agent names to run (none is always run)")

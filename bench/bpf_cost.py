@@ -16,8 +16,8 @@ import argparse
 import os
 import subprocess
 
-from benchlib import (add_agent_args, apiscope_agent, bpf_prog_stats, build_dir, chosen_agents, floor_agent,
-                      med, no_agent, require_root, spread)
+from benchlib import (add_agent_args, apiscope_agent, bpf_prog_stats, build_dir, chosen_agents, config_file,
+                      floor_agent, HEADERS_LOG_CONFIG, med, no_agent, require_root, spread)
 
 
 def pingpong(requests, close):
@@ -43,8 +43,10 @@ def main():
     if args.close:
         args.requests = min(args.requests, 10000)
 
+    headers = config_file(HEADERS_LOG_CONFIG)
     agents = [("none", no_agent), ("floor", floor_agent), ("floor enter+exit", lambda: floor_agent(enter=True)),
               ("apiscope", apiscope_agent),
+              ("apiscope headers+log", lambda: apiscope_agent("--config", headers.name)),
               ("apiscope genai off", lambda: apiscope_agent("--genai.enabled", "false")),
               ("apiscope no bpf stats", lambda: apiscope_agent("--bpf-stats", "false"))]
     agents = chosen_agents(agents, args)

@@ -12,10 +12,10 @@ usage: bench/nginx_overhead.py [--rounds 5] [--seconds 5] [--only keepalive|clos
 """
 import argparse
 import subprocess
-import tempfile
 
-from benchlib import (add_agent_args, apiscope_agent, bpf_prog_stats, chosen_agents, floor_agent, med,
-                      mtail_agent, Nginx, no_agent, proxy_agent, require_root, spread, wrk)
+from benchlib import (add_agent_args, apiscope_agent, bpf_prog_stats, chosen_agents, config_file,
+                      floor_agent, HEADERS_LOG_CONFIG, med, mtail_agent, Nginx, no_agent, proxy_agent,
+                      require_root, spread, wrk)
 
 
 def main():
@@ -30,17 +30,8 @@ def main():
     if args.smoke:
         args.rounds, args.seconds = 1, 1
 
-    percpu = tempfile.NamedTemporaryFile("w", suffix=".yaml")
-    percpu.write("maps:\n  percpu_values: true\n")
-    percpu.flush()
-    # header capture, two labels and the access log (to /dev/null: the cost
-    # measured is apiscope's, not the disk's)
-    headers = tempfile.NamedTemporaryFile("w", suffix=".yaml")
-    headers.write("headers:\n"
-                  "  request: [X-Request-Id, {name: X-Tenant, label: true}, {name: User-Agent, label: true}]\n"
-                  "  response: [Content-Type]\n"
-                  "access_log: {output: /dev/null}\n")
-    headers.flush()
+    percpu = config_file("maps:\n  percpu_values: true\n")
+    headers = config_file(HEADERS_LOG_CONFIG)
     agents = [
         ("none", no_agent),
         ("floor", floor_agent),
