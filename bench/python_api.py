@@ -14,32 +14,24 @@ import sys
 import tempfile
 
 from benchlib import apiscope_agent, floor_agent, med, no_agent, require_root, spread, wait_port, wrk
+from json_reply import BENCH_DIR
 
 SERVER = r'''
-import http.server, json, sys, time
+import http.server, sys, time
+
+from json_reply import JsonHandler
 
 WORK_S = float(sys.argv[2]) / 1e6
 
 
-class Api(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # as every production server does: no 40 ms delayed-ACK stalls
-
+class Api(JsonHandler):
     def do_GET(self):
         # busy work standing in for the app's own: ~WORK_S of CPU
         end = time.perf_counter() + WORK_S
         n = 0
         while time.perf_counter() < end:
             n += 1
-        body = json.dumps({"path": self.path, "items": list(range(8)), "n": n}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.send_json({"path": self.path, "items": list(range(8)), "n": n})
 
 
 class Server(http.server.ThreadingHTTPServer):
@@ -66,7 +58,8 @@ def main():
         src.write(SERVER)
         src.flush()
         # the app on CPU 0, wrk on CPU 1, as nginx in nginx_overhead.py
-        app = subprocess.Popen(["taskset", "-c", "0", sys.executable, src.name, str(args.port), str(args.work_us)])
+        app = subprocess.Popen(["taskset", "-c", "0", sys.executable, src.name, str(args.port), str(args.work_us)],
+                               env=dict(os.environ, PYTHONPATH=BENCH_DIR))
         try:
             wait_port(args.port)
             agents = [("none", no_agent()), ("floor", floor_agent()), ("apiscope", apiscope_agent())]

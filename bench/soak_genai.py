@@ -17,6 +17,7 @@ import threading
 import time
 
 from benchlib import ROOT, metric, wait_port
+from json_reply import BENCH_DIR
 
 LLM_COMM, MCP_COMM = "soak-llm", "soak-mcp"
 LLM_HTTP, LLM_HTTPS, MCP_PORT = 18112, 18113, 18114
@@ -26,24 +27,15 @@ TOOLS = ["add", "fail"]  # "fail" answers with isError: true
 MCP_SERVER = r'''
 import http.server, json, sys
 
+from json_reply import JsonHandler
 
-class Mcp(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
 
+class Mcp(JsonHandler):
     def do_POST(self):
         call = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         name = call["params"]["name"]
         result = {"content": [{"type": "text", "text": "no" if name == "fail" else "3"}], "isError": name == "fail"}
-        body = json.dumps({"jsonrpc": "2.0", "id": call["id"], "result": result}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.send_json({"jsonrpc": "2.0", "id": call["id"], "result": result})
 
 
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Mcp).serve_forever()
@@ -70,7 +62,8 @@ class GenaiWorkload:
         self.procs = [
             subprocess.Popen([os.path.join(self.d, LLM_COMM), provider, str(LLM_HTTP), str(LLM_HTTPS),
                               os.path.join(self.d, "cert.pem"), os.path.join(self.d, "key.pem")]),
-            subprocess.Popen([os.path.join(self.d, MCP_COMM), os.path.join(self.d, "mcp_server.py"), str(MCP_PORT)]),
+            subprocess.Popen([os.path.join(self.d, MCP_COMM), os.path.join(self.d, "mcp_server.py"), str(MCP_PORT)],
+                             env=dict(os.environ, PYTHONPATH=BENCH_DIR)),
         ]
         for port in (LLM_HTTP, LLM_HTTPS, MCP_PORT):
             wait_port(port)
