@@ -220,15 +220,25 @@ def mtail_agent(nginx, port=18111):
     return agent
 
 
-def floor_agent(enter=False):
-    """Empty programs on apiscope's hooks; with enter, on the syscalls' entry too (apiscope's
-    hooks before it read the arguments at exit)."""
+FLOOR_NAMES = {None: "floor", "enter": "floor enter+exit", "raw": "floor raw", "pid": "floor pid", "tls": "floor tls"}
+
+
+def floor_agent(mode=None):
+    """Empty programs on apiscope's hooks, or a variant (bench/floor.c): "enter" adds the
+    syscalls' entry (apiscope's hooks before it read the arguments at exit), "raw" is one BTF
+    raw tracepoint on every syscall's exit, "pid" reads whose syscall it is and leaves, "tls"
+    adds empty uprobes on OpenSSL's read and write functions."""
     def ready(a):
         line = a.proc.stdout.readline()
         if "ready" not in line:
             raise SystemExit("bench_floor failed to start")
-    cmd = [os.path.join(build_dir(), "bench", "bench_floor")] + (["--enter"] if enter else [])
-    return Agent("floor enter+exit" if enter else "floor", cmd, ready)
+    cmd = [os.path.join(build_dir(), "bench", "bench_floor")] + (["--" + mode] if mode else [])
+    return Agent(FLOOR_NAMES[mode], cmd, ready)
+
+
+def floor_agents(*modes):
+    """(name, factory) pairs of the floor variants, for a benchmark's agent list."""
+    return [(FLOOR_NAMES[m], lambda m=m: floor_agent(m)) for m in modes]
 
 
 def apiscope_agent(*flags, name="apiscope", port=19500, binary=None):

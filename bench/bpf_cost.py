@@ -17,7 +17,7 @@ import os
 import subprocess
 
 from benchlib import (add_agent_args, apiscope_agent, bpf_prog_stats, build_dir, chosen_agents, config_file,
-                      floor_agent, HEADERS_LOG_CONFIG, med, no_agent, require_root, spread)
+                      floor_agents, HEADERS_LOG_CONFIG, med, no_agent, require_root, spread)
 
 
 def pingpong(requests, close):
@@ -44,7 +44,7 @@ def main():
         args.requests = min(args.requests, 10000)
 
     headers = config_file(HEADERS_LOG_CONFIG)
-    agents = [("none", no_agent), ("floor", floor_agent), ("floor enter+exit", lambda: floor_agent(enter=True)),
+    agents = [("none", no_agent), *floor_agents(None, "enter", "raw"),
               ("apiscope", apiscope_agent),
               ("apiscope headers+log", lambda: apiscope_agent("--config", headers.name)),
               ("apiscope genai off", lambda: apiscope_agent("--genai.enabled", "false")),

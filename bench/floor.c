@@ -1,9 +1,15 @@
 // Attaches the empty programs of floor.bpf.c to the hooks apiscope uses and
 // waits for SIGINT/SIGTERM: the baseline apiscope's overhead is measured against.
 //
-// usage: bench_floor [--enter]
+// usage: bench_floor [--enter] [--raw] [--pid] [--tls]
 // --enter also attaches to the syscalls' entry tracepoints, as apiscope did
-// until it read the arguments at exit (the floor of the earlier records).
+//         until it read the arguments at exit (the floor of the earlier records);
+// --raw   one BTF raw tracepoint on every syscall's exit instead of the
+//         followed syscalls' exit tracepoints;
+// --pid   the exit program reads whose syscall it is and leaves: the least a
+//         per-process filter costs;
+// --tls   empty uprobes on the system libssl's SSL_read/SSL_write(_ex), entry
+//         and return, as apiscope attaches them.
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <signal.h>
@@ -15,19 +21,54 @@
 
 static const char *syscalls[] = {"read",    "write",   "readv",   "writev",     "recvfrom", "sendto",
 				  "recvmsg", "sendmsg", "sendfile64", "accept", "accept4", "connect"};
+static const char *ssl_functions[] = {"SSL_read", "SSL_write", "SSL_read_ex", "SSL_write_ex"};
+static const char *libssl = "/usr/lib/x86_64-linux-gnu/libssl.so.3";
+
+static int has(int argc, char **argv, const char *opt)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], opt))
+			return 1;
+	return 0;
+}
+
+static int attach_tls(struct floor_bpf *skel)
+{
+	for (size_t i = 0; i < sizeof(ssl_functions) / sizeof(ssl_functions[0]); i++) {
+		for (int ret = 0; ret <= 1; ret++) {
+			LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = ssl_functions[i], .retprobe = ret);
+
+			if (!bpf_program__attach_uprobe_opts(ret ? skel->progs.floor_tls_return
+							      : skel->progs.floor_tls_enter,
+							  -1, libssl, 0, &opts)) {
+				fprintf(stderr, "floor: cannot attach to %s in %s\n", ssl_functions[i], libssl);
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
-	int enter = argc > 1 && !strcmp(argv[1], "--enter");
-	struct floor_bpf *skel = floor_bpf__open_and_load();
+	int enter = has(argc, argv, "--enter"), raw = has(argc, argv, "--raw"), pid = has(argc, argv, "--pid");
+	struct floor_bpf *skel = floor_bpf__open();
+	struct bpf_program *exit_prog;
 	sigset_t sigs;
 	int sig, stats_fd;
 
-	if (!skel) {
+	if (skel) {
+		skel->rodata->target_tgid = 1; /* init: nothing the benchmarks run */
+		bpf_program__set_autoattach(skel->progs.floor_raw_exit, raw);
+		bpf_program__set_autoattach(skel->progs.floor_tls_enter, 0);
+		bpf_program__set_autoattach(skel->progs.floor_tls_return, 0);
+	}
+	if (!skel || floor_bpf__load(skel)) {
 		fprintf(stderr, "floor: loading the empty programs failed\n");
 		return 1;
 	}
 	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME); /* as apiscope does by default */
+	exit_prog = pid ? skel->progs.floor_exit_pid : skel->progs.floor_exit;
 	for (size_t i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++) {
 		char tp[64];
 
@@ -35,10 +76,10 @@ int main(int argc, char **argv)
 		if (enter && !bpf_program__attach_tracepoint(skel->progs.floor_enter, "syscalls", tp))
 			return 1;
 		snprintf(tp, sizeof(tp), "sys_exit_%s", syscalls[i]);
-		if (!bpf_program__attach_tracepoint(skel->progs.floor_exit, "syscalls", tp))
+		if (!raw && !bpf_program__attach_tracepoint(exit_prog, "syscalls", tp))
 			return 1;
 	}
-	if (floor_bpf__attach(skel))
+	if (floor_bpf__attach(skel) || (has(argc, argv, "--tls") && attach_tls(skel)))
 		return 1;
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);

@@ -14,7 +14,7 @@ import argparse
 import subprocess
 
 from benchlib import (add_agent_args, apiscope_agent, bpf_prog_stats, chosen_agents, config_file,
-                      floor_agent, HEADERS_LOG_CONFIG, med, mtail_agent, Nginx, no_agent, proxy_agent,
+                      floor_agents, HEADERS_LOG_CONFIG, med, mtail_agent, Nginx, no_agent, proxy_agent,
                       require_root, spread, wrk)
 
 
@@ -34,8 +34,7 @@ def main():
     headers = config_file(HEADERS_LOG_CONFIG)
     agents = [
         ("none", no_agent),
-        ("floor", floor_agent),
-        ("floor enter+exit", lambda: floor_agent(enter=True)),
+        *floor_agents(None, "enter", "raw", "tls"),
         ("apiscope", lambda: apiscope_agent()),
         ("apiscope percpu", lambda: apiscope_agent("--config", percpu.name)),
         ("apiscope server only", lambda: apiscope_agent("--target.comm", "nginx")),
@@ -47,6 +46,7 @@ def main():
         ("mtail", lambda: mtail_agent(nginx)),
     ]
     plain_only = {"nginx proxy", "mtail"}  # they do not see inside TLS: not run on HTTPS
+    tls_only = {"floor tls"}
     agents = chosen_agents(agents, args)
     scenarios = [("keepalive", "return 200, keep-alive", "/ok", False),
                  ("close", "return 200, new connection", "/ok", True),
@@ -60,7 +60,7 @@ def main():
     with Nginx() as nginx:
         agents = [(name, make()) for name, make in agents]  # built once nginx's directory exists
         for key, title, path, close in scenarios:
-            run = [(n, a) for n, a in agents if not (key == "https" and n in plain_only)]
+            run = [(n, a) for n, a in agents if n not in (plain_only if key == "https" else tls_only)]
             res = {name: {"rps": [], "p50": [], "p99": [], "ns": [], "runs": [], "cpu": []} for name, _ in run}
             for _ in range(args.rounds):
                 for name, agent in run:

@@ -190,11 +190,15 @@ static __always_inline int as_exit(__s32 nr, long ret)
 	__u64 ubuf, n;
 	__u32 kind, dir_in;
 
-	kind = as_syscall_kind(nr, &dir_in);
-	if (kind == AS_IO_NONE || (ret < 0 && !(nr == AS_NR_CONNECT && ret == -115 /* EINPROGRESS */)))
+	/* a process apiscope ignores leaves here, before the syscall's kind is
+	 * worked out: only one helper call (the tgid) runs for it */
+	if (ret < 0 && !(nr == AS_NR_CONNECT && ret == -115 /* EINPROGRESS */))
 		return 0;
 	key.tgid = bpf_get_current_pid_tgid() >> 32;
 	if (!as_target_process(key.tgid))
+		return 0;
+	kind = as_syscall_kind(nr, &dir_in);
+	if (kind == AS_IO_NONE)
 		return 0;
 	task = bpf_get_current_task_btf();
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
