@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
 """A realistic API under wrk: a Python HTTP/1.1 server doing about 100 µs of
-work per request (JSON in and out, a little arithmetic), with no agent, with
+CPU work per request (a JSON reply, a calibrated loop of arithmetic) on an
+asyncio event loop, keep-alive, with no agent, with
 the empty-program floor and with apiscope, rounds interleaved. Prints
-throughput and p50/p99 against the no-agent run of the same round set: the
-budget says apiscope costs such an app at most 1 %.
+throughput and p50/p99 against the no-agent run of the same round set, and
+the app's CPU time per request (its own cgroup's accounting, every thread): the
+budget says apiscope costs such an app at most 1 %. "server only" traces the
+app and not wrk; its BPF time against the app's CPU is the share the kernel's
+own accounting charges the app, steadier than any wall-clock ratio here.
 
-usage: bench/python_api.py [--rounds 7] [--seconds 5] [--work-us 100] [--smoke]
+usage: bench/python_api.py [--rounds 7] [--seconds 5] [--work-us 100] [--agents NAME,NAME] [--baseline BINARY]
+                          [--smoke]
 """
 import argparse
 import os
@@ -13,33 +18,59 @@ import subprocess
 import sys
 import tempfile
 
-from benchlib import apiscope_agent, floor_agent, med, no_agent, require_root, spread, wait_port, wrk
-from json_reply import BENCH_DIR
+from benchlib import (add_agent_args, apiscope_agent, bpf_prog_stats, chosen_agents, CpuCgroup, floor_agent, med,
+                      no_agent, require_root, spread, wait_port, wrk)
 
 SERVER = r'''
-import http.server, sys, time
-
-from json_reply import JsonHandler
-
-WORK_S = float(sys.argv[2]) / 1e6
+import asyncio, json, sys, time
 
 
-class Api(JsonHandler):
-    def do_GET(self):
-        # busy work standing in for the app's own: ~WORK_S of CPU
-        end = time.perf_counter() + WORK_S
-        n = 0
-        while time.perf_counter() < end:
-            n += 1
-        self.send_json({"path": self.path, "items": list(range(8)), "n": n})
+def work(loops):
+    x = 0
+    for i in range(loops):
+        x += i * i % 7
+    return x
 
 
-class Server(http.server.ThreadingHTTPServer):
-    def handle_error(self, request, client_address):
+def calibrate(us):
+    """Loops of work() that take about `us` µs of CPU here, measured once at start."""
+    loops = 1000
+    while True:
+        t = time.process_time()
+        work(loops)
+        took = time.process_time() - t
+        if took > 0.05:
+            return max(1, int(loops * us / 1e6 / took))
+        loops *= 2
+
+
+LOOPS = calibrate(float(sys.argv[2]))
+
+
+# One thread and an event loop, as uvicorn and the other asyncio servers: a
+# read per request, a write per response. (http.server's thread per
+# connection would add the GIL's hand-offs, which turn any change in a
+# syscall's duration into convoys of 5 ms waits.)
+async def serve(reader, writer):
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            path = head.split(b" ", 2)[1].decode()
+            body = json.dumps({"path": path, "items": list(range(8)), "n": work(LOOPS)}).encode()
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                         % (len(body), body))
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError):
         pass  # wrk closing its connections at the end of a round
+    writer.close()
 
 
-Server(("127.0.0.1", int(sys.argv[1])), Api).serve_forever()
+async def main():
+    server = await asyncio.start_server(serve, "127.0.0.1", int(sys.argv[1]))
+    await server.serve_forever()
+
+
+asyncio.run(main())
 '''
 
 
@@ -50,6 +81,7 @@ def main():
     ap.add_argument("--work-us", type=float, default=100, help="CPU work per request in the app")
     ap.add_argument("--port", type=int, default=18120)
     ap.add_argument("--smoke", action="store_true", help="one short round, to check the script")
+    add_agent_args(ap)
     args = ap.parse_args()
     require_root()
     if args.smoke:
@@ -58,32 +90,43 @@ def main():
         src.write(SERVER)
         src.flush()
         # the app on CPU 0, wrk on CPU 1, as nginx in nginx_overhead.py
-        app = subprocess.Popen(["taskset", "-c", "0", sys.executable, src.name, str(args.port), str(args.work_us)],
-                               env=dict(os.environ, PYTHONPATH=BENCH_DIR))
+        app = subprocess.Popen(["taskset", "-c", "0", sys.executable, src.name, str(args.port), str(args.work_us)])
+        cpu = CpuCgroup(app.pid)
         try:
             wait_port(args.port)
-            agents = [("none", no_agent()), ("floor", floor_agent()), ("apiscope", apiscope_agent())]
+            agents = [("none", no_agent), ("floor", floor_agent), ("apiscope", apiscope_agent),
+                      ("apiscope server only", lambda: apiscope_agent("--target.comm", "python3")),
+                      ("apiscope genai off", lambda: apiscope_agent("--genai.enabled", "false"))]
+            agents = [(name, make()) for name, make in chosen_agents(agents, args)]
             url = "http://127.0.0.1:%d/api/items/42" % args.port
-            res = {name: {"rps": [], "p50": [], "p99": []} for name, _ in agents}
+            res = {name: {"rps": [], "p50": [], "p99": [], "cpu": [], "bpf": []} for name, _ in agents}
             for _ in range(args.rounds):
                 for name, agent in agents:
                     with agent:
-                        wrk(url, 1)
-                        rps, p50, p99 = wrk(url, args.seconds)
-                    for k, v in (("rps", rps), ("p50", p50), ("p99", p99)):
+                        wrk(url, 1, )
+                        cpu0, (ns0, _) = cpu.seconds(), bpf_prog_stats()
+                        rps, p50, p99 = wrk(url, args.seconds, )
+                        cpu1, (ns1, _) = cpu.seconds(), bpf_prog_stats()
+                    requests = rps * args.seconds
+                    for k, v in (("rps", rps), ("p50", p50), ("p99", p99), ("cpu", (cpu1 - cpu0) / requests * 1e9),
+                                 ("bpf", (ns1 - ns0) / requests)):
                         res[name][k].append(v)
         finally:
             app.terminate()
             app.wait()
+            cpu.close()
     base = res["none"]
     print("\n## Python API, ~%.0f µs of work per request (%d rounds x %d s)" % (args.work_us, args.rounds, args.seconds))
-    print("| agent | req/s (median ± spread) | vs none | p50 µs | p99 µs | p99 vs none |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| agent | req/s (median ± spread) | vs none | p50 µs | p99 µs | p99 vs none "
+          "| app CPU µs/request (median ± spread) | vs none | BPF ns/request | BPF / app CPU |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, _ in agents:
         r = res[name]
-        print("| %s | %.0f ± %.1f%% | %.3f | %.0f | %.0f | %.3f |" % (
+        print("| %s | %.0f ± %.1f%% | %.3f | %.0f | %.0f | %.3f | %.1f ± %.1f%% | %.3f | %.0f | %.1f%% |" % (
             name, med(r["rps"]), spread(r["rps"]), med(r["rps"]) / med(base["rps"]),
-            med(r["p50"]), med(r["p99"]), med(r["p99"]) / med(base["p99"])))
+            med(r["p50"]), med(r["p99"]), med(r["p99"]) / med(base["p99"]),
+            med(r["cpu"]) / 1e3, spread(r["cpu"]), med(r["cpu"]) / med(base["cpu"]), med(r["bpf"]),
+            100 * med(r["bpf"]) / med(r["cpu"])))
 
 
 if __name__ == "__main__":
