@@ -92,6 +92,17 @@ http {{
         self.proc.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
 
+    def pids(self):
+        """The master's and its worker's, once the worker is forked."""
+        master = self.proc.pid
+        for _ in range(200):
+            with open("/proc/%d/task/%d/children" % (master, master)) as f:
+                workers = f.read().split()
+            if workers:
+                return [master, *map(int, workers)]
+            time.sleep(0.05)
+        raise SystemExit("nginx started no worker")
+
 
 def wait_port(port, timeout=30):
     import socket

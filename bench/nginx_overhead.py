@@ -38,6 +38,9 @@ def main():
         ("apiscope", lambda: apiscope_agent()),
         ("apiscope percpu", lambda: apiscope_agent("--config", percpu.name)),
         ("apiscope server only", lambda: apiscope_agent("--target.comm", "nginx")),
+        # per-process uprobes: wrk's OpenSSL calls do not trap
+        ("apiscope server only by pid",
+         lambda: apiscope_agent(*[f for p in nginx.pids() for f in ("--target.pid", str(p))])),
         ("apiscope headers+log", lambda: apiscope_agent("--config", headers.name)),
         ("apiscope genai off", lambda: apiscope_agent("--genai.enabled", "false")),
         # throughput without the kernel's run-time accounting (its BPF ns read 0)

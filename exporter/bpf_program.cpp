@@ -287,7 +287,7 @@ int BpfProgram::exec_events_fd() const { return bpf_map__fd(skel_->maps.exec_eve
 int BpfProgram::genai_events_fd() const { return bpf_map__fd(skel_->maps.genai_events); }
 int BpfProgram::genai_calls_fd() const { return bpf_map__fd(skel_->maps.genai_calls); }
 
-std::string BpfProgram::attach_openssl(const std::string& path, const std::set<std::string>& funcs) {
+std::string BpfProgram::attach_openssl(const std::string& path, const std::set<std::string>& funcs, pid_t pid) {
     struct Probe {
         const char* func;
         bpf_program* entry;
@@ -304,7 +304,7 @@ std::string BpfProgram::attach_openssl(const std::string& path, const std::set<s
         for (bool ret : {false, true}) {
             if (ret && !p.ret) continue;
             LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = ret, .func_name = p.func);
-            bpf_link* link = bpf_program__attach_uprobe_opts(ret ? skel_->progs.tls_return : p.entry, -1,
+            bpf_link* link = bpf_program__attach_uprobe_opts(ret ? skel_->progs.tls_return : p.entry, pid,
                                                              path.c_str(), 0, &opts);
             if (!link) {
                 std::string why = std::string(p.func) + ": " + strerror(errno);

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <sys/types.h>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -52,9 +53,10 @@ public:
     int genai_events_fd() const;
     int genai_calls_fd() const;
     // Attaches the OpenSSL uprobes to the functions of `funcs` (SSL_read,
-    // SSL_write, SSL_read_ex, SSL_write_ex) in the ELF file at path, for every
-    // process that maps it. Returns "" or why it failed. Thread-safe.
-    std::string attach_openssl(const std::string& path, const std::set<std::string>& funcs);
+    // SSL_write, SSL_read_ex, SSL_write_ex) in the ELF file at path, for the
+    // process pid, or with -1 for every process that maps it. Returns "" or
+    // why it failed. Thread-safe.
+    std::string attach_openssl(const std::string& path, const std::set<std::string>& funcs, pid_t pid = -1);
     std::vector<MapInfo> maps() const;  // the maps whose fill is exported
     std::vector<ProgramStats> program_stats() const;
     bool stats_enabled() const { return stats_fd_ >= 0; }

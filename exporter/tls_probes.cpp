@@ -69,9 +69,11 @@ std::set<std::string> mapped_libssl(pid_t pid) {
 
 }  // namespace
 
-TlsProbes::TlsProbes(BpfProgram& bpf, const Config& cfg) : bpf_(bpf), cfg_(cfg) {
+TlsProbes::TlsProbes(BpfProgram& bpf, const Config& cfg)
+    : bpf_(bpf), cfg_(cfg), per_process_(!cfg.targets.pids.empty()) {
     if (!cfg.tls_enabled) return;
-    for (const char* lib : kSystemLibssl) attach_file(lib, lib, true);
+    if (!per_process_)
+        for (const char* lib : kSystemLibssl) attach_file(lib, lib, true, -1);
     if (DIR* d = opendir("/proc")) {
         while (dirent* e = readdir(d)) {
             pid_t pid = atoi(e->d_name);
@@ -103,11 +105,11 @@ bool TlsProbes::wanted(pid_t pid, const std::string& comm) const {
 }
 
 const TlsProbes::FileState& TlsProbes::attach_file(const std::string& path, const std::string& shown,
-                                                    bool must_have_ssl) {
+                                                    bool must_have_ssl, pid_t pid) {
     static const FileState missing{"", ""};
     struct stat st;
     if (stat(path.c_str(), &st) != 0) return missing;
-    auto key = std::make_pair(st.st_dev, st.st_ino);
+    auto key = std::make_tuple(st.st_dev, st.st_ino, pid);
     auto it = files_.find(key);
     if (it != files_.end()) return it->second;
     FileState fs;
@@ -117,7 +119,7 @@ const TlsProbes::FileState& TlsProbes::attach_file(const std::string& path, cons
             fs.state = "unsupported";
             if (must_have_ssl) fs.reason = "no SSL_read/SSL_read_ex symbol (stripped?)";
         } else {
-            fs.reason = bpf_.attach_openssl(path, funcs);
+            fs.reason = bpf_.attach_openssl(path, funcs, pid);
             fs.state = fs.reason.empty() ? "attached" : "failed";
         }
     } catch (const std::exception& e) {
@@ -136,9 +138,10 @@ void TlsProbes::inspect(pid_t pid, bool report) {
     std::string service = cfg_.service_name.empty() ? comm : cfg_.service_name;
     std::vector<std::pair<std::string, std::string>> found;  // library, state
     std::lock_guard<std::mutex> lock(mu_);
+    pid_t only = per_process_ ? pid : -1;
     // shared libssl, through the process's root so a container's own copy is found
     for (const auto& lib : mapped_libssl(pid)) {
-        const auto& fs = attach_file(proc + "/root" + lib, lib, true);
+        const auto& fs = attach_file(proc + "/root" + lib, lib, true, only);
         if (!fs.state.empty()) found.push_back({lib, fs.state});
     }
     // OpenSSL linked into the executable (Node.js and other static builds)
@@ -147,7 +150,7 @@ void TlsProbes::inspect(pid_t pid, bool report) {
         ssize_t n = readlink((proc + "/exe").c_str(), exe, sizeof(exe) - 1);
         if (n > 0) {
             std::string shown(exe, n);
-            const auto& fs = attach_file(proc + "/exe", shown, false);
+            const auto& fs = attach_file(proc + "/exe", shown, false, only);
             if (fs.state == "attached" || fs.state == "failed") found.push_back({shown, fs.state});
         }
     }

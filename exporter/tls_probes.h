@@ -1,7 +1,8 @@
 // HTTPS through OpenSSL: finds libssl (shared, or linked into an executable)
-// in target processes, attaches the uprobes once per file, follows new
-// processes through exec events, and reports per service whether TLS is
-// attached, unsupported or failed (apiscope_tls_probe_status).
+// in target processes, attaches the uprobes once per file (once per file and
+// process with --target.pid), follows new processes through exec events, and
+// reports per service whether TLS is attached, unsupported or failed
+// (apiscope_tls_probe_status).
 #pragma once
 
 #include <prometheus/collectable.h>
@@ -44,15 +45,21 @@ private:
     // has no OpenSSL (only processes that have a socket by then).
     void inspect(pid_t pid, bool report);
     // Attaches to the OpenSSL functions of the file at path (as reachable
-    // from here) once per file; `shown` is its path inside the process.
-    const FileState& attach_file(const std::string& path, const std::string& shown, bool must_have_ssl);
+    // from here) once per file, for process pid or -1 for all; `shown` is its
+    // path inside the process.
+    const FileState& attach_file(const std::string& path, const std::string& shown, bool must_have_ssl,
+                                 pid_t pid);
     bool wanted(pid_t pid, const std::string& comm) const;
     void run();
     static int on_exec(void* ctx, void* data, size_t size);
 
     BpfProgram& bpf_;
     const Config& cfg_;
-    std::map<std::pair<dev_t, ino_t>, FileState> files_;
+    // With --target.pid the probes are attached per process: a uprobe traps
+    // only in the processes it is attached for, and each trap costs
+    // microseconds, so processes apiscope ignores do not pay it.
+    const bool per_process_;
+    std::map<std::tuple<dev_t, ino_t, pid_t>, FileState> files_;
     mutable std::mutex mu_;
     // (service_name, library, state) -> processes seen so
     std::map<std::tuple<std::string, std::string, std::string>, int> status_;

@@ -154,5 +154,81 @@ class Tls(unittest.TestCase):
         self.assertEqual(value(s, "apiscope_events_dropped_total", reason="tls_socket_unknown"), 0)
 
 
+
+class SslCalls:
+    """A process making CALLS OpenSSL read calls per go()."""
+
+    def __init__(self, calls):
+        self.calls = calls
+        self.proc = subprocess.Popen([sys.executable, os.path.join(APPS, "ssl_calls.py"), str(calls)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=APPS)
+        assert self.proc.stdout.readline().strip() == "ready"
+
+    def go(self):
+        self.proc.stdin.write("go\n")
+        self.proc.stdin.flush()
+        assert self.proc.stdout.readline().strip() == "done"
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+        self.proc.stdout.close()
+
+
+def tls_runs(scope):
+    """Runs of apiscope's OpenSSL entry programs so far (its own statistics)."""
+    return sum(v for n, l, v in scope.scrape()
+               if n == "apiscope_bpf_program_runs_total" and l.get("program", "").startswith("tls_"))
+
+
+class TlsPerProcess(unittest.TestCase):
+    """With --target.pid the uprobes are attached to the target processes
+    only: a process apiscope ignores makes its OpenSSL calls without a trap
+    (each one costs microseconds), and the targets are still counted exactly."""
+
+    def test_only_target_processes_reach_the_probes(self):
+        d = tempfile.mkdtemp(prefix="apiscope-tls-pid-")
+        os.chmod(d, 0o755)
+        try:
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                            "-subj", "/CN=localhost", "-keyout", os.path.join(d, "key.pem"),
+                            "-out", os.path.join(d, "cert.pem")], check=True, capture_output=True)
+            target, other = SslCalls(500), SslCalls(500)
+            try:
+                self.check(d, target, other)
+            finally:
+                target.close()
+                other.close()
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+    def check(self, d, target, other):
+        web = nginx(d, SERVER % {"http": HTTP_PORT, "https": HTTPS_PORT, "dir": d}, HTTPS_PORT)
+        with web:
+            master = web.proc.pid
+            workers = []
+            deadline = time.monotonic() + 10
+            while not workers and time.monotonic() < deadline:  # nginx listens before it forks
+                with open("/proc/%d/task/%d/children" % (master, master)) as f:
+                    workers = f.read().split()
+                time.sleep(0.05)
+            self.assertTrue(workers, "nginx started no worker")
+            pids = [str(master), *workers, str(target.proc.pid)]
+            with Apiscope(*[x for p in pids for x in ("--target.pid", p)]) as scope:
+                before = tls_runs(scope)
+                other.go()
+                self.assertEqual(tls_runs(scope), before, "a process apiscope ignores reached the uprobes")
+                target.go()
+                # entry and return of each call
+                self.assertEqual(tls_runs(scope) - before, 2 * target.calls)
+                got = run_client("tls-client", "https", HTTPS_PORT, 5, *PATHS)
+                samples = wait_for_count(scope, DUR, 20)
+                for path in PATHS:
+                    self.assertEqual(value(samples, DUR, http_route=path, url_scheme="https",
+                                           http_response_status_code=STATUS[path]), 5, path)
+                self.assertEqual(value(samples, CDUR), 0, "the client is not a target")
+                self.assertEqual(len(got), 20)
+
+
 if __name__ == "__main__":
     main()
