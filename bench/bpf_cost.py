@@ -48,6 +48,7 @@ def main():
               ("apiscope", apiscope_agent),
               ("apiscope headers+log", lambda: apiscope_agent("--config", headers.name)),
               ("apiscope genai off", lambda: apiscope_agent("--genai.enabled", "false")),
+              ("apiscope tls off", lambda: apiscope_agent("--tls.enabled", "false")),
               ("apiscope no bpf stats", lambda: apiscope_agent("--bpf-stats", "false"))]
     agents = chosen_agents(agents, args)
     res = {name: {"wall": [], "ns": [], "runs": []} for name, _ in agents}
