@@ -139,6 +139,10 @@ void TlsProbes::inspect(pid_t pid, bool report) {
     std::vector<std::pair<std::string, std::string>> found;  // library, state
     std::lock_guard<std::mutex> lock(mu_);
     pid_t only = per_process_ ? pid : -1;
+    // per process, the system libssl too, mapped or not: a uprobe waits for
+    // the file to be mapped, so a libssl loaded later (dlopen) is covered
+    if (per_process_)
+        for (const char* lib : kSystemLibssl) attach_file(proc + "/root" + lib, lib, true, pid);
     // shared libssl, through the process's root so a container's own copy is found
     for (const auto& lib : mapped_libssl(pid)) {
         const auto& fs = attach_file(proc + "/root" + lib, lib, true, only);

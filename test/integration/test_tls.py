@@ -184,7 +184,8 @@ def tls_runs(scope):
 class TlsPerProcess(unittest.TestCase):
     """With --target.pid the uprobes are attached to the target processes
     only: a process apiscope ignores makes its OpenSSL calls without a trap
-    (each one costs microseconds), and the targets are still counted exactly."""
+    (each one costs microseconds), and the targets are still counted exactly,
+    a libssl a target loads after apiscope started included."""
 
     def test_only_target_processes_reach_the_probes(self):
         d = tempfile.mkdtemp(prefix="apiscope-tls-pid-")
