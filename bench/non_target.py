@@ -13,8 +13,8 @@ import argparse
 import os
 import subprocess
 
-from benchlib import (add_agent_args, apiscope_agent, bpf_prog_stats, build_dir, chosen_agents, floor_agents, med, no_agent,
-                      require_root, spread)
+from benchlib import (add_agent_args, apiscope_agent, bpf_prog_stats, build_dir, chosen_agents, floor_agents, med,
+                      no_agent, require_root, spread)
 
 
 def main():

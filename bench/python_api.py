@@ -13,7 +13,6 @@ usage: bench/python_api.py [--rounds 7] [--seconds 5] [--work-us 100] [--agents 
                           [--smoke]
 """
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -116,7 +115,8 @@ def main():
             app.wait()
             cpu.close()
     base = res["none"]
-    print("\n## Python API, ~%.0f µs of work per request (%d rounds x %d s)" % (args.work_us, args.rounds, args.seconds))
+    print("\n## Python API, ~%.0f µs of work per request (%d rounds x %d s)"
+          % (args.work_us, args.rounds, args.seconds))
     print("| agent | req/s (median ± spread) | vs none | p50 µs | p99 µs | p99 vs none "
           "| app CPU µs/request (median ± spread) | vs none | BPF ns/request | BPF / app CPU |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
