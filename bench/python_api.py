@@ -90,8 +90,9 @@ def main():
         src.flush()
         # the app on CPU 0, wrk on CPU 1, as nginx in nginx_overhead.py
         app = subprocess.Popen(["taskset", "-c", "0", sys.executable, src.name, str(args.port), str(args.work_us)])
-        cpu = CpuCgroup(app.pid)
+        cpu = None
         try:
+            cpu = CpuCgroup(app.pid)
             wait_port(args.port)
             agents = [("none", no_agent), ("floor", floor_agent), ("apiscope", apiscope_agent),
                       ("apiscope server only", lambda: apiscope_agent("--target.comm", "python3")),
@@ -102,9 +103,9 @@ def main():
             for _ in range(args.rounds):
                 for name, agent in agents:
                     with agent:
-                        wrk(url, 1, )
+                        wrk(url, 1)
                         cpu0, (ns0, _) = cpu.seconds(), bpf_prog_stats()
-                        rps, p50, p99 = wrk(url, args.seconds, )
+                        rps, p50, p99 = wrk(url, args.seconds)
                         cpu1, (ns1, _) = cpu.seconds(), bpf_prog_stats()
                     requests = rps * args.seconds
                     for k, v in (("rps", rps), ("p50", p50), ("p99", p99), ("cpu", (cpu1 - cpu0) / requests * 1e9),
@@ -113,7 +114,8 @@ def main():
         finally:
             app.terminate()
             app.wait()
-            cpu.close()
+            if cpu:
+                cpu.close()
     base = res["none"]
     print("\n## Python API, ~%.0f µs of work per request (%d rounds x %d s)"
           % (args.work_us, args.rounds, args.seconds))
