@@ -50,6 +50,9 @@ def main():
               ("apiscope genai off", lambda: apiscope_agent("--genai.enabled", "false")),
               ("apiscope tls off", lambda: apiscope_agent("--tls.enabled", "false")),
               ("apiscope no bpf stats", lambda: apiscope_agent("--bpf-stats", "false"))]
+    if args.baseline:
+        agents.append(("apiscope baseline headers+log",
+                       lambda: apiscope_agent("--config", headers.name, binary=args.baseline)))
     agents = chosen_agents(agents, args)
     res = {name: {"wall": [], "ns": [], "runs": []} for name, _ in agents}
     for _ in range(args.rounds):

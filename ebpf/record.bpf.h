@@ -184,32 +184,39 @@ static __always_inline void as_call_fill(struct as_call *d, struct as_conn *c, s
 	__builtin_memcpy(d->comm, c->comm, AS_COMM_LEN);
 }
 
-/* Copy what the log reads of a capture: the fixed part, the configured
- * headers' value rows and the path, not the whole 1.3 KiB entry. */
+/* Copy what the log reads of a capture: the fixed part, the value of each
+ * configured header that is present, and the path. Only the bytes each value
+ * holds: the ring's memory is cold, and whole 128-byte rows were most of the
+ * log's cost. */
 static __always_inline int as_log_copy(struct as_hdr_vals *dst, struct as_hdr_vals *src, __u32 dir)
 {
-	__u32 rows = capture_cfg.n[dir] & (2 * AS_MAX_HDRS - 1), plen;
+	__u32 rows = capture_cfg.n[dir & 1], k, len, plen;
 
-	if (bpf_probe_read_kernel(dst, __builtin_offsetof(struct as_hdr_vals, val), src))
-		return -1;
-	if (rows > AS_MAX_HDRS)
-		rows = AS_MAX_HDRS;
-	if (rows && bpf_probe_read_kernel(dst->val, rows * AS_HDR_VAL_MAX, src->val))
-		return -1;
+	__builtin_memcpy(dst, src, __builtin_offsetof(struct as_hdr_vals, val));
+	for (k = 0; k < AS_MAX_HDRS; k++) {
+		if (k >= rows)
+			break;
+		len = dst->len[k];
+		if (!(dst->present & (1u << k)) || !len)
+			continue;
+		if (len > AS_HDR_VAL_MAX)
+			len = AS_HDR_VAL_MAX;
+		if (bpf_probe_read_kernel(dst->val[k], len, src->val[k]))
+			return -1;
+	}
 	plen = dst->path_len & (2 * AS_PATH_MAX - 1);
 	if (dir == 0 && plen && plen <= AS_PATH_MAX && bpf_probe_read_kernel(dst->path, plen, src->path))
 		return -1;
 	return 0;
 }
 
-/* One access log event, unless sampled out or rate limited. The reader is
- * woken only once log_wake_bytes are waiting; it also polls on a timer. */
+/* One access log event, unless sampled out or rate limited. */
 __attribute__((noinline)) int as_log_record(struct as_conn *c, struct as_scratch *s,
 					    struct as_hdr_vals *req, struct as_hdr_vals *resp)
 {
 	struct as_log_event *e;
 	__u32 zero = 0;
-	__u64 flags;
+	__u64 flags, avail;
 
 	if (!c || !s)
 		return 0;
@@ -240,8 +247,17 @@ __attribute__((noinline)) int as_log_record(struct as_conn *c, struct as_scratch
 	as_call_fill(&e->call, c, s);
 	e->has_req = req && !as_log_copy(&e->req, req, 0);
 	e->has_resp = resp && !as_log_copy(&e->resp, resp, 1);
-	flags = bpf_ringbuf_query(&log_events, BPF_RB_AVAIL_DATA) >= log_wake_bytes ? BPF_RB_FORCE_WAKEUP
-										       : BPF_RB_NO_WAKEUP;
+	/* The reader paces its polls to the traffic, so this is for bursts:
+	 * one wake-up when this record takes the backlog past log_wake_bytes,
+	 * not one per record until the reader runs (a wake-up is an
+	 * inter-processor interrupt, a VM exit in a guest: per record, most of
+	 * the log's cost). Two CPUs crossing at once can both miss it, so past
+	 * twice the threshold every record asks. */
+	avail = bpf_ringbuf_query(&log_events, BPF_RB_AVAIL_DATA);
+	flags = (avail >= log_wake_bytes && avail < log_wake_bytes + sizeof(*e) + 8) ||
+			avail >= 2 * log_wake_bytes
+		? BPF_RB_FORCE_WAKEUP
+		: BPF_RB_NO_WAKEUP;
 	bpf_ringbuf_submit(e, flags);
 	return 0;
 }

@@ -21,7 +21,17 @@ int64_t clock_ns(clockid_t id) {
     return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-constexpr int kPollMs = 200;  // the longest a line waits when no wake-up came
+constexpr int kPollMs = 200;  // the longest a line waits
+
+// How long to sleep before the next drain: long enough to batch, short enough
+// that at the rate of the last interval the ring is an eighth full when the
+// reader comes back. The kernel then never has to wake the reader (an
+// inter-processor interrupt per wake-up) unless a burst outruns the pace.
+int next_poll_ms(uint64_t drained_bytes, int64_t interval_ns, uint64_t ring_bytes) {
+    if (!drained_bytes) return kPollMs;
+    double ms = double(ring_bytes) / 8 / double(drained_bytes) * double(interval_ns) / 1e6;
+    return ms < 1 ? 1 : ms > kPollMs ? kPollMs : int(ms);
+}
 
 }  // namespace
 
@@ -112,6 +122,8 @@ void AccessLog::flush() {
 }
 
 void AccessLog::run() {
+    int wait_ms = kPollMs;
+    int64_t last = clock_ns(CLOCK_MONOTONIC);
     while (!stop_) {
         if (reopen_.exchange(false)) {
             try {
@@ -121,11 +133,15 @@ void AccessLog::run() {
             }
         }
         wall_offset_ns_ = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
-        // Woken by the kernel only when a batch is waiting; the timeout picks
-        // up the rest, so there is no wake-up per request.
-        int n = ring_buffer__poll(rb_, kPollMs);
+        // A timed sleep paced to the traffic; the kernel wakes the reader
+        // early only for a burst, so there is no wake-up per request.
+        int n = ring_buffer__poll(rb_, wait_ms);
         if (n == 0) n = ring_buffer__consume(rb_);
         if (n > 0) stats_.wakeups++;
+        int64_t now = clock_ns(CLOCK_MONOTONIC);
+        wait_ms = next_poll_ms(uint64_t(n > 0 ? n : 0) * (sizeof(as_log_event) + BPF_RINGBUF_HDR_SZ),
+                               now - last, cfg_.access_log.buffer_bytes);
+        last = now;
         flush();  // also the lines added from elsewhere; nothing to write is no write
     }
     ring_buffer__consume(rb_);

@@ -230,7 +230,7 @@ void BpfProgram::configure(const Config& cfg) {
     ro->log_on = log.enabled();
     ro->log_sample_threshold = static_cast<uint64_t>(std::llround(log.sample_ratio * 4294967296.0));
     ro->log_rate_limit = log.rate_limit_per_second;
-    ro->log_wake_bytes = log.buffer_bytes / 8;  // wake the reader in batches
+    ro->log_wake_bytes = log.buffer_bytes / 4;  // a burst the reader's pacing missed
     ro->tls_on = cfg.tls_enabled;
     // uprobes are attached per OpenSSL file by TlsProbes, not here
     for (bpf_program* p : {skel_->progs.tls_read_enter, skel_->progs.tls_write_enter,
