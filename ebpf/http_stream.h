@@ -11,9 +11,10 @@
  * as_hook_record().
  *
  * Pure C: the includer defines AS_READ_USER(dst, len, src) (0 on success),
- * AS_CAPTURE_ON (header capture configured), AS_CAP_START(s, slot) and
- * AS_CAP_FIND(s, slot) (the struct as_hdr_vals of a capture slot of the
- * connection s->key, reset for a new message or as it is; NULL if none),
+ * AS_CAPTURE_ON (header capture configured), AS_CAP_START(s, slot, start_ns)
+ * and AS_CAP_FIND(s, slot) (the struct as_hdr_vals of a capture slot of the
+ * connection s->key, reset for a message that started at start_ns or as it
+ * is; NULL if none),
  * AS_PARTIAL_GET(s, create) (the struct as_partial of the stream being fed,
  * created if asked; NULL if none), AS_GENAI_ON (LLM/MCP routes configured),
  * AS_GENAI_GET(s, slot, start_ns, create) (the struct as_genai_call of a
@@ -142,6 +143,7 @@ struct as_scratch {
 	__u32 dir_in;
 	__u32 wl;   /* as_feed_start: bytes in the window */
 	__u32 plen; /* of which kept from an earlier read */
+	__u64 msg_ns; /* as_feed_start: when the message's first byte came */
 	struct as_conn_key key; /* the connection being fed */
 	__u32 genai; /* as_hook_route: the route's genai value */
 	struct as_route_memo last_route;
@@ -567,7 +569,6 @@ AS_INLINE int as_keep_partial(struct as_scratch *s, struct as_stream *st, __u32 
  */
 AS_API int as_feed_start(struct as_conn *c, struct as_scratch *s, __u32 off)
 {
-	struct as_hdr_vals *cap;
 	struct as_stream *st;
 	__u64 first_ns, now;
 	__u32 wl, plen = 0;
@@ -618,20 +619,14 @@ AS_API int as_feed_start(struct as_conn *c, struct as_scratch *s, __u32 off)
 	as_head_reset(&st->head);
 	st->head.state = AS_HS_SKIP; /* the rest of the start line */
 	st->head.cdir = st->kind == AS_MSG_RESPONSE;
-	cap = 0;
+	/* where its captured headers go, if anywhere: the caller starts the
+	 * entry (one map lookup per head, not one here and one there); s->genai:
+	 * as_on_start found the message's route is an LLM/MCP one */
 	st->cap_slot = AS_CAP_NONE;
-	/* s->genai: as_on_start found the message's route is an LLM/MCP one */
-	if ((AS_CAPTURE_ON || (AS_GENAI_ON && s->genai)) && !st->untracked && !st->interim) {
-		__u32 slot = st->kind == AS_MSG_REQUEST ? (c->q_head + c->q_len - 1) & (AS_PIPELINE - 1)
-						       : AS_CAP_SLOT_RESP;
-
-		cap = AS_CAP_START(s, slot);
-		if (cap) {
-			st->cap_slot = slot;
-			if (st->kind == AS_MSG_REQUEST)
-				as_cap_path(cap, &s->w, s->st.path_off, s->st.path_len);
-		}
-	}
+	if ((AS_CAPTURE_ON || (AS_GENAI_ON && s->genai)) && !st->untracked && !st->interim)
+		st->cap_slot = st->kind == AS_MSG_REQUEST ? (c->q_head + c->q_len - 1) & (AS_PIPELINE - 1)
+							  : AS_CAP_SLOT_RESP;
+	s->msg_ns = first_ns;
 	s->now = now;
 	return AS_FEED_SCAN;
 }
@@ -674,8 +669,13 @@ AS_API int as_feed_step(struct as_conn *c, struct as_scratch *s)
 		wl = s->wl;
 		plen = s->plen;
 		cap = 0;
-		if ((AS_CAPTURE_ON || AS_GENAI_ON) && st->cap_slot != AS_CAP_NONE)
-			cap = AS_CAP_FIND(s, st->cap_slot);
+		if ((AS_CAPTURE_ON || AS_GENAI_ON) && st->cap_slot != AS_CAP_NONE) {
+			cap = AS_CAP_START(s, st->cap_slot, s->msg_ns);
+			if (!cap)
+				st->cap_slot = AS_CAP_NONE;
+			else if (st->kind == AS_MSG_REQUEST)
+				as_cap_path(cap, &s->w, s->st.path_off, s->st.path_len);
+		}
 		r = as_scan_head(&st->head, &s->w, s->st.head_from, wl, cap);
 		break;
 	case AS_PH_HEAD:

@@ -144,7 +144,7 @@ static __always_inline struct as_genai_call *as_genai_get(struct as_conn_key *ke
 	return g;
 }
 #define AS_GENAI_GET(s, slot, start_ns, create) as_genai_get(&(s)->key, (slot), (start_ns), (create))
-#define AS_CAP_START(s, slot) as_cap_get(&(s)->key, (s)->now, (slot), true)
+#define AS_CAP_START(s, slot, start_ns) as_cap_get(&(s)->key, (start_ns), (slot), true)
 #define AS_CAP_FIND(s, slot) as_cap_get(&(s)->key, (s)->now, (slot), false)
 
 #include "http_stream.h"

@@ -16,12 +16,12 @@ inline as_capture_cfg as_test_capture{};
 inline bool as_test_capture_on = false;
 struct as_hdr_vals;
 struct as_scratch;
-static as_hdr_vals* harness_cap(as_scratch* s, unsigned slot, bool start);
+static as_hdr_vals* harness_cap(as_scratch* s, unsigned slot, bool start, __u64 start_ns = 0);
 
 #define AS_READ_USER(dst, len, src) (memcpy((dst), (const void*)(src), (len)), 0)
 #define AS_CAPTURE_CFG as_test_capture
 #define AS_CAPTURE_ON as_test_capture_on
-#define AS_CAP_START(s, slot) harness_cap((s), (slot), true)
+#define AS_CAP_START(s, slot, start_ns) harness_cap((s), (slot), true, (start_ns))
 #define AS_CAP_FIND(s, slot) harness_cap((s), (slot), false)
 static as_partial* harness_partial(as_scratch* s, bool create);
 #define AS_PARTIAL_GET(s, create) harness_partial((s), (create))
@@ -118,11 +118,11 @@ static __u64 as_hook_route(struct as_conn*, struct as_scratch* s) {
     Harness::routes.emplace_back(r->text);
     return 100 + Harness::routes.size() - 1;
 }
-static as_hdr_vals* harness_cap(as_scratch* s, unsigned slot, bool start) {
+static as_hdr_vals* harness_cap(as_scratch*, unsigned slot, bool start, __u64 start_ns) {
     if (start) {
         auto& c = Harness::caps[slot];
         memset(&c, 0xAA, sizeof(c));  // stale bytes must not leak into values
-        c.start_ns = s->now;
+        c.start_ns = start_ns;
         c.present = c.truncated = 0;
         c.cur = AS_CAP_NONE;
         c.path_len = 0;
