@@ -312,6 +312,12 @@ def add_agent_args(ap):
     ap.add_argument("--baseline", help="another apiscope binary, run as the agent 'apiscope baseline'")
 
 
+def baseline_variant(agents, args, name, *flags):
+    """With --baseline, also "apiscope baseline <name>": the other build run with flags."""
+    if args.baseline:
+        agents.append(("apiscope baseline " + name, lambda: apiscope_agent(*flags, binary=args.baseline)))
+
+
 def chosen_agents(agents, args, *baseline_flags):
     """(name, make) pairs: with --baseline another build of apiscope side by side (the commit
     before a change, say) run with baseline_flags, then only those --agents names, and none."""

@@ -16,8 +16,8 @@ import argparse
 import os
 import subprocess
 
-from benchlib import (add_agent_args, apiscope_agent, bpf_prog_stats, build_dir, chosen_agents, config_file,
-                      floor_agents, HEADERS_LOG_CONFIG, med, no_agent, require_root, spread)
+from benchlib import (add_agent_args, apiscope_agent, baseline_variant, bpf_prog_stats, build_dir, chosen_agents,
+                      config_file, floor_agents, HEADERS_LOG_CONFIG, med, no_agent, require_root, spread)
 
 
 def pingpong(requests, close):
@@ -50,9 +50,7 @@ def main():
               ("apiscope genai off", lambda: apiscope_agent("--genai.enabled", "false")),
               ("apiscope tls off", lambda: apiscope_agent("--tls.enabled", "false")),
               ("apiscope no bpf stats", lambda: apiscope_agent("--bpf-stats", "false"))]
-    if args.baseline:
-        agents.append(("apiscope baseline headers+log",
-                       lambda: apiscope_agent("--config", headers.name, binary=args.baseline)))
+    baseline_variant(agents, args, "headers+log", "--config", headers.name)
     agents = chosen_agents(agents, args)
     res = {name: {"wall": [], "ns": [], "runs": []} for name, _ in agents}
     for _ in range(args.rounds):

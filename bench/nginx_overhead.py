@@ -13,7 +13,7 @@ usage: bench/nginx_overhead.py [--rounds 5] [--seconds 5] [--only keepalive|clos
 import argparse
 import subprocess
 
-from benchlib import (add_agent_args, apiscope_agent, bpf_prog_stats, chosen_agents, config_file,
+from benchlib import (add_agent_args, apiscope_agent, baseline_variant, bpf_prog_stats, chosen_agents, config_file,
                       floor_agents, HEADERS_LOG_CONFIG, med, mtail_agent, Nginx, no_agent, proxy_agent,
                       require_root, spread, wrk)
 
@@ -50,6 +50,7 @@ def main():
     ]
     plain_only = {"nginx proxy", "mtail"}  # they do not see inside TLS: not run on HTTPS
     tls_only = {"floor tls"}
+    baseline_variant(agents, args, "headers+log", "--config", headers.name)
     agents = chosen_agents(agents, args)
     scenarios = [("keepalive", "return 200, keep-alive", "/ok", False),
                  ("close", "return 200, new connection", "/ok", True),

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <cstring>
+#include <string>
 
 #include "apiscope_shared.h"
 
@@ -23,11 +24,15 @@ std::string address_label(const uint8_t addr[16]) {
     char buf[INET6_ADDRSTRLEN] = {};
     static const uint8_t zero[16] = {};
     if (!memcmp(addr, zero, 16)) return "";
-    if (!memcmp(addr, v4_prefix, 12))
-        inet_ntop(AF_INET, addr + 12, buf, sizeof(buf));
-    else
+    if (memcmp(addr, v4_prefix, 12)) {
         inet_ntop(AF_INET6, addr, buf, sizeof(buf));
-    return buf;
+        return buf;
+    }
+    // dotted quad by hand: glibc's inet_ntop prints IPv4 through sprintf,
+    // a tenth of the access log's CPU
+    std::string quad = std::to_string(addr[12]);
+    for (int i = 13; i < 16; i++) (quad += '.') += std::to_string(addr[i]);
+    return quad;
 }
 
 std::string error_label(uint8_t error, uint16_t status, bool client) {

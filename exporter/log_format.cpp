@@ -33,14 +33,21 @@ void num(std::string& out, std::string_view name, uint64_t v) {
     out.append(buf, r.ptr);
 }
 
+// v as exactly width digits, zero-padded (v < 10^width): printf was a fifth
+// of the log's CPU
+void digits(std::string& out, uint64_t v, int width) {
+    char buf[20];
+    for (int i = width - 1; i >= 0; i--, v /= 10) buf[i] = char('0' + v % 10);
+    out.append(buf, width);
+}
+
 // "s.nnnnnnnnn" from nanoseconds, exact
 void seconds(std::string& out, uint64_t ns) {
     char buf[32];
     auto r = std::to_chars(buf, buf + sizeof(buf), ns / 1000000000);
     out.append(buf, r.ptr);
-    char frac[11];
-    snprintf(frac, sizeof(frac), ".%09llu", static_cast<unsigned long long>(ns % 1000000000));
-    out += frac;
+    out += '.';
+    digits(out, ns % 1000000000, 9);
 }
 
 }  // namespace
@@ -86,11 +93,11 @@ void LogFormatter::timestamp(std::string& out, int64_t ns) const {
         cached_second_ = sec;
         cached_prefix_ = buf;
     }
-    char frac[16];
-    snprintf(frac, sizeof(frac), ".%06lldZ\"", static_cast<long long>(ns % 1000000000 / 1000));
     out += "{\"timestamp\":\"";
     out += cached_prefix_;
-    out += frac;
+    out += '.';
+    digits(out, static_cast<uint64_t>(ns - sec * 1000000000) / 1000, 6);
+    out += "Z\"";
 }
 
 void LogFormatter::append(std::string& out, const as_log_event& e, int64_t wall_offset_ns) const {

@@ -1,9 +1,10 @@
-// Access log lines: field names, redaction and JSON escaping of hostile bytes.
+// Access log lines: field names, redaction, JSON escaping of hostile bytes, addresses.
 #include <catch2/catch.hpp>
 
 #include <cstring>
 
 #include "json.h"
+#include "labels.h"
 #include "log_format.h"
 
 using namespace apiscope;
@@ -104,4 +105,13 @@ TEST_CASE("log line: client side, no response, no query", "[log]") {
     CHECK_THAT(line, Catch::Contains("\"server.address\":\"10.1.2.3\",\"server.port\":55555"));
     CHECK_THAT(line, !Catch::Contains("url.query") && !Catch::Contains("status_code") &&
                          !Catch::Contains("x-cache") && !Catch::Contains("response.body.size"));
+}
+
+TEST_CASE("labels: peer addresses, IPv4-mapped and IPv6", "[log]") {
+    uint8_t a[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 255, 0, 10, 1};
+    REQUIRE(address_label(a) == "255.0.10.1");
+    uint8_t zero[16] = {};
+    REQUIRE(address_label(zero).empty());
+    uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    REQUIRE(address_label(v6) == "2001:db8::1");
 }
