@@ -297,7 +297,7 @@ struct {
 const volatile bool log_on = false;
 const volatile __u64 log_sample_threshold = 1ULL << 32; /* sample_ratio * 2^32 */
 const volatile __u64 log_rate_limit = 0;                /* events per second, 0: none */
-const volatile __u64 log_wake_bytes = 0; /* wake the reader only past this much data */
+const volatile __u64 log_wake_bytes = 0; /* a backlog the reader's pacing missed: wake it */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
