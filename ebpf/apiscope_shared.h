@@ -292,14 +292,27 @@ struct as_genai_call {
 	char tail[2][AS_GENAI_TAILS][AS_GENAI_TAIL];
 };
 
-/* One access log record: a request and its response. */
-struct as_log_event {
+#define AS_CAP_META 32 /* bytes of struct as_hdr_vals before its values */
+AS_STATIC_ASSERT(__builtin_offsetof(struct as_hdr_vals, val) == AS_CAP_META, "capture layout");
+#define AS_LOG_DATA_MAX (2 * AS_MAX_HDRS * AS_HDR_VAL_MAX + AS_PATH_MAX)
+
+/*
+ * One access log record, a request and its response, packed: only its first
+ * AS_LOG_HEAD + bytes go through the ring. meta holds the request's and the
+ * response's captures up to their values; data the value of each header
+ * present (len[k] bytes, at most AS_HDR_VAL_MAX; the request's headers, then
+ * the request's path, at most AS_PATH_MAX, then the response's headers).
+ */
+struct as_log_rec {
 	struct as_call call;
-	__u8 has_req; /* the captures below are valid */
+	__u8 has_req; /* meta[0] and its bytes in data are valid */
 	__u8 has_resp;
-	__u8 pad[6];
-	struct as_hdr_vals req, resp;
+	__u16 bytes; /* of data */
+	__u8 pad[4];
+	__u8 meta[2][AS_CAP_META];
+	__u8 data[AS_LOG_DATA_MAX];
 };
+#define AS_LOG_HEAD __builtin_offsetof(struct as_log_rec, data)
 
 /* target_verdicts: tgids per 64-bit word, two bits each (maps.bpf.h). */
 #define AS_VERDICTS_PER_WORD 32

@@ -304,6 +304,15 @@ struct {
 	__uint(max_entries, 4096); /* set by the exporter: access_log.buffer_bytes */
 } log_events SEC(".maps");
 
+/* Where a log record is packed before it goes into the ring: per-CPU memory
+ * stays in the cache, the ring's does not. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct as_log_rec);
+} log_buf SEC(".maps");
+
 struct as_log_rate {
 	__u64 second;
 	__u64 count;

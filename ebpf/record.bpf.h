@@ -184,39 +184,45 @@ static __always_inline void as_call_fill(struct as_call *d, struct as_conn *c, s
 	__builtin_memcpy(d->comm, c->comm, AS_COMM_LEN);
 }
 
-/* Copy what the log reads of a capture: the fixed part, the value of each
- * configured header that is present, and the path. Only the bytes each value
- * holds: the ring's memory is cold, and whole 128-byte rows were most of the
- * log's cost. */
-static __always_inline int as_log_copy(struct as_hdr_vals *dst, struct as_hdr_vals *src, __u32 dir)
+/* Append a capture (dir 0: a request's, 1: a response's) to r as struct
+ * as_log_rec lays it out: only the bytes its values and path hold, so a
+ * record is a few hundred bytes, not the 2.7 KiB of two whole captures.
+ * Returns -1, with r->bytes as it was, if a copy failed. */
+static __always_inline int as_log_pack(struct as_log_rec *r, struct as_hdr_vals *src, __u32 dir)
 {
-	__u32 rows = capture_cfg.n[dir & 1], k, len, plen;
+	struct as_hdr_vals *m = (struct as_hdr_vals *)r->meta[dir & 1];
+	__u32 off = r->bytes, k, len;
 
-	__builtin_memcpy(dst, src, __builtin_offsetof(struct as_hdr_vals, val));
+	/* lengths are read from this copy, so the bytes packed agree with it */
+	__builtin_memcpy(m, src, AS_CAP_META);
 	for (k = 0; k < AS_MAX_HDRS; k++) {
-		if (k >= rows)
-			break;
-		len = dst->len[k];
-		if (!(dst->present & (1u << k)) || !len)
+		len = m->len[k];
+		if (!(m->present & (1u << k)) || !len)
 			continue;
 		if (len > AS_HDR_VAL_MAX)
 			len = AS_HDR_VAL_MAX;
-		if (bpf_probe_read_kernel(dst->val[k], len, src->val[k]))
+		if (off > AS_LOG_DATA_MAX - AS_HDR_VAL_MAX || /* cannot be: for the verifier */
+		    bpf_probe_read_kernel(r->data + off, len, src->val[k]))
 			return -1;
+		off += len;
 	}
-	plen = dst->path_len & (2 * AS_PATH_MAX - 1);
-	if (dir == 0 && plen && plen <= AS_PATH_MAX && bpf_probe_read_kernel(dst->path, plen, src->path))
-		return -1;
+	len = m->path_len < AS_PATH_MAX ? m->path_len : AS_PATH_MAX;
+	if (dir == 0 && len) {
+		if (off > AS_LOG_DATA_MAX - AS_PATH_MAX || bpf_probe_read_kernel(r->data + off, len, src->path))
+			return -1;
+		off += len;
+	}
+	r->bytes = off;
 	return 0;
 }
 
-/* One access log event, unless sampled out or rate limited. */
+/* One access log record, unless sampled out or rate limited. */
 __attribute__((noinline)) int as_log_record(struct as_conn *c, struct as_scratch *s,
 					    struct as_hdr_vals *req, struct as_hdr_vals *resp)
 {
-	struct as_log_event *e;
-	__u32 zero = 0;
-	__u64 flags, avail;
+	struct as_log_rec *r;
+	__u32 zero = 0, size;
+	__u64 flags, before, after;
 
 	if (!c || !s)
 		return 0;
@@ -225,40 +231,44 @@ __attribute__((noinline)) int as_log_record(struct as_conn *c, struct as_scratch
 		return 0;
 	}
 	if (log_rate_limit) {
-		struct as_log_rate *r = bpf_map_lookup_elem(&log_rate, &zero);
+		struct as_log_rate *rl = bpf_map_lookup_elem(&log_rate, &zero);
 		__u64 sec = s->now / 1000000000ULL;
 
-		if (!r)
+		if (!rl)
 			return 0;
-		if (r->second != sec) {
-			r->second = sec;
-			r->count = 0;
+		if (rl->second != sec) {
+			rl->second = sec;
+			rl->count = 0;
 		}
-		if (__sync_fetch_and_add(&r->count, 1) >= log_rate_limit) {
+		if (__sync_fetch_and_add(&rl->count, 1) >= log_rate_limit) {
 			as_hook_count(AS_CNT_LOG_RATE_LIMITED);
 			return 0;
 		}
 	}
-	e = bpf_ringbuf_reserve(&log_events, sizeof(*e), 0);
-	if (!e) {
-		as_hook_count(AS_CNT_LOG_BUFFER_FULL);
+	r = bpf_map_lookup_elem(&log_buf, &zero);
+	if (!r)
 		return 0;
-	}
-	as_call_fill(&e->call, c, s);
-	e->has_req = req && !as_log_copy(&e->req, req, 0);
-	e->has_resp = resp && !as_log_copy(&e->resp, resp, 1);
+	as_call_fill(&r->call, c, s);
+	r->bytes = 0;
+	r->has_req = req && !as_log_pack(r, req, 0);
+	r->has_resp = resp && !as_log_pack(r, resp, 1);
+	size = r->bytes;
+	if (size > AS_LOG_DATA_MAX)
+		size = AS_LOG_DATA_MAX;
+	size += AS_LOG_HEAD;
 	/* The reader paces its polls to the traffic, so this is for bursts:
 	 * one wake-up when this record takes the backlog past log_wake_bytes,
 	 * not one per record until the reader runs (a wake-up is an
 	 * inter-processor interrupt, a VM exit in a guest: per record, most of
 	 * the log's cost). Two CPUs crossing at once can both miss it, so past
 	 * twice the threshold every record asks. */
-	avail = bpf_ringbuf_query(&log_events, BPF_RB_AVAIL_DATA);
-	flags = (avail >= log_wake_bytes && avail < log_wake_bytes + sizeof(*e) + 8) ||
-			avail >= 2 * log_wake_bytes
-		? BPF_RB_FORCE_WAKEUP
-		: BPF_RB_NO_WAKEUP;
-	bpf_ringbuf_submit(e, flags);
+	before = bpf_ringbuf_query(&log_events, BPF_RB_AVAIL_DATA);
+	after = before + size + 8; /* and the record's header */
+	flags = (before < log_wake_bytes && after >= log_wake_bytes) || after >= 2 * log_wake_bytes
+			? BPF_RB_FORCE_WAKEUP
+			: BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&log_events, r, size, flags))
+		as_hook_count(AS_CNT_LOG_BUFFER_FULL);
 	return 0;
 }
 

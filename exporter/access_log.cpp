@@ -80,8 +80,9 @@ std::string AccessLog::route_text(uint64_t id) {
 
 int AccessLog::on_event(void* ctx, void* data, size_t size) {
     auto* self = static_cast<AccessLog*>(ctx);
-    if (size < sizeof(as_log_event)) return 0;
-    self->format_.append(self->pending_, *static_cast<const as_log_event*>(data), self->wall_offset_ns_);
+    self->drained_bytes_ += size + BPF_RINGBUF_HDR_SZ;
+    if (!unpack_log_record(data, size, self->event_)) return 0;  // only a mismatched build sends one
+    self->format_.append(self->pending_, self->event_, self->wall_offset_ns_);
     self->pending_lines_++;
     return 0;
 }
@@ -139,8 +140,8 @@ void AccessLog::run() {
         if (n == 0) n = ring_buffer__consume(rb_);
         if (n > 0) stats_.wakeups++;
         int64_t now = clock_ns(CLOCK_MONOTONIC);
-        wait_ms = next_poll_ms(uint64_t(n > 0 ? n : 0) * (sizeof(as_log_event) + BPF_RINGBUF_HDR_SZ),
-                               now - last, cfg_.access_log.buffer_bytes);
+        wait_ms = next_poll_ms(drained_bytes_, now - last, cfg_.access_log.buffer_bytes);
+        drained_bytes_ = 0;
         last = now;
         flush();  // also the lines added from elsewhere; nothing to write is no write
     }

@@ -56,6 +56,8 @@ private:
     std::mutex added_mu_;
     std::vector<std::pair<uint64_t, std::vector<LogField>>> added_;
     uint64_t pending_lines_ = 0;
+    uint64_t drained_bytes_ = 0;  // since the last poll: paces the next
+    as_log_event event_;          // the record being formatted (2.7 KiB: not on the stack)
     int64_t wall_offset_ns_ = 0;
     std::unordered_map<uint64_t, std::string> routes_;
     AccessLogStats stats_;

@@ -1,5 +1,6 @@
 #include "log_format.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <ctime>
@@ -51,6 +52,36 @@ void seconds(std::string& out, uint64_t ns) {
 }
 
 }  // namespace
+
+bool unpack_log_record(const void* data, size_t size, as_log_event& e) {
+    as_log_rec r;
+    if (size < AS_LOG_HEAD || size > sizeof(r)) return false;
+    memcpy(&r, data, size);
+    if (r.bytes > size - AS_LOG_HEAD) return false;
+    const uint8_t* p = r.data;
+    const uint8_t* end = r.data + r.bytes;
+    e.call = r.call;
+    e.has_req = r.has_req;
+    e.has_resp = r.has_resp;
+    // the same walk as as_log_pack (ebpf/record.bpf.h)
+    auto take = [&](char* dst, size_t n) {
+        if (size_t(end - p) < n) return false;
+        memcpy(dst, p, n);
+        p += n;
+        return true;
+    };
+    for (int dir = 0; dir < 2; dir++) {
+        if (!(dir ? r.has_resp : r.has_req)) continue;
+        as_hdr_vals& v = dir ? e.resp : e.req;
+        memcpy(&v, r.meta[dir], AS_CAP_META);
+        for (int k = 0; k < AS_MAX_HDRS; k++)
+            if ((v.present & (1u << k)) && v.len[k] &&
+                !take(v.val[k], std::min<size_t>(v.len[k], AS_HDR_VAL_MAX)))
+                return false;
+        if (dir == 0 && !take(v.path, std::min<size_t>(v.path_len, AS_PATH_MAX))) return false;
+    }
+    return p == end;
+}
 
 LogFormatter::LogFormatter(const Config& cfg, RouteText route)
     : cfg_(cfg), route_(std::move(route)) {

@@ -2,6 +2,7 @@
 // convention field names, and every secret redacted.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -11,7 +12,20 @@
 #include "config.h"
 #include "redact.h"
 
+// A log record unpacked (struct as_log_rec): each capture whole, as the
+// formatter reads it.
+struct as_log_event {
+    as_call call;
+    uint8_t has_req;  // the captures below are valid
+    uint8_t has_resp;
+    as_hdr_vals req, resp;
+};
+
 namespace apiscope {
+
+// The kernel's packed record, size bytes, into e; false if its lengths do not
+// add up to what came.
+bool unpack_log_record(const void* data, size_t size, as_log_event& e);
 
 // A field of a record that is not a request/response event (the GenAI and
 // MCP details of a call): a string, or a number already in JSON form.

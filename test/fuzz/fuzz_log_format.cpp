@@ -1,7 +1,7 @@
-// libFuzzer target for the access log writer and redaction: any event the
-// kernel could send (lengths and flags out of range included) becomes one
-// line of valid JSON, valid UTF-8 and no raw control bytes; secrets in
-// queries are redacted.
+// libFuzzer target for the access log writer, its record unpacking and
+// redaction: any record the kernel could send (lengths and flags out of range
+// included) becomes one line of valid JSON, valid UTF-8 and no raw control
+// bytes, or is refused; secrets in queries are redacted.
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -41,10 +41,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }();
     static apiscope::LogFormatter fmt(cfg, [](uint64_t id) { return id % 2 ? "/r/{id}" : "_other"; });
 
-    as_log_event e;
+    static as_log_event e;
     memset(&e, 0, sizeof(e));
     memcpy(&e, data, std::min(size, sizeof(e)));
     valid_line(fmt.line(e, 0));
+    // the same bytes as the kernel's packed record: refused, or unpacked to a valid line
+    if (apiscope::unpack_log_record(data, size, e)) valid_line(fmt.line(e, 0));
 
     std::string text(reinterpret_cast<const char*>(data), size);
     std::string out;

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <vector>
 
 #include "json.h"
 #include "labels.h"
@@ -114,4 +115,54 @@ TEST_CASE("labels: peer addresses, IPv4-mapped and IPv6", "[log]") {
     REQUIRE(address_label(zero).empty());
     uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
     REQUIRE(address_label(v6) == "2001:db8::1");
+}
+
+// What as_log_pack (ebpf/record.bpf.h) writes for e: struct as_log_rec's layout.
+static std::vector<uint8_t> pack(const as_log_event& e) {
+    as_log_rec r = {};
+    r.call = e.call;
+    r.has_req = e.has_req;
+    r.has_resp = e.has_resp;
+    for (int dir = 0; dir < 2; dir++) {
+        if (!(dir ? e.has_resp : e.has_req)) continue;
+        const as_hdr_vals& v = dir ? e.resp : e.req;
+        memcpy(r.meta[dir], &v, AS_CAP_META);
+        for (int k = 0; k < AS_MAX_HDRS; k++)
+            if (v.present & (1u << k)) {
+                memcpy(r.data + r.bytes, v.val[k], v.len[k]);
+                r.bytes += v.len[k];
+            }
+        if (dir == 0) {
+            memcpy(r.data + r.bytes, v.path, v.path_len);
+            r.bytes += v.path_len;
+        }
+    }
+    auto* p = reinterpret_cast<const uint8_t*>(&r);
+    return std::vector<uint8_t>(p, p + AS_LOG_HEAD + r.bytes);
+}
+
+TEST_CASE("log record: the packed record unpacks to the same line; one that does not add up is refused", "[log]") {
+    Config cfg = config(true);
+    LogFormatter f(cfg, [](uint64_t) { return "/orders/{id}"; });
+    as_log_event want = event();
+    auto rec = pack(want);
+    // three request values and the path, one response value: far less than two whole captures
+    CHECK(rec.size() == AS_LOG_HEAD + 5 + 13 + 10 + 33 + 4);
+    static as_log_event got;
+    REQUIRE(unpack_log_record(rec.data(), rec.size(), got));
+    CHECK(f.line(got, 0) == f.line(want, 0));
+
+    want.has_resp = 0;  // no response: nothing of it is read
+    rec = pack(want);
+    REQUIRE(unpack_log_record(rec.data(), rec.size(), got));
+    CHECK(f.line(got, 0) == f.line(want, 0));
+
+    CHECK_FALSE(unpack_log_record(rec.data(), AS_LOG_HEAD - 1, got));  // shorter than its head
+    CHECK_FALSE(unpack_log_record(rec.data(), rec.size() - 1, got));   // bytes says more than came
+    auto* r = reinterpret_cast<as_log_rec*>(rec.data());
+    r->bytes -= 1;  // the lengths need one byte more than bytes
+    CHECK_FALSE(unpack_log_record(rec.data(), rec.size(), got));
+    r->bytes += 2;
+    rec.push_back(0);  // one byte no value claims
+    CHECK_FALSE(unpack_log_record(rec.data(), rec.size(), got));
 }
