@@ -21,7 +21,8 @@ int64_t clock_ns(clockid_t id) {
     return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-constexpr int kPollMs = 200;  // the longest a line waits
+constexpr int kPollMs = 200;         // the longest a line waits
+constexpr size_t kWriteBytes = 1 << 16;  // lines are written in pieces of about this much
 
 // How long to sleep before the next drain: long enough to batch, short enough
 // that at the rate of the last interval the ring is an eighth full when the
@@ -84,6 +85,9 @@ int AccessLog::on_event(void* ctx, void* data, size_t size) {
     if (!unpack_log_record(data, size, self->event_)) return 0;  // only a mismatched build sends one
     self->format_.append(self->pending_, self->event_, self->wall_offset_ns_);
     self->pending_lines_++;
+    // written in pieces: a drain of thousands of records would otherwise grow
+    // a buffer of megabytes, page faults and all, and free it again
+    if (self->pending_.size() >= kWriteBytes) self->flush();
     return 0;
 }
 
