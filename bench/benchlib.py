@@ -401,6 +401,16 @@ def spread(xs):
     return 100.0 * (max(xs) - min(xs)) / 2 / med(xs)
 
 
+def paired_ratio(xs, ys):
+    """xs against ys round by round (rounds next to each other share the VM's mood, so these
+    ratios spread less than the medians of each side): "median (quartiles)"."""
+    r = [x / y for x, y in zip(xs, ys) if y]
+    if len(r) < 2:
+        return "%.3f" % r[0] if r else "-"
+    q = statistics.quantiles(r, n=4)
+    return "%.3f (%.3f-%.3f)" % (med(r), q[0], q[2])
+
+
 def require_root():
     if os.geteuid() != 0:
         sys.exit("benchmarks load BPF programs: run as root")

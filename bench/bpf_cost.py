@@ -4,7 +4,9 @@ its own: bench_http_pingpong's client and server in one thread exchange
 nginx-shaped keep-alive requests and responses over loopback. Rounds
 interleave no agent, the empty-program floor, apiscope and (--baseline)
 another apiscope build; prints the wall time per request and the BPF time
-per request from the kernel's per-program statistics, against the floor.
+per request from the kernel's per-program statistics, against the floor;
+with --baseline, each agent against the same agent of the other build, round
+by round.
 
 With --close every request has a connection of its own (at most 10000 a
 round: closed connections wait in TIME_WAIT and use up loopback ports).
@@ -17,7 +19,7 @@ import os
 import subprocess
 
 from benchlib import (add_agent_args, apiscope_agent, baseline_variant, bpf_prog_stats, build_dir, chosen_agents,
-                      config_file, floor_agents, HEADERS_LOG_CONFIG, med, no_agent, require_root, spread)
+                      config_file, floor_agents, HEADERS_LOG_CONFIG, med, no_agent, paired_ratio, require_root, spread)
 
 
 def pingpong(requests, close):
@@ -53,8 +55,8 @@ def main():
     baseline_variant(agents, args, "headers+log", "--config", headers.name)
     agents = chosen_agents(agents, args)
     res = {name: {"wall": [], "ns": [], "runs": []} for name, _ in agents}
-    for _ in range(args.rounds):
-        for name, make in agents:
+    for i in range(args.rounds):
+        for name, make in agents if i % 2 == 0 else agents[::-1]:  # neither side always first
             with make():
                 pingpong(min(2000, args.requests), args.close)  # warm up
                 ns0, cnt0 = bpf_prog_stats()
@@ -77,6 +79,16 @@ def main():
         print("| %s | %.0f ± %.1f%% | %.3f | %.0f ± %.1f%% | %s | %.1f |" % (
             name, med(r["wall"]), spread(r["wall"]), med(r["wall"]) / med(base["wall"]), med(r["ns"]),
             spread(r["ns"]), vs_floor, med(r["runs"])))
+    # with --baseline: each agent against the same agent of the other build
+    pairs = [(n, n.replace("apiscope", "apiscope baseline", 1)) for n, _ in agents
+             if n.startswith("apiscope") and not n.startswith("apiscope baseline")]
+    pairs = [(a, b) for a, b in pairs if b in res]
+    if pairs:
+        print("\n| agent | BPF ns vs the baseline build (median of per-round ratios, quartiles) | wall ns, the same |")
+        print("| --- | --- | --- |")
+        for a, b in pairs:
+            print("| %s | %s | %s |" % (a, paired_ratio(res[a]["ns"], res[b]["ns"]),
+                                        paired_ratio(res[a]["wall"], res[b]["wall"])))
 
 
 if __name__ == "__main__":

@@ -129,9 +129,12 @@ BpfProgram::BpfProgram(const Config& cfg) {
             if (!bpf_program__autoload(prog)) continue;
             size_t size = 0;
             const char* log = bpf_program__log_buf(prog, &size);
-            const char* line = log ? strstr(log, "processed ") : nullptr;
-            fprintf(stderr, "verifier: %s: %.*s\n", bpf_program__name(prog),
-                    line ? static_cast<int>(strcspn(line, "\n")) : 0, line ? line : "");
+            // "processed N insns ...", and the stack each function of the program takes
+            for (const char* what : {"processed ", "stack depth "}) {
+                const char* line = log ? strstr(log, what) : nullptr;
+                fprintf(stderr, "verifier: %s: %.*s\n", bpf_program__name(prog),
+                        line ? static_cast<int>(strcspn(line, "\n")) : 0, line ? line : "");
+            }
         }
     }
     if (err) {
