@@ -208,7 +208,19 @@ static __always_inline int as_exit(__s32 nr, long ret)
 	key.fd = regs->di;
 	ubuf = regs->si;
 	n = regs->dx;
-	if (tls_on && kind != AS_IO_NEWFD && ret > 0 &&
+	if (kind == AS_IO_NEWFD) {
+		/* accept/connect: whatever we knew of an earlier socket on this fd is stale */
+		if (nr != AS_NR_CONNECT)
+			key.fd = ret; /* accept returns the new fd */
+		c = bpf_map_lookup_elem(&conns, &key);
+		if (c)
+			as_close_conn(&key, c);
+		return 0;
+	}
+	c = bpf_map_lookup_elem(&conns, &key);
+	/* a plaintext HTTP connection already known is not OpenSSL's: no need
+	 * to look at the thread's TLS state (a helper call per syscall) */
+	if (tls_on && ret > 0 && (!c || c->tls) &&
 	    (st = bpf_task_storage_get(&stash, task, 0, 0)) && st->tls_ssl) {
 		/* a thread that uses OpenSSL: which sockets its SSL calls are on */
 		bool sock = key.fd == st->tls_fd || key.fd == st->last_read_fd || as_fd_is_socket(key.fd);
@@ -223,16 +235,6 @@ static __always_inline int as_exit(__s32 nr, long ret)
 		}
 	}
 
-	if (kind == AS_IO_NEWFD) {
-		/* accept/connect: whatever we knew of an earlier socket on this fd is stale */
-		if (nr != AS_NR_CONNECT)
-			key.fd = ret; /* accept returns the new fd */
-		c = bpf_map_lookup_elem(&conns, &key);
-		if (c)
-			as_close_conn(&key, c);
-		return 0;
-	}
-	c = bpf_map_lookup_elem(&conns, &key);
 	if (c && c->tls && ret > 0)
 		return 0; /* ciphertext: the uprobes feed this connection's plaintext */
 	if (ret == 0 || kind == AS_IO_SENDFILE) {
