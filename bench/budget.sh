@@ -1,0 +1,21 @@
+#!/bin/sh
+# Every line of issue 8's budget at the checked-out commit, one benchmark after
+# another (about 30 minutes on the 2-core VM). Build first; run as root.
+# Usage: bench/budget.sh > budget.txt   (docs/benchmarks.md, "The budget at one commit")
+set -e
+cd "$(dirname "$0")/.."
+echo "commit $(git rev-parse --short HEAD), $(uname -r), $(nproc) CPUs, $(date -u '+%Y-%m-%d %H:%M UTC')"
+python3 bench/bpf_cost.py --rounds 7
+python3 bench/bpf_cost.py --rounds 7 --close
+python3 bench/nginx_overhead.py --only keepalive --rounds 5 --seconds 5 \
+	--agents "floor,apiscope,apiscope server only,apiscope headers+log,nginx proxy,mtail"
+python3 bench/nginx_overhead.py --only close --rounds 5 --seconds 5 \
+	--agents "floor,apiscope,apiscope server only,nginx proxy,mtail"
+python3 bench/nginx_overhead.py --only static --rounds 5 --seconds 5 --agents "floor,apiscope,nginx proxy,mtail"
+python3 bench/nginx_overhead.py --only https --rounds 3 --seconds 4 \
+	--agents "floor,floor tls,apiscope,apiscope server only by pid"
+python3 bench/python_api.py --rounds 7 --seconds 5
+python3 bench/non_target.py
+python3 bench/scrape_cost.py
+python3 bench/map_memory.py
+echo "done $(date -u '+%H:%M UTC')"
