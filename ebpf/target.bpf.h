@@ -28,14 +28,19 @@ static __always_inline bool as_in_cgroup_set(void)
 	return false;
 }
 
+/* Kernel objects read through BTF pointers are plain loads (the JIT guards
+ * them), where BPF_CORE_READ makes a helper call per field. A pointer the
+ * kernel's BTF does not type (void *, an array of pointers) is made one with
+ * bpf_rdonly_cast, which the verifier turns into a move. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __attribute__((section(".ksyms")));
+
 /* The process's name: its main thread's comm. A thread's own name would split
  * a JVM's requests over "http-nio-8080-exec-1", "-exec-2", ... */
 static __always_inline void as_process_comm(char *comm)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	struct task_struct *leader = bpf_get_current_task_btf()->group_leader;
 
-	bpf_core_read_str(comm, AS_COMM_LEN, &leader->comm);
+	bpf_probe_read_kernel_str(comm, AS_COMM_LEN, leader->comm);
 }
 
 /* The per-process part of the target decision: PID namespace, apiscope
@@ -121,20 +126,29 @@ struct as_sock_info {
 	__u16 local_port;
 };
 
+/* The open file behind the current process's fd, or NULL: one helper call,
+ * for the entry of the fd array. */
+static __always_inline struct file *as_fd_file(__u32 fd)
+{
+	struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
+	struct file *f = NULL;
+
+	if (!fdt || fd >= fdt->max_fds)
+		return NULL;
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]) || !f)
+		return NULL;
+	return bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file));
+}
+
+static __always_inline bool as_file_is_socket(struct file *f)
+{
+	return f && (f->f_inode->i_mode & AS_S_IFMT) == AS_S_IFSOCK;
+}
+
 /* Is fd a socket? For OpenSSL users: the files it reads are not. */
 static __always_inline bool as_fd_is_socket(__u32 fd)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
-	struct file *f = NULL;
-
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
-		return false;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
-		return false;
-	return (BPF_CORE_READ(f, f_inode, i_mode) & AS_S_IFMT) == AS_S_IFSOCK;
+	return as_file_is_socket(as_fd_file(fd));
 }
 
 /*
@@ -143,39 +157,38 @@ static __always_inline bool as_fd_is_socket(__u32 fd)
  */
 static __always_inline int as_socket_info(__u32 fd, struct as_sock_info *c)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
-	struct file *f = NULL;
+	struct file *f = as_fd_file(fd);
 	struct socket *sock;
 	struct sock *sk;
 	__u16 family;
 
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (!as_file_is_socket(f))
 		return -1;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
-		return -1;
-	if ((BPF_CORE_READ(f, f_inode, i_mode) & AS_S_IFMT) != AS_S_IFSOCK)
-		return -1;
-	sock = BPF_CORE_READ(f, private_data);
-	sk = BPF_CORE_READ(sock, sk);
+	sock = bpf_rdonly_cast(f->private_data, bpf_core_type_id_kernel(struct socket));
+	sk = sock->sk;
 	if (!sk)
 		return -1;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	family = sk->__sk_common.skc_family;
 	if (family == AS_AF_INET || family == AS_AF_INET6) {
-		if (BPF_CORE_READ(sk, sk_type) != AS_SOCK_STREAM)
+		if (sk->sk_type != AS_SOCK_STREAM)
 			return -1;
-		c->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
-		c->peer_port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		c->local_port = sk->__sk_common.skc_num;
+		c->peer_port = __builtin_bswap16(sk->__sk_common.skc_dport);
 		if (family == AS_AF_INET) {
-			__u32 a = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+			__u32 a = sk->__sk_common.skc_daddr;
 
 			c->peer_addr[10] = 0xff;
 			c->peer_addr[11] = 0xff;
 			__builtin_memcpy(&c->peer_addr[12], &a, 4);
 		} else {
-			BPF_CORE_READ_INTO(&c->peer_addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+			__u32 a[4] = {
+				sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[0],
+				sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[1],
+				sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[2],
+				sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[3],
+			};
+
+			__builtin_memcpy(c->peer_addr, a, sizeof(a));
 		}
 	} else if (family != AS_AF_UNIX) {
 		return -1;

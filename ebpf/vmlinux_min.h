@@ -54,6 +54,7 @@ struct bpf_iter_num {
 struct in6_addr {
 	union {
 		__u8 u6_addr8[16];
+		__u32 u6_addr32[4];
 	} in6_u;
 };
 

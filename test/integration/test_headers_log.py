@@ -23,7 +23,9 @@ CLIENT_DUR = "http_client_request_duration_seconds_count"
 
 SERVER = """
         listen 127.0.0.1:%d;
-        location = /ok { add_header X-Served-By edge-1; return 200 "ok\\n"; }""" % NGINX_PORT
+        listen [::1]:%d;
+        location = /ok { add_header X-Served-By edge-1; return 200 "ok\\n"; }
+        location = /v6 { return 204; }""" % (NGINX_PORT, NGINX_PORT)
 
 CONFIG = """
 targets: {{comms: [{comms}]}}
@@ -59,9 +61,9 @@ class Env:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def send(name, port, path, count, tenant, secret):
+def send(name, port, path, count, tenant, secret, host="127.0.0.1"):
     out = subprocess.run([sys.executable, os.path.join(APPS, "header_client.py"), name, str(port), path,
-                          str(count), tenant, secret], capture_output=True, text=True, timeout=120, cwd=APPS)
+                          str(count), tenant, secret, host], capture_output=True, text=True, timeout=120, cwd=APPS)
     if out.returncode != 0:
         raise AssertionError("header_client failed: " + out.stderr)
     return json.loads(out.stdout)
@@ -99,8 +101,9 @@ class HeadersAndLog(unittest.TestCase):
                 cls.nginx_sent = send("hdr-client", NGINX_PORT, "/ok", 40, "acme", cls.secret)
                 cls.py_sent = send("hdr-client", PY_PORT, "/api/users/7?token=" + cls.secret, 25, "beta",
                                    cls.secret)
-                cls.samples = wait_for_count(cls.scope, DUR, 65)
-                wait_logged(cls.scope, 2 * 65)
+                cls.v6_sent = send("hdr-client", NGINX_PORT, "/v6", 5, "six", cls.secret, "::1")
+                cls.samples = wait_for_count(cls.scope, DUR, 70)
+                wait_logged(cls.scope, 2 * 70)
                 cls.metrics = cls.scope.metrics_text()
         finally:
             cls.scope.stop()
@@ -144,11 +147,22 @@ class HeadersAndLog(unittest.TestCase):
                     self.assertEqual(l[peer + ".address"], "127.0.0.1")
                     if kind == "client":
                         self.assertEqual(l["server.port"], NGINX_PORT if service == "nginx" else PY_PORT)
-        self.assertEqual(len(self.lines), 2 * 65)
+        self.assertEqual(len(self.lines), 2 * 70)
+
+    def test_ipv6_peers(self):
+        """Both ends of a connection over ::1 carry the IPv6 peer address."""
+        self.assertEqual([s["status"] for s in self.v6_sent], [204] * 5)
+        for who, kind in (("nginx", "server"), ("hdr-client", "client")):
+            lines = [l for l in self.lines_of(who, kind) if l["url.path"] == "/v6"]
+            self.assertEqual(sorted(l["http.request.header.x-request-id"][0] for l in lines),
+                             sorted(s["id"] for s in self.v6_sent), kind)
+            for l in lines:
+                self.assertEqual(l["http.response.status_code"], 204)
+                self.assertEqual(l["client.address" if kind == "server" else "server.address"], "::1")
 
     def test_body_sizes_are_exact(self):
         for l in self.lines_of("nginx", "server"):
-            self.assertEqual(l["http.response.body.size"], 3)
+            self.assertEqual(l["http.response.body.size"], 3 if l["url.path"] == "/ok" else 0)
         for l in self.lines_of("api-server", "server"):
             self.assertEqual(l["http.response.body.size"], 64)
             self.assertEqual(l["http.request.body.size"], 0)

@@ -2,7 +2,7 @@
 X-Request-Id per request, X-Tenant, a User-Agent, a bearer secret and a
 cookie. Keep-alive on one connection. Prints what it sent as JSON.
 
-usage: header_client.py NAME PORT PATH COUNT TENANT SECRET
+usage: header_client.py NAME PORT PATH COUNT TENANT SECRET [HOST]
   TENANT: a value, or "random" for a new random tenant per request
 """
 import http.client
@@ -15,8 +15,9 @@ from procname import set_comm
 
 def main():
     name, port, path, count, tenant, secret = sys.argv[1:7]
+    host = sys.argv[7] if len(sys.argv) > 7 else "127.0.0.1"
     set_comm(name)
-    conn = http.client.HTTPConnection("127.0.0.1", int(port))
+    conn = http.client.HTTPConnection(host, int(port))
     sent = []
     for i in range(int(count)):
         rid = "%s-%d" % (secrets.token_hex(4), i)
