@@ -72,9 +72,9 @@ static __always_inline void as_conn_forget(struct as_conn_key *key)
 
 static __always_inline void as_close_conn(struct as_conn_key *key, struct as_conn *c)
 {
-	struct as_scratch *s = as_scratch_for(key, 0);
+	struct as_scratch *s;
 
-	if (s)
+	if (as_conn_in_flight(c) && (s = as_scratch_for(key, 0)))
 		as_conn_close(c, s);
 	as_conn_forget(key);
 }

@@ -793,6 +793,13 @@ AS_INLINE void as_stream_eof(struct as_conn *c, struct as_scratch *s, __u32 dir_
 		as_on_msg_done(c, s, st);
 }
 
+/* Has a closing connection anything to finish (as_conn_close)? Most closes
+ * come after the last response: they need no clock read and no scratch. */
+AS_INLINE int as_conn_in_flight(const struct as_conn *c)
+{
+	return c->q_len || c->in.phase == AS_PH_BODY_CLOSE || c->out.phase == AS_PH_BODY_CLOSE;
+}
+
 /* The connection is closing: finish close-delimited bodies and record the
  * requests that never got a response. */
 AS_INLINE void as_conn_close(struct as_conn *c, struct as_scratch *s)

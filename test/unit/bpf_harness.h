@@ -104,9 +104,10 @@ struct Harness {
         as_feed_opaque(&conn, &scratch, dir_in ? &conn.in : &conn.out, n);
     }
     void eof(bool dir_in) { as_stream_eof(&conn, &scratch, dir_in); }
+    // as the close program does: as_conn_close only while something is in flight
     void close(uint64_t now) {
         scratch.now = now;
-        as_conn_close(&conn, &scratch);
+        if (as_conn_in_flight(&conn)) as_conn_close(&conn, &scratch);
     }
     static std::string route(const as_record& r) { return routes.at(r.route_id - 100); }
 };
