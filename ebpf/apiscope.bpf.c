@@ -47,14 +47,16 @@ static __always_inline struct as_scratch *as_scratch_for(struct as_conn_key *key
 	return s;
 }
 
-/* Quick reject: an HTTP/1 message starts with an uppercase method or "HTTP/". */
-static __always_inline bool as_maybe_http(__u64 ubuf)
+/* Quick reject, on a connection's first n bytes at ubuf: an HTTP/1 message
+ * starts with an uppercase method and a space, or "HTTP/". */
+static __always_inline bool as_maybe_http(__u64 ubuf, __u64 n)
 {
-	__u8 c = 0;
+	__u8 b[AS_FIRST_BYTES] = {};
+	__u32 len = n < AS_FIRST_BYTES ? n : AS_FIRST_BYTES;
 
-	if (bpf_probe_read_user(&c, 1, (const void *)ubuf))
+	if (!len || bpf_probe_read_user(b, len, (const void *)ubuf))
 		return false;
-	return c >= 'A' && c <= 'Z';
+	return as_could_start_http(b, len);
 }
 
 /* Forget a connection; the per-process count lets process exit skip the
@@ -79,15 +81,15 @@ static __always_inline void as_close_conn(struct as_conn_key *key, struct as_con
 	as_conn_forget(key);
 }
 
-/* A connection seen for the first time: only if its first bytes could be
+/* A connection seen for the first time: only if its first n bytes could be
  * HTTP and it is a stream socket, both checked before any map write. */
-static __always_inline struct as_conn *as_conn_new(struct as_conn_key *key, __u64 ubuf)
+static __always_inline struct as_conn *as_conn_new(struct as_conn_key *key, __u64 ubuf, __u64 n)
 {
 	struct as_sock_info si = {};
 	struct as_conn *c;
 	__u32 one = 1, *open;
 
-	if (!as_maybe_http(ubuf) || as_socket_info(key->fd, &si))
+	if (!as_maybe_http(ubuf, n) || as_socket_info(key->fd, &si))
 		return NULL;
 	if (bpf_map_update_elem(&conns, key, &as_zero_conn, BPF_NOEXIST))
 		return NULL;
@@ -248,7 +250,7 @@ static __always_inline int as_exit(__s32 nr, long ret)
 		return 0;
 	}
 	if (kind == AS_IO_BUF) {
-		if (!c && !(c = as_conn_new(&key, ubuf)))
+		if (!c && !(c = as_conn_new(&key, ubuf, ret)))
 			return 0;
 		if (!(s = as_scratch_for(&key, dir_in)))
 			return 0;
@@ -274,7 +276,7 @@ static __always_inline int as_exit(__s32 nr, long ret)
 
 		if (!batch || bpf_probe_read_user(iov, batch * sizeof(iov[0]), (const void *)ubuf))
 			return 0;
-		if (!c && !(c = as_conn_new(&key, iov[0].base)))
+		if (!c && !(c = as_conn_new(&key, iov[0].base, iov[0].len < ret ? iov[0].len : ret)))
 			return 0;
 		if (!(s = as_scratch_for(&key, dir_in)))
 			return 0;

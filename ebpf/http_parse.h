@@ -285,6 +285,39 @@ AS_API int as_finish_request(const struct as_window *w, struct as_start *s)
 	return AS_MSG_REQUEST;
 }
 
+#define AS_FIRST_BYTES 8 /* what as_could_start_http looks at */
+
+/*
+ * Could the first n bytes (at most AS_FIRST_BYTES) of a connection's traffic
+ * start an HTTP/1 message? A look taken before a connection is tracked, so
+ * that a binary protocol whose messages start with an uppercase letter
+ * (PostgreSQL's 'Q', 'P', 'T', 'D', ...) is turned away at the cost of one
+ * small copy, not a connection entry made and dropped on every message.
+ * Never refuses what as_parse_start would take: "HTTP/", or a method token
+ * (uppercase, '-', '_') followed by a space or not yet ended.
+ */
+AS_INLINE int as_could_start_http(const __u8 *b, __u32 n)
+{
+	__u32 i;
+
+	if (!n || b[0] < 'A' || b[0] > 'Z')
+		return 0;
+	for (i = 1; i < AS_FIRST_BYTES; i++) {
+		__u8 c;
+
+		if (i >= n)
+			break;
+		c = b[i];
+		if (c == ' ')
+			return 1;
+		if (c == '/')
+			return i == 4 && b[0] == 'H' && b[1] == 'T' && b[2] == 'T' && b[3] == 'P';
+		if (!((c >= 'A' && c <= 'Z') || c == '-' || c == '_'))
+			return 0;
+	}
+	return 1;
+}
+
 /*
  * Recognise a request line or a status line at the start of w[0..n).
  * Recognition is strict so that arbitrary bytes (TLS, HTTP/2, binary
@@ -350,7 +383,8 @@ AS_API int as_parse_start(const struct as_window *w, __u32 n, struct as_start *s
 		c = b[i];
 		if (c == ' ')
 			break;
-		if (!((c >= 'A' && c <= 'Z') || c == '-' || c == '_'))
+		/* a method starts with a letter, as as_could_start_http wants */
+		if (!((c >= 'A' && c <= 'Z') || (i && (c == '-' || c == '_'))))
 			return AS_MSG_NONE;
 		mlen++;
 	}

@@ -102,7 +102,7 @@ int tls_return(struct pt_regs *ctx)
 	key.fd = fd;
 	buf = st->tls_buf;
 	c = bpf_map_lookup_elem(&conns, &key);
-	if (!c && !(c = as_conn_new(&key, buf)))
+	if (!c && !(c = as_conn_new(&key, buf, n)))
 		return 0;
 	c->tls = 1;
 	if (!(s = as_scratch_for(&key, dir_in)))

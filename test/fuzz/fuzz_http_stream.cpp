@@ -95,8 +95,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         size_t n = std::min(size, sizeof(w.b));
         memcpy(w.b, data, n);
         as_start s{};
-        if (as_parse_start(&w, n, &s) == AS_MSG_REQUEST)
+        int kind = as_parse_start(&w, n, &s);
+        if (kind == AS_MSG_REQUEST)
             check(s.path_off + s.path_len <= n, "target inside the window");
+        // the look before a connection is tracked never refuses a start line
+        // the parser takes, nor any first write of it
+        for (size_t k = 1; kind != AS_MSG_NONE && k <= std::min<size_t>(n, AS_FIRST_BYTES); k++)
+            check(as_could_start_http(w.b, k), "first look agrees with the parser");
         as_head_scan hs{};
         as_hdr_vals cap{};
         cap.cur = AS_CAP_NONE;

@@ -48,6 +48,33 @@ TEST_CASE("garbage, TLS and HTTP/2 are not HTTP/1", "[parser]") {
     CHECK(parse_start("HTTP/1.1 999 X\r\n").kind == AS_MSG_NONE);
 }
 
+static bool first_look(const std::string& b) {
+    return as_could_start_http(reinterpret_cast<const __u8*>(b.data()), std::min<size_t>(b.size(), AS_FIRST_BYTES));
+}
+
+TEST_CASE("a connection's first bytes are looked at before it is tracked", "[parser]") {
+    // what the parser takes, and any start of it a first write may hold
+    for (std::string ok : {"GET /x HTTP/1.1\r\n", "HTTP/1.1 200 OK\r\n", "PROPFIND /d HTTP/1.1\r\n",
+                           "M-SEARCH * HTTP/1.1\r\n", "MKCALENDAR /c HTTP/1.1\r\n", "PURGE /p HTTP/1.1\r\n"})
+        for (size_t n = 1; n <= ok.size(); n++) CHECK(first_look(ok.substr(0, n)));
+    // binary protocols whose messages start with an uppercase letter
+    CHECK_FALSE(first_look(std::string("Q\0\0\0\x0eSELECT 1;\0", 15)));  // PostgreSQL query
+    CHECK_FALSE(first_look(std::string("T\0\0\0\x1b\0\1", 7)));          // row description
+    CHECK_FALSE(first_look(std::string("Z\0\0\0\5I", 6)));               // ready for query
+    CHECK_FALSE(first_look("SSH-2.0-OpenSSH_9.2"));
+    CHECK_FALSE(first_look("Hello"));
+    CHECK_FALSE(first_look("GET/x"));
+    CHECK_FALSE(first_look("HTTPS/1.1 200"));
+    CHECK_FALSE(first_look("\x16\x03\x01\x02"));  // TLS ClientHello
+    CHECK_FALSE(first_look("*3\r\n$3\r\nSET"));    // Redis
+    CHECK_FALSE(first_look(""));
+    CHECK_FALSE(first_look("-POST /x HTTP/1.1\r\n"));  // and the parser agrees:
+    CHECK(parse_start("-POST /x HTTP/1.1\r\n\r\n").kind == AS_MSG_NONE);
+    // an uppercase word and a space may still be HTTP: the parser decides
+    CHECK(first_look("PRI * HTTP/2.0\r\n"));
+    CHECK(parse_start("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").kind == AS_MSG_NONE);
+}
+
 TEST_CASE("status lines give the code", "[parser]") {
     auto s = parse_start("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
     REQUIRE(s.kind == AS_MSG_RESPONSE);
