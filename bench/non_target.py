@@ -6,6 +6,11 @@ programs; they must leave before any map work. "floor pid" is the least such
 a filter can do: learn whose syscall it is, and leave. Rounds interleaved;
 the kernel's statistics give the programs' own time per run.
 
+"apiscope targeting it (binary)" targets the workload itself, whose messages are
+PostgreSQL-like ('Q', a length, a query): a database client inside an API
+process. They start with an uppercase letter but are not HTTP, and must be
+turned away without a connection entry.
+
 usage: bench/non_target.py [--rounds 5] [--iterations 200000] [--agents NAME,NAME] [--baseline BINARY]
                           [--smoke]
 """
@@ -13,8 +18,11 @@ import argparse
 import os
 import subprocess
 
-from benchlib import (add_agent_args, apiscope_agent, bpf_prog_stats, build_dir, chosen_agents, floor_agents, med,
-                      no_agent, require_root, spread)
+from benchlib import (add_agent_args, apiscope_agent, baseline_variant, bpf_prog_stats, build_dir, chosen_agents,
+                      floor_agents, med, no_agent, require_root, spread)
+
+
+COMM = "bench_syscall_l"  # bench_syscall_load, as the kernel keeps it (15 characters)
 
 
 def main():
@@ -29,15 +37,18 @@ def main():
         args.rounds, args.iterations = 1, 20000
     load = os.path.join(build_dir(), "bench", "bench_syscall_load")
     agents = [("none", no_agent), *floor_agents(None, "enter", "raw", "pid"),
-              ("apiscope targeting nginx", lambda: apiscope_agent("--target.comm", "nginx"))]
+              ("apiscope targeting nginx", lambda: apiscope_agent("--target.comm", "nginx")),
+              ("apiscope targeting it (binary)", lambda: apiscope_agent("--target.comm", COMM))]
+    baseline_variant(agents, args, "targeting it (binary)", "--target.comm", COMM)
     agents = chosen_agents(agents, args, "--target.comm", "nginx")
     res = {name: ([], [], []) for name, _ in agents}
     for _ in range(args.rounds):
         for name, make in agents:
             with make():
                 ns0, cnt0 = bpf_prog_stats()
-                out = subprocess.run(["taskset", "-c", "0,1", load, str(args.iterations)], capture_output=True,
-                                     text=True, check=True).stdout.split()
+                binary = ["pg"] if name.endswith("(binary)") else []
+                out = subprocess.run(["taskset", "-c", "0,1", load, str(args.iterations), *binary],
+                                     capture_output=True, text=True, check=True).stdout.split()
                 ns1, cnt1 = bpf_prog_stats()
             res[name][0].append(float(out[0]))
             res[name][1].append(float(out[1]))

@@ -2,18 +2,23 @@
 // TCP echo, timed. With apiscope targeting another process, every one of
 // these syscalls still runs apiscope's programs, which must leave at once.
 //
-// usage: bench_syscall_load ITERATIONS
-// prints ns per round trip (4 syscalls: write, read, write, read), pipe then TCP
+// usage: bench_syscall_load ITERATIONS [pg]
+// prints ns per round trip (4 syscalls: write, read, write, read), pipe then TCP.
+// "pg": the messages are PostgreSQL-like ('Q', a length, a query), which a
+// process apiscope targets sends to its database: not HTTP, though they start
+// with an uppercase letter.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 static long iterations;
+static char message[8] = "pingpong";
 
 static double now_ns(void)
 {
@@ -27,9 +32,10 @@ static double now_ns(void)
  * other way: no waiting on another thread, so the time is the syscalls'. */
 static double round_trips(int a_out, int a_in, int b_out, int b_in)
 {
-	char buf[8] = "pingpong";
+	char buf[sizeof(message)];
 	double t0 = now_ns();
 
+	memcpy(buf, message, sizeof(buf));
 	for (long i = 0; i < iterations; i++) {
 		if (write(a_out, buf, sizeof(buf)) != sizeof(buf) || read(b_in, buf, sizeof(buf)) != sizeof(buf) ||
 		    write(b_out, buf, sizeof(buf)) != sizeof(buf) || read(a_in, buf, sizeof(buf)) != sizeof(buf))
@@ -46,6 +52,8 @@ int main(int argc, char **argv)
 	double pipe_ns, tcp_ns;
 
 	iterations = argc > 1 ? atol(argv[1]) : 200000;
+	if (argc > 2 && !strcmp(argv[2], "pg"))
+		memcpy(message, "Q\0\0\0\7S;", sizeof(message));
 	if (pipe(to) || pipe(from))
 		return 1;
 	pipe_ns = round_trips(to[1], from[0], from[1], to[0]);
