@@ -105,7 +105,6 @@ static __always_inline struct as_conn *as_conn_new(struct as_conn_key *key, __u6
 		__sync_fetch_and_add(open, 1);
 	else
 		bpf_map_update_elem(&http_procs, &key->tgid, &one, BPF_ANY);
-	as_hook_count(AS_CNT_CONN_OPENED);
 	return c;
 }
 

@@ -294,6 +294,17 @@ AS_INLINE __u64 as_request_route(struct as_conn *c, struct as_scratch *s)
 	return id;
 }
 
+/* The first message recognised on a connection tells which end it is on;
+ * only then is it counted as an HTTP connection (apiscope_connections_
+ * observed_total): first bytes that merely look like HTTP are not. */
+AS_INLINE void as_learn_role(struct as_conn *c, __u8 role)
+{
+	if (c->role != AS_ROLE_UNKNOWN)
+		return;
+	c->role = role;
+	as_hook_count(AS_CNT_CONN_OPENED);
+}
+
 /* A start line was parsed into s->st: returns 0 to frame the message. */
 AS_INLINE int as_on_start(struct as_conn *c, struct as_scratch *s, struct as_stream *st)
 {
@@ -305,8 +316,7 @@ AS_INLINE int as_on_start(struct as_conn *c, struct as_scratch *s, struct as_str
 	if (s->st.kind == AS_MSG_REQUEST) {
 		struct as_pending *p;
 
-		if (c->role == AS_ROLE_UNKNOWN)
-			c->role = want;
+		as_learn_role(c, want);
 		if (c->role != want)
 			return -1;
 		if (c->q_len >= AS_PIPELINE) {
@@ -325,8 +335,7 @@ AS_INLINE int as_on_start(struct as_conn *c, struct as_scratch *s, struct as_str
 	}
 	/* a response: the reader of responses is the client */
 	want = s->dir_in ? AS_ROLE_CLIENT : AS_ROLE_SERVER;
-	if (c->role == AS_ROLE_UNKNOWN)
-		c->role = want;
+	as_learn_role(c, want);
 	if (c->role != want)
 		return -1;
 	c->resp_status = s->st.status;

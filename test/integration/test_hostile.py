@@ -54,8 +54,9 @@ class Hostile(unittest.TestCase):
 class BinaryPeers(unittest.TestCase):
     def test_binary_protocol_is_not_a_connection(self):
         """A target's database-like traffic, whose messages start with an
-        uppercase letter, is turned away before any connection entry: only the
-        HTTP connection is observed, once on each end."""
+        uppercase letter, is turned away before any connection entry, and an
+        SMTP-like exchange is not counted as a connection: only the HTTP
+        connection is observed, once on each end."""
         with Apiscope("--target.comm", "api-server", "--target.comm", "binary-peer") as scope, api_server(PORT):
             before = scope.scrape()
             out = subprocess.run([sys.executable, os.path.join(APPS, "binary_peer.py"), "binary-peer", "300",

@@ -307,3 +307,23 @@ TEST_CASE("a repeated target keeps its LLM route kind", "[stream]") {
     CHECK(h.records[1].genai == 1);
     CHECK(Harness::routes.size() == 1);
 }
+
+TEST_CASE("a connection counts as HTTP once its first message is recognised", "[stream]") {
+    Harness h;
+    REQUIRE(h.feed(IN, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n", 10) == 0);
+    h.feed(OUT, "HTTP/1.1 204 No Content\r\n\r\n", 20);
+    h.feed(IN, "GET /b HTTP/1.1\r\nHost: x\r\n\r\n", 30);
+    h.feed(OUT, "HTTP/1.1 204 No Content\r\n\r\n", 40);
+    CHECK(h.records.size() == 2);
+    CHECK(h.counters[AS_CNT_CONN_OPENED] == 1);
+
+    // bytes that pass the first look (a word and a space) but are not HTTP
+    Harness smtp;
+    CHECK(smtp.feed(OUT, "EHLO client.example\r\n", 10) == -1);
+    CHECK(smtp.counters[AS_CNT_CONN_OPENED] == 0);
+
+    // a client seen first by its response (apiscope attached mid-connection)
+    Harness late;
+    late.feed(IN, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 10);
+    CHECK(late.counters[AS_CNT_CONN_OPENED] == 1);
+}

@@ -1,7 +1,8 @@
 """A process that speaks a binary protocol whose messages start with an
 uppercase letter, as PostgreSQL's do ('Q' query, 'T' row description, 'D'
-data row, 'Z' ready): both ends over loopback TCP, then a few HTTP requests
-on one keep-alive connection. Prints JSON: what was sent.
+data row, 'Z' ready), and a text one whose commands are an uppercase word
+and a space, as SMTP's: both ends of each over loopback TCP. Then a few HTTP
+requests on one keep-alive connection. Prints JSON: what was sent.
 
 usage: binary_peer.py NAME EXCHANGES HTTP_PORT HTTP_REQUESTS
 """
@@ -36,6 +37,17 @@ def main():
         got = b""
         while len(got) < len(reply):
             got += client.recv(len(reply) - len(got))
+    client.close()
+    server.close()
+    # SMTP-like: "EHLO client.example" passes a first look at the bytes
+    client = socket.create_connection(lsock.getsockname())
+    server, _ = lsock.accept()
+    for _ in range(exchanges // 10):
+        for src, dst, line in ((client, server, b"EHLO client.example\r\n"), (server, client, b"250 ok\r\n")):
+            src.sendall(line)
+            got = b""
+            while len(got) < len(line):
+                got += dst.recv(len(line) - len(got))
     for s in (client, server, lsock):
         s.close()
     conn = http.client.HTTPConnection("127.0.0.1", http_port)
