@@ -275,8 +275,18 @@ static __always_inline int as_exit(__s32 nr, long ret)
 
 		if (!batch || bpf_probe_read_user(iov, batch * sizeof(iov[0]), (const void *)ubuf))
 			return 0;
-		if (!c && !(c = as_conn_new(&key, iov[0].base, iov[0].len < ret ? iov[0].len : ret)))
-			return 0;
+		if (!c) {
+			/* the first bytes are those of the first iovec that has any */
+			__u64 first = 0, first_len = 0;
+
+			for (i = 0; i < AS_IOV_BATCH; i++)
+				if (i < batch && !first_len && iov[i].len) {
+					first = iov[i].base;
+					first_len = iov[i].len < left ? iov[i].len : left;
+				}
+			if (!(c = as_conn_new(&key, first, first_len)))
+				return 0;
+		}
 		if (!(s = as_scratch_for(&key, dir_in)))
 			return 0;
 		for (i = 0; i < AS_MAX_IOV; i++) {

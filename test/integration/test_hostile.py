@@ -56,18 +56,20 @@ class BinaryPeers(unittest.TestCase):
         """A target's database-like traffic, whose messages start with an
         uppercase letter, is turned away before any connection entry, and an
         SMTP-like exchange is not counted as a connection: only the HTTP
-        connection is observed, once on each end."""
+        connections are observed, once on each end, one of them opened by a
+        sendmsg whose first buffer is empty."""
         with Apiscope("--target.comm", "api-server", "--target.comm", "binary-peer") as scope, api_server(PORT):
             before = scope.scrape()
             out = subprocess.run([sys.executable, os.path.join(APPS, "binary_peer.py"), "binary-peer", "300",
                                   str(PORT), "3"], capture_output=True, text=True, timeout=120, cwd=APPS)
             self.assertEqual(out.returncode, 0, out.stderr)
-            self.assertEqual(json.loads(out.stdout)["statuses"], [200] * 3)
-            s = wait_for_count(scope, DUR, 3, service_name="api-server")
-        self.assertEqual(value(s, DUR, service_name="api-server", http_route="/api/users/{id}"), 3)
-        self.assertEqual(value(s, "http_client_request_duration_seconds_count", service_name="binary-peer"), 3)
+            self.assertEqual(json.loads(out.stdout)["statuses"], [200] * 4)
+            s = wait_for_count(scope, DUR, 4, service_name="api-server")
+        self.assertEqual(value(s, DUR, service_name="api-server", http_route="/api/users/{id}"), 4)
+        self.assertEqual(value(s, "http_client_request_duration_seconds_count", service_name="binary-peer"), 4)
+        # two HTTP connections, each seen from both ends
         self.assertEqual(value(s, "apiscope_connections_observed_total")
-                         - value(before, "apiscope_connections_observed_total"), 2)
+                         - value(before, "apiscope_connections_observed_total"), 4)
         self.assertEqual(value(s, "apiscope_parse_failures_total"), value(before, "apiscope_parse_failures_total"))
 
 

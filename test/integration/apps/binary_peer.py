@@ -2,7 +2,8 @@
 uppercase letter, as PostgreSQL's do ('Q' query, 'T' row description, 'D'
 data row, 'Z' ready), and a text one whose commands are an uppercase word
 and a space, as SMTP's: both ends of each over loopback TCP. Then a few HTTP
-requests on one keep-alive connection. Prints JSON: what was sent.
+requests on one keep-alive connection, and one on a connection of its own
+written by sendmsg with an empty first buffer. Prints JSON: what was sent.
 
 usage: binary_peer.py NAME EXCHANGES HTTP_PORT HTTP_REQUESTS
 """
@@ -58,6 +59,15 @@ def main():
         resp.read()
         statuses.append(resp.status)
     conn.close()
+    # one more request on a new connection, written by sendmsg with an empty
+    # first buffer: the connection's first bytes are in the second iovec
+    s = socket.create_connection(("127.0.0.1", http_port))
+    s.sendmsg([b"", b"GET /api/users/99 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"])
+    reply = b""
+    while chunk := s.recv(65536):
+        reply += chunk
+    s.close()
+    statuses.append(int(reply.split(b" ", 2)[1]))
     print(json.dumps({"exchanges": exchanges, "statuses": statuses}))
 
 
