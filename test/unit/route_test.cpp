@@ -22,6 +22,42 @@ TEST_CASE("kernel route normalisation", "[routes]") {
     CHECK(normalize("?only=query") == "/");
 }
 
+TEST_CASE("the byte classes of route normalisation are their definitions", "[routes]") {
+    for (unsigned c = 0; c < 256; c++) {
+        bool digit = c >= '0' && c <= '9', alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        bool hex = digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        unsigned want = (digit ? AS_UC_DIGIT : 0) | (hex ? AS_UC_HEX : 0) |
+                        (digit || alpha || c == '-' || c == '_' || c == '+' || c == '=' ? AS_UC_B64 : 0) |
+                        (alpha ? AS_UC_ALPHA : 0) | (c == '-' ? AS_UC_DASH : 0) | (c == '/' ? AS_UC_SLASH : 0) |
+                        (c == '?' || c == '#' ? AS_UC_END : 0) | (hex || c == '-' ? AS_UC_HEXDASH : 0);
+        INFO("byte " << c);
+        CHECK(as_url_class_of(c) == want);
+    }
+}
+
+TEST_CASE("ids across the eight-byte steps, and what is not an id", "[routes]") {
+    // segments that start, end and change class at every offset of a step
+    for (int pad = 0; pad < 9; pad++) {
+        std::string pre = "/" + std::string(pad, 'x');
+        CHECK(normalize(pre + "/12345678901/y") == pre + "/{id}/y");
+        CHECK(normalize(pre + "/550e8400-e29b-41d4-a716-446655440000/z") == pre + "/{id}/z");
+        // a UUID of digits only is an id by the UUID rule alone; misplaced dashes are not
+        CHECK(normalize(pre + "/12345678-1234-1234-1234-123456789012/z") == pre + "/{id}/z");
+        CHECK(normalize(pre + "/1234567-81234-1234-1234-123456789012") == pre + "/1234567-81234-1234-1234-123456789012");
+        CHECK(normalize(pre + "/12345678-1234-1234-1234-12345678901-") == pre + "/12345678-1234-1234-1234-12345678901-");
+        CHECK(normalize(pre + "/9f86d081884c7d65?q=1") == pre + "/{id}");
+        CHECK(normalize(pre + "/9f86d081884c7d6") == pre + "/9f86d081884c7d6");  // 15 hex chars
+        CHECK(normalize(pre + "/abc_DEF-ghi+jkl=mn12") == pre + "/{id}");          // 20 base64 chars
+        CHECK(normalize(pre + "/abc_DEF-ghi+jkl=mno1") == pre + "/{id}");
+        CHECK(normalize(pre + "/abc_DEF-ghi+jkl=mn1") == pre + "/abc_DEF-ghi+jkl=mn1");    // 19
+        CHECK(normalize(pre + "/abc_DEF-ghi+jkl=mnop") == pre + "/abc_DEF-ghi+jkl=mnop");  // no digit
+        CHECK(normalize(pre + "/12a") == pre + "/12a");
+    }
+    CHECK(normalize("/------------------------------------") == "/------------------------------------");
+    CHECK(normalize("https://api.example.com") == "/");
+    CHECK(normalize("https://api.example.com/v1/42#frag") == "/v1/{id}");
+}
+
 TEST_CASE("long routes are cut at 127 bytes, never overflow", "[routes]") {
     std::string p = "/" + std::string(300, 'a');
     auto r = normalize(p);
