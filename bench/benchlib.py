@@ -361,9 +361,12 @@ def metric(text, name, **labels):
 WRK_HEADERS = ["X-Request-Id: 5f0c2a9e-bench", "X-Tenant: acme", "User-Agent: wrk-bench/4.1"]
 
 
-def wrk(url, seconds, conns=16, close=False):
-    """Runs wrk on CPU 1; returns requests/s and p50/p99 latency in µs."""
+def wrk(url, seconds, conns=16, close=False, script=None):
+    """Runs wrk on CPU 1 (with a Lua script of bench/, if named); returns requests/s and p50/p99
+    latency in µs."""
     cmd = ["taskset", "-c", "1", "wrk", "-t1", "-c%d" % conns, "-d%ds" % seconds, "--latency", url]
+    if script:
+        cmd[-1:-1] = ["-s", os.path.join(os.path.dirname(os.path.abspath(__file__)), script)]
     for h in WRK_HEADERS + (["Connection: close"] if close else []):
         cmd[5:5] = ["-H", h]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout

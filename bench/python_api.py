@@ -8,16 +8,18 @@ the app's CPU time per request (its own cgroup's accounting, every thread): the
 budget says apiscope costs such an app at most 1 %. "server only" traces the
 app and not wrk; its BPF time against the app's CPU is the share the kernel's
 own accounting charges the app, steadier than any wall-clock ratio here.
+Each request names another item (bench/wrk_ids.lua), as real clients do, so
+the kernel normalises every request's target; --fixed-target sends one URL.
 
-usage: bench/python_api.py [--rounds 7] [--seconds 5] [--work-us 100] [--agents NAME,NAME] [--baseline BINARY]
-                          [--smoke]
+usage: bench/python_api.py [--rounds 7] [--seconds 5] [--work-us 100] [--fixed-target]
+                          [--agents NAME,NAME] [--baseline BINARY] [--smoke]
 """
 import argparse
 import subprocess
 import sys
 import tempfile
 
-from benchlib import (add_agent_args, apiscope_agent, bpf_prog_stats, chosen_agents, CpuCgroup, floor_agent, med,
+from benchlib import (add_agent_args, apiscope_agent, baseline_variant, bpf_prog_stats, chosen_agents, CpuCgroup, floor_agent, med,
                       no_agent, require_root, spread, wait_port, wrk)
 
 SERVER = r'''
@@ -79,6 +81,8 @@ def main():
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--work-us", type=float, default=100, help="CPU work per request in the app")
     ap.add_argument("--port", type=int, default=18120)
+    ap.add_argument("--fixed-target", action="store_true",
+                    help="every request to /api/items/42 (by default each names another item, as real clients do)")
     ap.add_argument("--smoke", action="store_true", help="one short round, to check the script")
     add_agent_args(ap)
     args = ap.parse_args()
@@ -97,15 +101,17 @@ def main():
             agents = [("none", no_agent), ("floor", floor_agent), ("apiscope", apiscope_agent),
                       ("apiscope server only", lambda: apiscope_agent("--target.comm", "python3")),
                       ("apiscope genai off", lambda: apiscope_agent("--genai.enabled", "false"))]
+            baseline_variant(agents, args, "server only", "--target.comm", "python3")
             agents = [(name, make()) for name, make in chosen_agents(agents, args)]
             url = "http://127.0.0.1:%d/api/items/42" % args.port
+            script = None if args.fixed_target else "wrk_ids.lua"
             res = {name: {"rps": [], "p50": [], "p99": [], "cpu": [], "bpf": []} for name, _ in agents}
             for _ in range(args.rounds):
                 for name, agent in agents:
                     with agent:
-                        wrk(url, 1)
+                        wrk(url, 1, script=script)
                         cpu0, (ns0, _) = cpu.seconds(), bpf_prog_stats()
-                        rps, p50, p99 = wrk(url, args.seconds)
+                        rps, p50, p99 = wrk(url, args.seconds, script=script)
                         cpu1, (ns1, _) = cpu.seconds(), bpf_prog_stats()
                     requests = rps * args.seconds
                     for k, v in (("rps", rps), ("p50", p50), ("p99", p99), ("cpu", (cpu1 - cpu0) / requests * 1e9),
@@ -117,8 +123,9 @@ def main():
             if cpu:
                 cpu.close()
     base = res["none"]
-    print("\n## Python API, ~%.0f µs of work per request (%d rounds x %d s)"
-          % (args.work_us, args.rounds, args.seconds))
+    print("\n## Python API, ~%.0f µs of work per request, %s (%d rounds x %d s)"
+          % (args.work_us, "one target" if args.fixed_target else "a new item id each request",
+             args.rounds, args.seconds))
     print("| agent | req/s (median ± spread) | vs none | p50 µs | p99 µs | p99 vs none "
           "| app CPU µs/request (median ± spread) | vs none | BPF ns/request | BPF / app CPU |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
