@@ -257,6 +257,8 @@ struct {
 	__type(value, struct as_route);
 } routes SEC(".maps");
 
+/* The routes each service has an id for: (comm, route hash) -> the route's
+ * genai value. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC); /* memory as used */

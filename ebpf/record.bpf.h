@@ -16,13 +16,15 @@ __attribute__((noinline)) int as_hook_count(__u32 counter)
 
 /*
  * The first max_routes_per_service distinct routes of a service keep their
- * own id; later ones share AS_ROUTE_ID_OVERFLOW, so a flood of unique URLs
- * cannot grow the metrics map past the cap.
+ * own id (the route's hash); later ones share AS_ROUTE_ID_OVERFLOW, so a
+ * flood of unique URLs cannot grow the metrics map past the cap. A known
+ * route costs one lookup: its entry holds its genai value (genai_routes is
+ * filled before the programs attach), looked up once, when the route is new.
  */
 __attribute__((noinline)) __u64 as_hook_route(struct as_conn *c, struct as_scratch *s)
 {
 	struct as_service_route_key key = {};
-	__u64 *id, *count, zero = 0;
+	__u64 *known, *count, zero = 0, genai = AS_GENAI_NONE;
 	struct as_route *r;
 	__u8 *kind;
 
@@ -31,14 +33,14 @@ __attribute__((noinline)) __u64 as_hook_route(struct as_conn *c, struct as_scrat
 	r = &s->r;
 	__builtin_memcpy(key.comm, c->comm, AS_COMM_LEN);
 	key.route_hash = as_route_hash(r);
-	if (genai_on) {
-		kind = bpf_map_lookup_elem(&genai_routes, &key.route_hash);
-		if (kind)
-			s->genai = *kind;
+	known = bpf_map_lookup_elem(&service_routes, &key);
+	if (known) {
+		s->genai = *known;
+		return key.route_hash;
 	}
-	id = bpf_map_lookup_elem(&service_routes, &key);
-	if (id)
-		return *id;
+	if (genai_on && (kind = bpf_map_lookup_elem(&genai_routes, &key.route_hash)))
+		genai = *kind;
+	s->genai = genai;
 	count = bpf_map_lookup_elem(&service_route_count, key.comm);
 	if (!count) {
 		bpf_map_update_elem(&service_route_count, key.comm, &zero, BPF_NOEXIST);
@@ -52,7 +54,7 @@ __attribute__((noinline)) __u64 as_hook_route(struct as_conn *c, struct as_scrat
 		as_hook_count(AS_CNT_ROUTES_MAP_FULL);
 		goto overflow;
 	}
-	if (bpf_map_update_elem(&service_routes, &key, &key.route_hash, BPF_NOEXIST) == 0)
+	if (bpf_map_update_elem(&service_routes, &key, &genai, BPF_NOEXIST) == 0)
 		__sync_fetch_and_add(count, 1);
 	return key.route_hash;
 overflow:
