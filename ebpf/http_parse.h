@@ -201,6 +201,61 @@ AS_INLINE __u8 as_method_from_token(const __u8 *t, __u32 len)
 	return AS_METHOD_OTHER;
 }
 
+/* Index (0-7) of the lowest byte flagged in a has-zero-byte mask. */
+AS_INLINE __u32 as_lowest_byte(__u64 m)
+{
+	__u32 i = 0;
+
+	if (!(m & 0xffffffffULL)) {
+		i += 4;
+		m >>= 32;
+	}
+	if (!(m & 0xffff)) {
+		i += 2;
+		m >>= 16;
+	}
+	if (!(m & 0xff))
+		i += 1;
+	return i;
+}
+
+/* w[i], masked in a way the compiler cannot drop, so the verifier sees it. */
+AS_INLINE __u8 as_byte(const struct as_window *w, __u32 i)
+{
+#ifdef __bpf__
+	asm volatile("" : "+r"(i));
+#endif
+	return w->b[i & AS_WMASK];
+}
+
+/* The idx-th aligned word of w, bounded the same way. */
+AS_INLINE __u64 as_word(const struct as_window *w, __u32 idx)
+{
+#ifdef __bpf__
+	asm volatile("" : "+r"(idx));
+#endif
+	return w->q[idx & (AS_WINDOW / 8 - 1)];
+}
+
+/* Eight bytes at w[i] (i <= AS_WINDOW - 16), from two aligned words: an
+ * unaligned load would be split into eight byte loads. */
+AS_INLINE __u64 as_load64(const struct as_window *w, __u32 i)
+{
+	__u64 lo = as_word(w, i / 8), hi = as_word(w, i / 8 + 1);
+	__u32 sh = (i & 7) * 8;
+
+	return sh ? (lo >> sh) | (hi << (64 - sh)) : lo;
+}
+
+/* Flags (0x80) the bytes of x equal to c, exactly: no borrow between bytes. */
+AS_INLINE __u64 as_bytes_eq(__u64 x, __u8 c)
+{
+	const __u64 low7 = 0x7f7f7f7f7f7f7f7fULL;
+	__u64 y = x ^ (0x0101010101010101ULL * c);
+
+	return ~(((y & low7) + low7) | y | low7);
+}
+
 /* "HTTP/1.0" or "HTTP/1.1" at w[off]. */
 AS_INLINE int as_is_version(const struct as_window *w, __u32 off, __u32 n)
 {
@@ -223,28 +278,45 @@ AS_INLINE int as_is_version(const struct as_window *w, __u32 off, __u32 n)
  */
 
 /* From s->path_off, find the space that ends the target (kept in s->path_len
- * for now). -1: a CR, LF or NUL inside the target. */
+ * for now). -1: a CR, LF or NUL inside the target. A word at a time: API
+ * paths run to dozens of bytes. */
 AS_API int as_scan_target(const struct as_window *w, struct as_start *s)
 {
-	__u32 i, n;
+	__u32 from, n, nw;
+	AS_ITER it;
+	int *v, r = 0;
 
 	if (!w || !s)
 		return -1;
+	from = s->path_off;
 	n = s->avail;
-	for (i = s->path_off; i < AS_WINDOW; i++) {
-		__u8 c;
+	if (n > AS_WINDOW)
+		n = AS_WINDOW;
+	nw = (n + 7) / 8;
+	AS_ITER_NEW(&it, from / 8, nw);
+	while ((v = AS_ITER_NEXT(&it))) {
+		__u32 idx = *v, base = idx * 8, at;
+		__u64 x, m;
 
-		if (i >= n)
-			return 0;
-		c = w->b[i];
-		if (c == ' ') {
-			s->path_len = i;
-			return 0;
-		}
-		if (c == '\r' || c == '\n' || c == 0)
-			return -1; /* HTTP/0.9 or garbage */
+		if (idx >= AS_WINDOW / 8)
+			break;
+		x = as_word(w, idx);
+		m = as_bytes_eq(x, ' ') | as_bytes_eq(x, '\r') | as_bytes_eq(x, '\n') | as_bytes_eq(x, 0);
+		if (base < from)
+			m &= ~0ULL << (8 * (from - base));
+		if (n - base < 8)
+			m &= ~(~0ULL << (8 * (n - base)));
+		if (!m)
+			continue;
+		at = base + as_lowest_byte(m);
+		if (as_byte(w, at) == ' ')
+			s->path_len = at;
+		else
+			r = -1; /* HTTP/0.9 or garbage */
+		break;
 	}
-	return 0;
+	AS_ITER_DESTROY(&it);
+	return r;
 }
 
 /* Judge a request line from what as_scan_target found. */
@@ -837,61 +909,6 @@ AS_API int as_head_byte(struct as_head_scan *h, __u32 ch, struct as_hdr_vals *ca
 		break;
 	}
 	return 0;
-}
-
-/* Index (0-7) of the lowest byte flagged in a has-zero-byte mask. */
-AS_INLINE __u32 as_lowest_byte(__u64 m)
-{
-	__u32 i = 0;
-
-	if (!(m & 0xffffffffULL)) {
-		i += 4;
-		m >>= 32;
-	}
-	if (!(m & 0xffff)) {
-		i += 2;
-		m >>= 16;
-	}
-	if (!(m & 0xff))
-		i += 1;
-	return i;
-}
-
-/* w[i], masked in a way the compiler cannot drop, so the verifier sees it. */
-AS_INLINE __u8 as_byte(const struct as_window *w, __u32 i)
-{
-#ifdef __bpf__
-	asm volatile("" : "+r"(i));
-#endif
-	return w->b[i & AS_WMASK];
-}
-
-/* The idx-th aligned word of w, bounded the same way. */
-AS_INLINE __u64 as_word(const struct as_window *w, __u32 idx)
-{
-#ifdef __bpf__
-	asm volatile("" : "+r"(idx));
-#endif
-	return w->q[idx & (AS_WINDOW / 8 - 1)];
-}
-
-/* Eight bytes at w[i] (i <= AS_WINDOW - 16), from two aligned words: an
- * unaligned load would be split into eight byte loads. */
-AS_INLINE __u64 as_load64(const struct as_window *w, __u32 i)
-{
-	__u64 lo = as_word(w, i / 8), hi = as_word(w, i / 8 + 1);
-	__u32 sh = (i & 7) * 8;
-
-	return sh ? (lo >> sh) | (hi << (64 - sh)) : lo;
-}
-
-/* Flags (0x80) the bytes of x equal to c, exactly: no borrow between bytes. */
-AS_INLINE __u64 as_bytes_eq(__u64 x, __u8 c)
-{
-	const __u64 low7 = 0x7f7f7f7f7f7f7f7fULL;
-	__u64 y = x ^ (0x0101010101010101ULL * c);
-
-	return ~(((y & low7) + low7) | y | low7);
 }
 
 /* Byte-by-byte scan: for heads split in the middle of a line. */

@@ -64,6 +64,19 @@ static std::string reference_route(const uint8_t* b, size_t n) {
     return out.empty() ? "/" : out.substr(0, max);
 }
 
+// The request target's end, found a word at a time by the kernel, as a byte
+// loop finds it: a space ends it (at path_len), a CR, LF or NUL refuses it.
+static int reference_scan_target(const uint8_t* b, size_t n, size_t from, unsigned* path_len) {
+    for (size_t i = from; i < n; i++) {
+        if (b[i] == ' ') {
+            *path_len = i;
+            return 0;
+        }
+        if (b[i] == '\r' || b[i] == '\n' || b[i] == 0) return -1;
+    }
+    return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Harness h;
     // headers are captured too, with a small value_max so truncation is reached
@@ -144,6 +157,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         memcpy(w.b, data, n);
         as_start s{};
         int kind = as_parse_start(&w, n, &s);
+        for (size_t from : {0, 1, 4, 7, 9, 17}) {
+            as_start t{};
+            unsigned want = 0;
+            t.path_off = from;
+            t.avail = n;
+            int r = as_scan_target(&w, &t);
+            check(r == reference_scan_target(w.b, n, from, &want) && t.path_len == want, "target end as a byte loop finds it");
+        }
         if (kind == AS_MSG_REQUEST)
             check(s.path_off + s.path_len <= n, "target inside the window");
         // the look before a connection is tracked never refuses a start line
