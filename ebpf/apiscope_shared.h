@@ -120,7 +120,10 @@ struct as_metric_val {
 AS_STATIC_ASSERT(sizeof(struct as_metric_val) == 32 + 3 * 8 * AS_BUCKETS, "metric value layout");
 
 struct as_route {
-	char text[AS_ROUTE_LEN];
+	union {
+		char text[AS_ROUTE_LEN]; /* NUL-terminated */
+		__u64 q[AS_ROUTE_LEN / 8]; /* for hashing a word at a time */
+	};
 };
 
 /* One per (service, normalised route): which route id its requests count under. */

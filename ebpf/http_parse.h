@@ -1388,7 +1388,9 @@ AS_API int as_normalize_route(const struct as_window *w, __u32 off, __u32 len,
 	return as_route_finish(r, g);
 }
 
-/* FNV-1a 64 of the route text; ids below 16 are reserved (AS_ROUTE_ID_*). */
+/* A hash of the route text, up to its NUL, a word at a time (the exporter
+ * computes the same for the routes it names); ids below 16 are reserved
+ * (AS_ROUTE_ID_*). */
 AS_API __u64 as_route_hash(const struct as_route *r)
 {
 	__u64 h = 0xcbf29ce484222325ULL;
@@ -1396,13 +1398,15 @@ AS_API __u64 as_route_hash(const struct as_route *r)
 
 	if (!r)
 		return 0;
-	for (i = 0; i < AS_ROUTE_LEN; i++) {
-		__u8 c = r->text[i];
+	for (i = 0; i < AS_ROUTE_LEN / 8; i++) {
+		__u64 v = r->q[i], z = as_bytes_eq(v, 0);
 
-		if (!c)
+		if (z) /* the NUL: bytes after it may be left from a longer route */
+			v &= ~(~0ULL << (8 * as_lowest_byte(z)));
+		h = (h ^ v) * 0x100000001b3ULL;
+		h ^= h >> 29;
+		if (z)
 			break;
-		h ^= c;
-		h *= 0x100000001b3ULL;
 	}
 	return h < 16 ? h + 16 : h;
 }

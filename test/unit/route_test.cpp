@@ -58,6 +58,26 @@ TEST_CASE("ids across the eight-byte steps, and what is not an id", "[routes]") 
     CHECK(normalize("https://api.example.com/v1/42#frag") == "/v1/{id}");
 }
 
+TEST_CASE("a route's hash covers its text up to the NUL, not what a longer route left after it", "[routes]") {
+    auto hash_of = [](const std::string& target) {
+        as_window w{};
+        as_route r{};
+        as_norm g{};
+        memcpy(w.b, target.data(), target.size());
+        as_normalize_route(&w, 0, target.size(), &r, &g);
+        return as_route_hash(&r);
+    };
+    as_route clean{};
+    memcpy(clean.text, "/a/{id}", 7);
+    // "/a/1234567890123" becomes "/a/{id}" over the digits, which stay after its NUL
+    CHECK(hash_of("/a/1234567890123") == as_route_hash(&clean));
+    CHECK(hash_of("/a/1") == as_route_hash(&clean));
+    CHECK(hash_of("/a/b") != as_route_hash(&clean));
+    CHECK(hash_of("/users") != hash_of("/users/"));
+    CHECK(hash_of("/abcdefgh") != hash_of("/abcdefg"));  // a word's last byte counts
+    CHECK(as_route_hash(&clean) >= 16);                    // ids below 16 are reserved
+}
+
 TEST_CASE("long routes are cut at 127 bytes, never overflow", "[routes]") {
     std::string p = "/" + std::string(300, 'a');
     auto r = normalize(p);
