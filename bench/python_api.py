@@ -19,8 +19,8 @@ import subprocess
 import sys
 import tempfile
 
-from benchlib import (add_agent_args, apiscope_agent, baseline_variant, bpf_prog_stats, chosen_agents, CpuCgroup, floor_agent, med,
-                      no_agent, require_root, spread, wait_port, wrk)
+from benchlib import (add_agent_args, apiscope_agent, baseline_variant, bpf_prog_stats, chosen_agents, CpuCgroup,
+                      floor_agent, med, no_agent, require_root, spread, wait_port, wrk)
 
 SERVER = r'''
 import asyncio, json, sys, time
