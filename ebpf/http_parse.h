@@ -247,6 +247,12 @@ AS_INLINE __u64 as_load64(const struct as_window *w, __u32 i)
 	return sh ? (lo >> sh) | (hi << (64 - sh)) : lo;
 }
 
+/* A mask of a word's first k bytes (k < 8), as they lie in memory. */
+AS_INLINE __u64 as_low_bytes(__u32 k)
+{
+	return ~(~0ULL << (8 * k));
+}
+
 /* Flags (0x80) the bytes of x equal to c, exactly: no borrow between bytes. */
 AS_INLINE __u64 as_bytes_eq(__u64 x, __u8 c)
 {
@@ -303,9 +309,9 @@ AS_API int as_scan_target(const struct as_window *w, struct as_start *s)
 		x = as_word(w, idx);
 		m = as_bytes_eq(x, ' ') | as_bytes_eq(x, '\r') | as_bytes_eq(x, '\n') | as_bytes_eq(x, 0);
 		if (base < from)
-			m &= ~0ULL << (8 * (from - base));
+			m &= ~as_low_bytes(from - base);
 		if (n - base < 8)
-			m &= ~(~0ULL << (8 * (n - base)));
+			m &= as_low_bytes(n - base);
 		if (!m)
 			continue;
 		at = base + as_lowest_byte(m);
@@ -1136,9 +1142,9 @@ AS_API int as_scan_head(struct as_head_scan *h, const struct as_window *w, __u32
 				continue;
 			m = as_bytes_eq(as_word(w, idx), '\n');
 			if (idx == idx0)
-				m &= ~0ULL << (8 * (start & 7));
+				m &= ~as_low_bytes(start & 7);
 			if (n - base < 8)
-				m &= ~(~0ULL << (8 * (n - base)));
+				m &= as_low_bytes(n - base);
 			if (!m)
 				continue;
 			x.m = m;
@@ -1402,7 +1408,7 @@ AS_API __u64 as_route_hash(const struct as_route *r)
 		__u64 v = r->q[i], z = as_bytes_eq(v, 0);
 
 		if (z) /* the NUL: bytes after it may be left from a longer route */
-			v &= ~(~0ULL << (8 * as_lowest_byte(z)));
+			v &= as_low_bytes(as_lowest_byte(z));
 		h = (h ^ v) * 0x100000001b3ULL;
 		h ^= h >> 29;
 		if (z)

@@ -244,7 +244,7 @@ AS_INLINE __u64 as_target_hash(const struct as_window *w, __u32 off, __u32 len)
 			break;
 		v = as_load64(w, off + at);
 		if (len - at < 8)
-			v &= ~(~0ULL << (8 * (len - at)));
+			v &= as_low_bytes(len - at);
 		h = (h ^ v) * 0x100000001b3ULL;
 		h ^= h >> 29;
 	}
