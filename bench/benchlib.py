@@ -259,19 +259,21 @@ def mtail_agent(nginx, port=18111):
     return agent
 
 
-FLOOR_NAMES = {None: "floor", "enter": "floor enter+exit", "raw": "floor raw", "pid": "floor pid", "tls": "floor tls"}
+FLOOR_NAMES = {None: "floor", "enter": "floor enter+exit", "raw": "floor raw", "pid": "floor pid", "tls": "floor tls",
+               "read": "floor read"}
 
 
-def floor_agent(mode=None):
+def floor_agent(mode=None, *values):
     """Empty programs on apiscope's hooks, or a variant (bench/floor.c): "enter" adds the
     syscalls' entry (apiscope's hooks before it read the arguments at exit), "raw" is one BTF
     raw tracepoint on every syscall's exit, "pid" reads whose syscall it is and leaves, "tls"
-    adds empty uprobes on OpenSSL's read and write functions."""
+    adds empty uprobes on OpenSSL's read and write functions, "read" (values: a tgid) does for
+    that process's reads and writes the least a design that reads message heads does."""
     def ready(a):
         line = a.proc.stdout.readline()
         if "ready" not in line:
             raise SystemExit("bench_floor failed to start")
-    cmd = [os.path.join(build_dir(), "bench", "bench_floor")] + (["--" + mode] if mode else [])
+    cmd = [os.path.join(build_dir(), "bench", "bench_floor")] + (["--" + mode] if mode else []) + list(values)
     return Agent(FLOOR_NAMES[mode], cmd, ready)
 
 

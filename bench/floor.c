@@ -1,19 +1,24 @@
 // Attaches the empty programs of floor.bpf.c to the hooks apiscope uses and
 // waits for SIGINT/SIGTERM: the baseline apiscope's overhead is measured against.
 //
-// usage: bench_floor [--enter] [--raw] [--pid] [--tls]
+// usage: bench_floor [--enter] [--raw] [--pid] [--tls] [--read TGID...]
 // --enter also attaches to the syscalls' entry tracepoints, as apiscope did
 //         until it read the arguments at exit (the floor of the earlier records);
 // --raw   one BTF raw tracepoint on every syscall's exit instead of the
 //         followed syscalls' exit tracepoints;
 // --pid   the exit program reads whose syscall it is and leaves: the least a
 //         per-process filter costs;
+// --read  the exit program does for the reads and writes of up to four
+//         processes (the TGIDs after it) the least a design that reads
+//         message heads does: arguments, connection lookup, a clock read,
+//         a copy of the first 256 bytes;
 // --tls   empty uprobes on the system libssl's SSL_read/SSL_write(_ex), entry
 //         and return, as apiscope attaches them.
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -53,12 +58,22 @@ int main(int argc, char **argv)
 {
 	int enter = has(argc, argv, "--enter"), raw = has(argc, argv, "--raw"), pid = has(argc, argv, "--pid");
 	struct floor_bpf *skel = floor_bpf__open();
+	int read = 0;
 	struct bpf_program *exit_prog;
 	sigset_t sigs;
 	int sig, stats_fd;
 
 	if (skel) {
-		skel->rodata->target_tgid = 1; /* init: nothing the benchmarks run */
+		/* without --read: init, nothing the benchmarks run */
+		skel->rodata->target_tgids[0] = 1;
+		int max_targets = sizeof(skel->rodata->target_tgids) / sizeof(skel->rodata->target_tgids[0]);
+
+		for (int i = 1, n = 0; i < argc; i++) {
+			if (!strcmp(argv[i], "--read"))
+				read = 1;
+			else if (read && argv[i][0] != '-' && n < max_targets)
+				skel->rodata->target_tgids[n++] = strtoul(argv[i], NULL, 10);
+		}
 		bpf_program__set_autoattach(skel->progs.floor_raw_exit, raw);
 		bpf_program__set_autoattach(skel->progs.floor_tls_enter, 0);
 		bpf_program__set_autoattach(skel->progs.floor_tls_return, 0);
@@ -68,7 +83,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME); /* as apiscope does by default */
-	exit_prog = pid ? skel->progs.floor_exit_pid : skel->progs.floor_exit;
+	exit_prog = read ? skel->progs.floor_exit_read : pid ? skel->progs.floor_exit_pid : skel->progs.floor_exit;
 	for (size_t i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++) {
 		char tp[64];
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""nginx under wrk with no agent, with the empty-program floor, with
-apiscope (shared atomic values, per-CPU values, server side only, header
-capture with labels and the access log) and with what a user would deploy
+"""nginx under wrk with no agent, with the empty-program floor, with "floor
+read" (for nginx's reads and writes the least a design that reads message
+heads does: bench/floor.bpf.c), with apiscope (shared atomic values, per-CPU
+values, server side only, header capture with labels and the access log) and
+with what a user would deploy
 instead (an nginx reverse proxy in front, mtail reading nginx's access log),
 rounds interleaved. Prints throughput, p50/p99, BPF ns per request and the
 agent's whole CPU per request (its processes plus its BPF programs), each
@@ -14,7 +16,7 @@ import argparse
 import subprocess
 
 from benchlib import (add_agent_args, apiscope_agent, baseline_variant, bpf_prog_stats, chosen_agents, config_file,
-                      floor_agents, HEADERS_LOG_CONFIG, med, mtail_agent, Nginx, no_agent, proxy_agent,
+                      floor_agent, floor_agents, HEADERS_LOG_CONFIG, med, mtail_agent, Nginx, no_agent, proxy_agent,
                       require_root, spread, wrk)
 
 
@@ -35,6 +37,7 @@ def main():
     agents = [
         ("none", no_agent),
         *floor_agents(None, "enter", "raw", "tls"),
+        ("floor read", lambda: floor_agent("read", *map(str, nginx.pids()))),
         ("apiscope", lambda: apiscope_agent()),
         ("apiscope percpu", lambda: apiscope_agent("--config", percpu.name)),
         ("apiscope server only", lambda: apiscope_agent("--target.comm", "nginx")),
@@ -48,7 +51,8 @@ def main():
         ("nginx proxy", lambda: proxy_agent(nginx)),
         ("mtail", lambda: mtail_agent(nginx)),
     ]
-    plain_only = {"nginx proxy", "mtail"}  # they do not see inside TLS: not run on HTTPS
+    # they do not see inside TLS (the read floor would copy ciphertext): not run on HTTPS
+    plain_only = {"nginx proxy", "mtail", "floor read"}
     tls_only = {"floor tls"}
     baseline_variant(agents, args, "headers+log", "--config", headers.name)
     agents = chosen_agents(agents, args)

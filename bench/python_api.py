@@ -2,7 +2,10 @@
 """A realistic API under wrk: a Python HTTP/1.1 server doing about 100 µs of
 CPU work per request (a JSON reply, a calibrated loop of arithmetic) on an
 asyncio event loop, keep-alive, with no agent, with
-the empty-program floor and with apiscope, rounds interleaved. Prints
+the empty-program floor, with "floor read" (for the app's reads and writes only
+what any design that reads message heads must do: the arguments, a connection
+lookup, a clock read, one copy of the first bytes) and with apiscope, rounds
+interleaved. Prints
 throughput and p50/p99 against the no-agent run of the same round set, and
 the app's CPU time per request (its own cgroup's accounting, every thread): the
 budget says apiscope costs such an app at most 1 %. "server only" traces the
@@ -98,7 +101,8 @@ def main():
         try:
             cpu = CpuCgroup(app.pid)
             wait_port(args.port)
-            agents = [("none", no_agent), ("floor", floor_agent), ("apiscope", apiscope_agent),
+            agents = [("none", no_agent), ("floor", floor_agent),
+                      ("floor read", lambda: floor_agent("read", str(app.pid))), ("apiscope", apiscope_agent),
                       ("apiscope server only", lambda: apiscope_agent("--target.comm", "python3")),
                       ("apiscope genai off", lambda: apiscope_agent("--genai.enabled", "false"))]
             baseline_variant(agents, args, "server only", "--target.comm", "python3")
