@@ -121,8 +121,8 @@ class Agent:
     set, is where the load must go instead of the server (a proxy in front,
     or the server's logging twin)."""
 
-    def __init__(self, name, cmd, ready, port=None):
-        self.name, self.cmd, self.ready, self.port = name, cmd, ready, port
+    def __init__(self, name, cmd, ready, port=None, check_exit=False):
+        self.name, self.cmd, self.ready, self.port, self.check_exit = name, cmd, ready, port, check_exit
         self.proc = None
 
     def cpu_seconds(self):
@@ -131,14 +131,16 @@ class Agent:
 
     def __enter__(self):
         if self.cmd:
-            self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, text=True,
+                                         stderr=subprocess.PIPE if self.check_exit else subprocess.DEVNULL)
             self.ready(self)
         return self
 
     def __exit__(self, *exc):
         if self.proc:
             self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(timeout=30)
+            if self.proc.wait(timeout=30) and self.check_exit:
+                raise SystemExit("%s failed (exit %d): %s" % (self.name, self.proc.returncode, self.proc.stderr.read()))
 
 
 def wait_answer(agent, url, what, timeout):
@@ -274,7 +276,7 @@ def floor_agent(mode=None, *values):
         if "ready" not in line:
             raise SystemExit("bench_floor failed to start")
     cmd = [os.path.join(build_dir(), "bench", "bench_floor")] + (["--" + mode] if mode else []) + list(values)
-    return Agent(FLOOR_NAMES[mode], cmd, ready)
+    return Agent(FLOOR_NAMES[mode], cmd, ready, check_exit=True)
 
 
 def floor_agents(*modes):
