@@ -5,9 +5,13 @@ heads does: bench/floor.bpf.c), with apiscope (shared atomic values, per-CPU
 values, server side only, header capture with labels and the access log) and
 with what a user would deploy
 instead (an nginx reverse proxy in front, mtail reading nginx's access log),
-rounds interleaved. Prints throughput, p50/p99, BPF ns per request and the
+rounds interleaved. Prints throughput, p50/p99, BPF ns per request, the
 agent's whole CPU per request (its processes plus its BPF programs), each
-against the no-agent run of the same round set.
+against the no-agent run of the same round set, and nginx's own CPU per
+request (the programs that run in its syscalls included). "BPF / nginx CPU"
+is the BPF time over the no-agent run's nginx CPU: on a CPU-bound server,
+about the throughput the programs cost, and far steadier than req/s on a
+noisy machine.
 
 usage: bench/nginx_overhead.py [--rounds 5] [--seconds 5] [--only keepalive|close|static|https]
                                [--agents NAME,NAME] [--smoke]
@@ -16,8 +20,8 @@ import argparse
 import subprocess
 
 from benchlib import (add_agent_args, apiscope_agent, baseline_variant, bpf_prog_stats, chosen_agents, config_file,
-                      floor_agent, floor_agents, HEADERS_LOG_CONFIG, med, mtail_agent, Nginx, no_agent, proxy_agent,
-                      require_root, spread, wrk)
+                      floor_agent, floor_agents, HEADERS_LOG_CONFIG, med, mtail_agent, Nginx, no_agent,
+                      process_tree_cpu, proxy_agent, require_root, spread, wrk)
 
 
 def main():
@@ -69,7 +73,7 @@ def main():
         agents = [(name, make()) for name, make in agents]  # built once nginx's directory exists
         for key, title, path, close in scenarios:
             run = [(n, a) for n, a in agents if n not in (plain_only if key == "https" else tls_only)]
-            res = {name: {"rps": [], "p50": [], "p99": [], "ns": [], "runs": [], "cpu": []} for name, _ in run}
+            res = {name: {"rps": [], "p50": [], "p99": [], "ns": [], "runs": [], "cpu": [], "app": []} for name, _ in run}
             for _ in range(args.rounds):
                 for name, agent in run:
                     port = agent.port or nginx.port
@@ -78,9 +82,9 @@ def main():
                     with agent:
                         wrk(url, 1, close=close)  # warm up connections and caches
                         ns0, cnt0 = bpf_prog_stats()
-                        cpu0 = agent.cpu_seconds()
+                        cpu0, app0 = agent.cpu_seconds(), process_tree_cpu(nginx.proc.pid)
                         rps, p50, p99 = wrk(url, args.seconds, close=close)
-                        cpu1 = agent.cpu_seconds()
+                        cpu1, app1 = agent.cpu_seconds(), process_tree_cpu(nginx.proc.pid)
                         ns1, cnt1 = bpf_prog_stats()
                     requests = rps * args.seconds
                     bpf_ns = (ns1 - ns0) / requests if name != "none" else 0
@@ -91,17 +95,18 @@ def main():
                     r["ns"].append(bpf_ns)
                     r["runs"].append((cnt1 - cnt0) / requests if name != "none" else 0)
                     r["cpu"].append((cpu1 - cpu0) * 1e9 / requests + bpf_ns)
+                    r["app"].append((app1 - app0) * 1e9 / requests)
             base = res["none"]
             print("\n## %s (%s, %d rounds x %d s)" % (title, path, args.rounds, args.seconds))
             print("| agent | req/s (median ± spread) | vs none | p50 µs | p99 µs | p99 vs none | BPF ns/request "
-                  "| runs/request | agent CPU ns/request |")
-            print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+                  "| runs/request | agent CPU ns/request | nginx CPU µs/request | BPF / nginx CPU |")
+            print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
             for name, _ in run:
                 r = res[name]
-                print("| %s | %.0f ± %.1f%% | %.3f | %.0f | %.0f | %.3f | %.0f | %.1f | %.0f |" % (
+                print("| %s | %.0f ± %.1f%% | %.3f | %.0f | %.0f | %.3f | %.0f | %.1f | %.0f | %.2f ± %.1f%% | %.1f%% |" % (
                     name, med(r["rps"]), spread(r["rps"]), med(r["rps"]) / med(base["rps"]),
                     med(r["p50"]), med(r["p99"]), med(r["p99"]) / med(base["p99"]), med(r["ns"]), med(r["runs"]),
-                    med(r["cpu"])))
+                    med(r["cpu"]), med(r["app"]) / 1e3, spread(r["app"]), 100 * med(r["ns"]) / med(base["app"])))
 
 
 if __name__ == "__main__":
