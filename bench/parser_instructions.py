@@ -17,6 +17,7 @@ usage: bench/parser_instructions.py [--baseline REV] [--shapes nginx,python,rest
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 
@@ -27,7 +28,20 @@ CXX = ["c++", "-std=c++20", "-O2"]
 
 
 def build(ebpf_dir, out):
-    subprocess.run(CXX + ["-I", ebpf_dir, os.path.join(ROOT, "bench", "parser_cost.cpp"), "-o", out], check=True)
+    r = subprocess.run(CXX + ["-I", ebpf_dir, os.path.join(ROOT, "bench", "parser_cost.cpp"), "-o", out],
+                       capture_output=True, text=True)
+    if r.returncode:
+        raise SystemExit("bench/parser_cost.cpp does not compile against %s (a baseline needs the same parser "
+                         "hooks):\n%s" % (ebpf_dir, r.stderr))
+
+
+def baseline_headers(rev, into):
+    """The ebpf/ directory of git revision rev, under into."""
+    archive = subprocess.run(["git", "-C", ROOT, "archive", rev, "ebpf"], capture_output=True)
+    if archive.returncode:
+        raise SystemExit("--baseline %s: not a revision of this repository (%s)" % (rev, archive.stderr.decode().strip()))
+    subprocess.run(["tar", "-x", "-C", into], input=archive.stdout, check=True)
+    return os.path.join(into, "ebpf")
 
 
 def instructions(binary, shape, exchanges):
@@ -58,17 +72,14 @@ def main():
     if args.smoke:
         args.exchanges = 500
     shapes = args.shapes.split(",")
+    if not shutil.which("valgrind"):
+        raise SystemExit("valgrind not found: install it (deploy/install-deps.sh does)")
     with tempfile.TemporaryDirectory() as tmp:
         variants = [("this tree", os.path.join(tmp, "tree"))]
         build(os.path.join(ROOT, "ebpf"), variants[0][1])
         if args.baseline:
-            base = os.path.join(tmp, "base")
-            os.mkdir(base)
-            archive = subprocess.run(["git", "-C", ROOT, "archive", args.baseline, "ebpf"], capture_output=True,
-                                     check=True).stdout
-            subprocess.run(["tar", "-x", "-C", base], input=archive, check=True)
             variants.append((args.baseline, os.path.join(tmp, "base.bin")))
-            build(os.path.join(base, "ebpf"), variants[1][1])
+            build(baseline_headers(args.baseline, tmp), variants[1][1])
         res = {(name, s): per_message(binary, s, args.exchanges) for name, binary in variants for s in shapes}
     print("\n## Parser instructions per message (callgrind, %d exchanges)" % args.exchanges)
     print("| shape | " + " | ".join(name for name, _ in variants) + (" | ratio |" if args.baseline else " |"))
