@@ -269,8 +269,8 @@ def floor_agent(mode=None, *values):
     """Empty programs on apiscope's hooks, or a variant (bench/floor.c): "enter" adds the
     syscalls' entry (apiscope's hooks before it read the arguments at exit), "raw" is one BTF
     raw tracepoint on every syscall's exit, "pid" reads whose syscall it is and leaves, "tls"
-    adds empty uprobes on OpenSSL's read and write functions, "read" (values: a tgid) does for
-    that process's reads and writes the least a design that reads message heads does."""
+    adds empty uprobes on OpenSSL's read and write functions, "read" (values: up to four tgids)
+    does for those processes' reads and writes the least a design that reads message heads does."""
     def ready(a):
         line = a.proc.stdout.readline()
         if "ready" not in line:

@@ -73,16 +73,14 @@ int main(int argc, char **argv)
 {
 	int enter = has(argc, argv, "--enter"), raw = has(argc, argv, "--raw"), pid = has(argc, argv, "--pid");
 	struct floor_bpf *skel = floor_bpf__open();
-	int read = 0;
 	struct bpf_program *exit_prog;
 	sigset_t sigs;
-	int sig, stats_fd, copied;
+	int sig, stats_fd, copied, read = 0;
 
 	if (skel) {
-		/* without --read: init, nothing the benchmarks run */
-		skel->rodata->target_tgids[0] = 1;
 		int max_targets = sizeof(skel->rodata->target_tgids) / sizeof(skel->rodata->target_tgids[0]);
 
+		skel->rodata->target_tgids[0] = 1; /* without --read: init, nothing the benchmarks run */
 		for (int i = 1, n = 0; i < argc; i++) {
 			if (!strcmp(argv[i], "--read"))
 				read = 1;

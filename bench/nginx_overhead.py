@@ -3,9 +3,8 @@
 read" (for nginx's reads and writes the least a design that reads message
 heads does: bench/floor.bpf.c), with apiscope (shared atomic values, per-CPU
 values, server side only, header capture with labels and the access log) and
-with what a user would deploy
-instead (an nginx reverse proxy in front, mtail reading nginx's access log),
-rounds interleaved. Prints throughput, p50/p99, BPF ns per request, the
+with what a user would deploy instead (an nginx reverse proxy in front, mtail
+reading nginx's access log), rounds interleaved. Prints throughput, p50/p99, BPF ns per request, the
 agent's whole CPU per request (its processes plus its BPF programs), each
 against the no-agent run of the same round set, and nginx's own CPU per
 request (the programs that run in its syscalls included). "BPF / nginx CPU"
@@ -73,7 +72,7 @@ def main():
         agents = [(name, make()) for name, make in agents]  # built once nginx's directory exists
         for key, title, path, close in scenarios:
             run = [(n, a) for n, a in agents if n not in (plain_only if key == "https" else tls_only)]
-            res = {name: {"rps": [], "p50": [], "p99": [], "ns": [], "runs": [], "cpu": [], "app": []} for name, _ in run}
+            res = {name: {k: [] for k in ("rps", "p50", "p99", "ns", "runs", "cpu", "app")} for name, _ in run}
             for _ in range(args.rounds):
                 for name, agent in run:
                     port = agent.port or nginx.port
@@ -103,7 +102,8 @@ def main():
             print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
             for name, _ in run:
                 r = res[name]
-                print("| %s | %.0f ± %.1f%% | %.3f | %.0f | %.0f | %.3f | %.0f | %.1f | %.0f | %.2f ± %.1f%% | %.1f%% |" % (
+                print(("| %s | %.0f ± %.1f%% | %.3f | %.0f | %.0f | %.3f | %.0f | %.1f | %.0f "
+                       "| %.2f ± %.1f%% | %.1f%% |") % (
                     name, med(r["rps"]), spread(r["rps"]), med(r["rps"]) / med(base["rps"]),
                     med(r["p50"]), med(r["p99"]), med(r["p99"]) / med(base["p99"]), med(r["ns"]), med(r["runs"]),
                     med(r["cpu"]), med(r["app"]) / 1e3, spread(r["app"]), 100 * med(r["ns"]) / med(base["app"])))

@@ -39,7 +39,8 @@ def baseline_headers(rev, into):
     """The ebpf/ directory of git revision rev, under into."""
     archive = subprocess.run(["git", "-C", ROOT, "archive", rev, "ebpf"], capture_output=True)
     if archive.returncode:
-        raise SystemExit("--baseline %s: not a revision of this repository (%s)" % (rev, archive.stderr.decode().strip()))
+        raise SystemExit("--baseline %s: not a revision of this repository (%s)"
+                         % (rev, archive.stderr.decode().strip()))
     subprocess.run(["tar", "-x", "-C", into], input=archive.stdout, check=True)
     return os.path.join(into, "ebpf")
 
