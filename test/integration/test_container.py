@@ -18,7 +18,7 @@ from harness import Server, curl, main, parse_metrics, value, wait_http
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.dirname(os.path.abspath(__file__))
 BASE = "docker.io/library/debian:bookworm-slim"
-APP_PORT, HOST_PORT, METRICS = 18086, 18087, 19483
+APP_PORT, HOST_PORT, METRICS = 18097, 18087, 19483  # no other test's ports
 RUN = ["podman", "--runtime", "runc", "--cgroup-manager=cgroupfs", "run", "-d",
        "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
 
@@ -41,6 +41,21 @@ def sh(*cmd, timeout=1800):
     if r.returncode != 0:
         raise AssertionError("%s failed (%d):\n%s\n%s" % (" ".join(cmd), r.returncode, r.stdout[-3000:], r.stderr[-3000:]))
     return r.stdout
+
+
+def remove_containers():
+    """The sidecar, then the app whose namespaces it shares (podman refuses to remove a
+    container another one depends on). A container left running would hold its port in the
+    next run, so a failed removal is retried, then reported."""
+    names = ("apiscope-test-sidecar", "apiscope-test-app")
+    for _ in range(3):
+        errors = [subprocess.run(["podman", "rm", "-f", "-t", "5", n], capture_output=True, text=True).stderr
+                  for n in names]
+        left = [n for n in names if subprocess.run(["podman", "container", "exists", n]).returncode == 0]
+        if not left:
+            return
+        time.sleep(1)
+    raise AssertionError("podman could not remove %s: %s" % (", ".join(left), " ".join(errors).strip()))
 
 
 def ensure_base_image():
@@ -67,8 +82,7 @@ class Sidecar(unittest.TestCase):
         ensure_base_image()
         build("localhost/apiscope", REPO)
         build("localhost/apiscope-test-app", HERE, os.path.join(HERE, "container", "app.Containerfile"))
-        for name in ("apiscope-test-sidecar", "apiscope-test-app"):
-            subprocess.run(["podman", "rm", "-f", name], capture_output=True)
+        remove_containers()  # left by a run that was killed
 
     def test_sidecar_counts_its_app_only(self):
         d = tempfile.mkdtemp(prefix="apiscope-hostnginx-")
@@ -105,10 +119,11 @@ class Sidecar(unittest.TestCase):
             self.assertEqual(value(s, dur, http_route="/host/{id}"), 0, "nothing of the host's nginx")
             self.assertEqual(value(s, "http_client_request_duration_seconds_count"), 0, "curl runs outside")
         finally:
-            for name in ("apiscope-test-sidecar", "apiscope-test-app"):
-                subprocess.run(["podman", "rm", "-f", "-t", "5", name], capture_output=True)
-            # drop untagged build-stage images; the tagged ones stay as the build cache
-            subprocess.run(["podman", "image", "prune", "-f"], capture_output=True)
+            try:
+                remove_containers()
+            finally:
+                # drop untagged build-stage images; the tagged ones stay as the build cache
+                subprocess.run(["podman", "image", "prune", "-f"], capture_output=True)
 
 
 if __name__ == "__main__":
