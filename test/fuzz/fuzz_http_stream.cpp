@@ -163,7 +163,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             t.path_off = from;
             t.avail = n;
             int r = as_scan_target(&w, &t);
-            check(r == reference_scan_target(w.b, n, from, &want) && t.path_len == want, "target end as a byte loop finds it");
+            check(r == reference_scan_target(w.b, n, from, &want) && t.path_len == want,
+                  "target end as a byte loop finds it");
         }
         if (kind == AS_MSG_REQUEST)
             check(s.path_off + s.path_len <= n, "target inside the window");
