@@ -2,8 +2,9 @@
 # the binary and its shared libraries only.
 #
 # Run as a sidecar next to an API container (shares its PID and network
-# namespaces) or host-wide; BPF needs CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE
-# and CAP_SYS_RESOURCE (or --privileged), and the host's /sys/kernel/btf:
+# namespaces) or host-wide. It needs CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN,
+# CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH (docs/security.md says which does
+# what), or --privileged, and the host's /sys/kernel/btf:
 #   docker run --privileged --pid=container:APP --network=container:APP apiscope
 #   docker run --privileged --pid=host --network=host apiscope
 FROM debian:bookworm-slim AS build

@@ -1,4 +1,4 @@
-// The kernel's HTTP parser (ebpf/http_stream.h) compiled natively and fed
+// The kernel's HTTP parser (ebpf/http1_stream.h) compiled natively and fed
 // exchanges of one shape over one connection, for bench/parser_instructions.py
 // to count its instructions under callgrind: a figure that does not move with
 // the machine's noise, for changes too small to see in BPF run time. The
@@ -11,18 +11,8 @@
 #include <cstring>
 #include <string>
 
-#include "apiscope_shared.h"
-
-static as_capture_cfg no_capture{};
-static as_partial partial;
-#define AS_READ_USER(dst, len, src) (memcpy((dst), (const void *)(src), (len)), 0)
-#define AS_CAPTURE_CFG no_capture
-#define AS_CAPTURE_ON 0
-#define AS_CAP_START(s, slot, start_ns) ((as_hdr_vals *)nullptr)
-#define AS_CAP_FIND(s, slot) ((as_hdr_vals *)nullptr)
-#define AS_PARTIAL_GET(s, create) (&partial)
-#define AS_GENAI_GET(s, slot, start_ns, create) ((as_genai_call *)nullptr)
-#include "http_stream.h"
+#include "user_env.h"  // no capture, no partial lines, no LLM/MCP calls
+#include "http1_stream.h"
 
 static unsigned long records, routes;
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Instructions per message of the kernel's HTTP parser, counted by callgrind:
-ebpf/http_stream.h compiled natively (bench/parser_cost.cpp, the map hooks
+ebpf/http1_stream.h compiled natively (bench/parser_cost.cpp, the map hooks
 doing nothing) and fed keep-alive exchanges of three shapes (wrk against nginx,
 bench/python_api.py's requests with a new item id each, a richer REST client).
 The count does not move with the machine's load, so a change to the parser too
@@ -27,22 +27,24 @@ SHAPES = ("nginx", "python", "rest")
 CXX = ["c++", "-std=c++20", "-O2"]
 
 
-def build(ebpf_dir, out):
-    r = subprocess.run(CXX + ["-I", ebpf_dir, os.path.join(ROOT, "bench", "parser_cost.cpp"), "-o", out],
-                       capture_output=True, text=True)
+def build(tree, out):
+    """bench/parser_cost.cpp of tree, against tree's ebpf/ headers."""
+    r = subprocess.run(CXX + ["-I", os.path.join(tree, "ebpf"), os.path.join(tree, "bench", "parser_cost.cpp"),
+                              "-o", out], capture_output=True, text=True)
     if r.returncode:
-        raise SystemExit("bench/parser_cost.cpp does not compile against %s (a baseline needs the same parser "
-                         "hooks):\n%s" % (ebpf_dir, r.stderr))
+        raise SystemExit("bench/parser_cost.cpp of %s does not compile:\n%s" % (tree, r.stderr))
 
 
-def baseline_headers(rev, into):
-    """The ebpf/ directory of git revision rev, under into."""
-    archive = subprocess.run(["git", "-C", ROOT, "archive", rev, "ebpf"], capture_output=True)
+def baseline_tree(rev, into):
+    """The parser headers and driver of git revision rev, under into."""
+    archive = subprocess.run(["git", "-C", ROOT, "archive", rev, "ebpf", "bench/parser_cost.cpp"],
+                             capture_output=True)
     if archive.returncode:
-        raise SystemExit("--baseline %s: not a revision of this repository (%s)"
+        raise SystemExit("--baseline %s: not a revision of this repository with bench/parser_cost.cpp (%s)"
                          % (rev, archive.stderr.decode().strip()))
+    os.makedirs(into)
     subprocess.run(["tar", "-x", "-C", into], input=archive.stdout, check=True)
-    return os.path.join(into, "ebpf")
+    return into
 
 
 def instructions(binary, shape, exchanges):
@@ -77,10 +79,10 @@ def main():
         raise SystemExit("valgrind not found: install it (deploy/install-deps.sh does)")
     with tempfile.TemporaryDirectory() as tmp:
         variants = [("this tree", os.path.join(tmp, "tree"))]
-        build(os.path.join(ROOT, "ebpf"), variants[0][1])
+        build(ROOT, variants[0][1])
         if args.baseline:
             variants.append((args.baseline, os.path.join(tmp, "base.bin")))
-            build(baseline_headers(args.baseline, tmp), variants[1][1])
+            build(baseline_tree(args.baseline, os.path.join(tmp, "base")), variants[1][1])
         res = {(name, s): per_message(binary, s, args.exchanges) for name, binary in variants for s in shapes}
     print("\n## Parser instructions per message (callgrind, %d exchanges)" % args.exchanges)
     print("| shape | " + " | ".join(name for name, _ in variants) + (" | ratio |" if args.baseline else " |"))

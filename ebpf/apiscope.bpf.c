@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Syscall tracepoints: stash the buffer at enter, parse what the syscall
- * really moved at exit, and keep per-connection HTTP state keyed by
- * {tgid, fd}. Everything that decides what the bytes mean is in
- * http_stream.h; this file only moves bytes and connection lifetimes.
+ * The programs: the syscall tracepoints that hand what a process read or
+ * wrote to the parser, the close and process lifetime tracepoints, and (in
+ * tls.bpf.h) the OpenSSL uprobes. Everything that decides what the bytes mean
+ * is in the parser headers; this file only moves bytes.
  */
 #include "vmlinux_min.h"
 #include <bpf/bpf_helpers.h>
 
-#define AS_READ_USER(dst, len, src) bpf_probe_read_user((dst), (len), (const void *)(src))
-
-#include "maps.bpf.h"
-#include "record.bpf.h"
-#include "target.bpf.h"
+#include "conn_types.h"      /* the state: connection, stream, scratch */
+#include "maps.bpf.h"        /* maps and load-time settings */
+#include "kernel_env.bpf.h"  /* the kernel's bindings of parser_env.h */
+#include "http1_stream.h"    /* the HTTP/1 parser */
+#include "record.bpf.h"      /* what the parser's hooks do here */
+#include "conn_life.bpf.h"   /* connections made, fed and forgotten */
+#include "target.bpf.h"      /* which processes and sockets */
+#include "tls.bpf.h"         /* the OpenSSL uprobes */
 
 /* Node.js writes each chunk of a chunked body as four pieces (size, CRLF,
  * data, CRLF) and a burst of chunks in one writev. Pieces past these are
@@ -27,103 +30,10 @@ struct as_iovec {
 	__u64 len;
 };
 
-static __always_inline struct as_scratch *as_scratch_get(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&scratch, &zero);
-}
-
-/* Working memory for bytes about to be parsed; only once there is work. */
-static __always_inline struct as_scratch *as_scratch_for(struct as_conn_key *key, __u32 dir_in)
-{
-	struct as_scratch *s = as_scratch_get();
-
-	if (s) {
-		s->now = bpf_ktime_get_ns();
-		s->dir_in = dir_in;
-		s->key = *key;
-	}
-	return s;
-}
-
-/* Quick reject, on a connection's first n bytes at ubuf: an HTTP/1 message
- * starts with an uppercase method and a space, or "HTTP/". */
-static __always_inline bool as_maybe_http(__u64 ubuf, __u64 n)
-{
-	__u8 b[AS_FIRST_BYTES] = {};
-	__u32 len = n < AS_FIRST_BYTES ? n : AS_FIRST_BYTES;
-
-	if (!len || bpf_probe_read_user(b, len, (const void *)ubuf))
-		return false;
-	return as_could_start_http(b, len);
-}
-
-/* Forget a connection; the per-process count lets process exit skip the
- * walk of the connection map when nothing is left open. */
-static __always_inline void as_conn_forget(struct as_conn_key *key)
-{
-	__u32 *open;
-
-	if (bpf_map_delete_elem(&conns, key))
-		return;
-	open = bpf_map_lookup_elem(&http_procs, &key->tgid);
-	if (open && *open)
-		__sync_fetch_and_sub(open, 1);
-}
-
-static __always_inline void as_close_conn(struct as_conn_key *key, struct as_conn *c)
-{
-	struct as_scratch *s;
-
-	if (as_conn_in_flight(c) && (s = as_scratch_for(key, 0)))
-		as_conn_close(c, s);
-	as_conn_forget(key);
-}
-
-/* A connection seen for the first time: only if its first n bytes could be
- * HTTP and it is a stream socket, both checked before any map write. */
-static __always_inline struct as_conn *as_conn_new(struct as_conn_key *key, __u64 ubuf, __u64 n)
-{
-	struct as_sock_info si = {};
-	struct as_conn *c;
-	__u32 one = 1, *open;
-
-	if (!as_maybe_http(ubuf, n) || as_socket_info(key->fd, &si))
-		return NULL;
-	if (bpf_map_update_elem(&conns, key, &as_zero_conn, BPF_NOEXIST))
-		return NULL;
-	c = bpf_map_lookup_elem(&conns, key);
-	if (!c)
-		return NULL;
-	__builtin_memcpy(c->peer_addr, si.peer_addr, sizeof(c->peer_addr));
-	c->peer_port = si.peer_port;
-	c->local_port = si.local_port;
-	as_process_comm(c->comm);
-	open = bpf_map_lookup_elem(&http_procs, &key->tgid);
-	if (open)
-		__sync_fetch_and_add(open, 1);
-	else
-		bpf_map_update_elem(&http_procs, &key->tgid, &one, BPF_ANY);
-	return c;
-}
-
-/* Returns -1 if the connection was dropped: its first bytes were not HTTP. */
-static __always_inline int as_feed_buf(struct as_conn_key *key, struct as_conn *c,
-				       struct as_scratch *s, __u64 ubuf, __u64 n)
-{
-	s->ubuf = ubuf;
-	s->n = n;
-	if (as_feed(c, s) >= 0)
-		return 0;
-	as_conn_forget(key);
-	return -1;
-}
-
 /*
- * x86-64 syscall numbers of the calls we follow. One enter and one exit
- * program are attached to all their tracepoints (see bpf_program.cpp): the
- * verifier then checks the parser twice at load, not once per syscall.
+ * x86-64 syscall numbers of the calls we follow. One exit program is
+ * attached to all their tracepoints (see bpf_program.cpp): the verifier then
+ * checks the parser once at load, not once per syscall.
  */
 enum {
 	AS_NR_READ = 0,
@@ -138,6 +48,15 @@ enum {
 	AS_NR_SENDMSG = 46,
 	AS_NR_RECVMSG = 47,
 	AS_NR_ACCEPT4 = 288,
+};
+
+enum as_io_kind {
+	AS_IO_NONE = 0,
+	AS_IO_BUF,      /* read/write/recvfrom/sendto */
+	AS_IO_IOV,      /* readv/writev */
+	AS_IO_MSG,      /* recvmsg/sendmsg */
+	AS_IO_SENDFILE, /* body bytes with no user buffer */
+	AS_IO_NEWFD,    /* accept/connect: a fresh connection on this fd */
 };
 
 /* How a followed syscall moves bytes (enum as_io_kind), and their
@@ -310,9 +229,6 @@ static __always_inline int as_exit(__s32 nr, long ret)
 	}
 	return 0;
 }
-
-#include "tls.bpf.h"
-
 
 SEC("tracepoint")
 int syscall_exit(struct syscall_exit_ctx *ctx)

@@ -1,154 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Maps and load-time settings (rodata, set by the exporter before load). */
+/*
+ * The kernel side's maps and load-time settings (rodata, written by the
+ * exporter between open and load: exporter/bpf/bpf_program.cpp). Declarations
+ * only; what reads and writes them is in the headers named beside each group.
+ */
 #ifndef APISCOPE_MAPS_BPF_H
 #define APISCOPE_MAPS_BPF_H
 
-#include "apiscope_shared.h"
+#include "conn_types.h"
 #include <bpf/bpf_helpers.h>
 
-/* Header capture and the access log: what http_stream.h reads, so first. */
-const volatile bool capture_on = false;
-const volatile struct as_capture_cfg capture_cfg = {};
-#define AS_CAPTURE_ON capture_on
-#define AS_CAPTURE_CFG capture_cfg
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, AS_CNT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
-
-/* Captured headers per (connection, slot): slots 0-7 follow the pending
- * requests, AS_CAP_SLOT_RESP the response. LRU: entries of connections gone
- * quietly make room; start_ns tells a left-over entry from the live one. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, struct as_cap_key);
-	__type(value, struct as_hdr_vals);
-} caps SEC(".maps");
-
-static struct as_hdr_vals as_zero_cap = {};
-
-static __always_inline void as_count(__u32 counter)
-{
-	__u64 *v = bpf_map_lookup_elem(&counters, &counter);
-
-	if (v)
-		*v += 1;
-}
-
-/* The capture entry of slot on the connection being fed; with start, reset
- * for a message that starts now. */
-static __always_inline struct as_hdr_vals *as_cap_get(struct as_conn_key *key, __u64 now,
-						       __u32 slot, bool start)
-{
-	struct as_cap_key k = {.tgid = key->tgid, .fd = key->fd, .slot = slot};
-	struct as_hdr_vals *v = bpf_map_lookup_elem(&caps, &k);
-
-	if (!start)
-		return v;
-	if (!v) {
-		bpf_map_update_elem(&caps, &k, &as_zero_cap, BPF_ANY);
-		v = bpf_map_lookup_elem(&caps, &k);
-		if (!v) {
-			as_count(AS_CNT_CAPTURE_MAP_FULL);
-			return NULL;
-		}
-	}
-	v->start_ns = now;
-	v->present = 0;
-	v->truncated = 0;
-	v->cur = AS_CAP_NONE;
-	v->path_len = 0;
-	v->path_trunc = 0;
-	return v;
-}
-/* Start lines cut short, per (connection, direction): rare, so a small LRU. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, struct as_cap_key);
-	__type(value, struct as_partial);
-} partials SEC(".maps");
-
-static struct as_partial as_zero_partial = {};
-
-static __always_inline struct as_partial *as_partial_get(struct as_conn_key *key, __u32 dir_in, bool create)
-{
-	struct as_cap_key k = {.tgid = key->tgid, .fd = key->fd, .slot = dir_in};
-	struct as_partial *p = bpf_map_lookup_elem(&partials, &k);
-
-	if (p || !create)
-		return p;
-	bpf_map_update_elem(&partials, &k, &as_zero_partial, BPF_ANY);
-	return bpf_map_lookup_elem(&partials, &k);
-}
-#define AS_PARTIAL_GET(s, create) as_partial_get(&(s)->key, (s)->dir_in, (create))
-
-/* LLM and MCP calls (config genai). */
-const volatile bool genai_on = false;
-const volatile struct as_genai_hdrs genai_hdrs = {};
-#define AS_GENAI_ON genai_on
-
-/* Routes whose calls are inspected: route hash -> genai value. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 256);
-	__type(key, __u64);
-	__type(value, __u8);
-} genai_routes SEC(".maps");
-
-/* Calls in flight, deleted when handed over; memory as used. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1024);
-	__type(key, struct as_cap_key);
-	__type(value, struct as_genai_call);
-} genai_calls SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);
-} genai_events SEC(".maps");
-
-static struct as_genai_call as_zero_genai = {};
-
-static __always_inline struct as_genai_call *as_genai_get(struct as_conn_key *key, __u32 slot,
-							   __u64 start_ns, bool create)
-{
-	struct as_cap_key k = {.tgid = key->tgid, .fd = key->fd, .slot = slot};
-	struct as_genai_call *g = bpf_map_lookup_elem(&genai_calls, &k);
-
-	if (g && g->call.start_ns == start_ns)
-		return g;
-	if (!create)
-		return NULL;
-	if (!g) {
-		if (bpf_map_update_elem(&genai_calls, &k, &as_zero_genai, BPF_ANY)) {
-			as_count(AS_CNT_GENAI_MAP_FULL);
-			return NULL;
-		}
-		g = bpf_map_lookup_elem(&genai_calls, &k);
-		if (!g)
-			return NULL;
-	}
-	/* an entry left by a call that never ended: only lengths gate the data */
-	g->call.start_ns = start_ns;
-	g->first_body_ns = 0;
-	__builtin_memset(g->head_len, 0, sizeof(g->head_len));
-	__builtin_memset(g->segs, 0, sizeof(g->segs));
-	__builtin_memset(g->tail_len, 0, sizeof(g->tail_len));
-	return g;
-}
-#define AS_GENAI_GET(s, slot, start_ns, create) as_genai_get(&(s)->key, (slot), (start_ns), (create))
-#define AS_CAP_START(s, slot, start_ns) as_cap_get(&(s)->key, (start_ns), (slot), true)
-#define AS_CAP_FIND(s, slot) as_cap_get(&(s)->key, (s)->now, (slot), false)
-
-#include "http_stream.h"
-
+/* Which processes and sockets are measured (target.bpf.h). */
 const volatile __u32 self_tgid = 0;
 const volatile __u16 self_port = 0; /* scrapes of apiscope are not the host's API */
 const volatile bool filter_pid = false;
@@ -160,54 +22,34 @@ const volatile bool filter_cgroup = false;
 const volatile bool filter_pidns = false;
 const volatile __u64 pidns_dev = 0;
 const volatile __u64 pidns_ino = 0;
-const volatile __u64 max_routes_per_service = 1000;
-const volatile bool percpu_metrics = false; /* which of the two metrics maps is used */
-const volatile __u32 n_duration_bounds = 0;
-const volatile __u64 duration_bounds_ns[AS_MAX_DURATION_BOUNDS] = {};
-const volatile __u32 n_size_bounds = 0;
-const volatile __u64 size_bounds[AS_MAX_SIZE_BOUNDS] = {};
 
-/* Zeroed values to insert from: both are larger than the BPF stack allows. */
-static struct as_metric_val as_zero_metric = {};
-static struct as_conn as_zero_conn = {};
-
-enum as_io_kind {
-	AS_IO_NONE = 0,
-	AS_IO_BUF,      /* read/write/recvfrom/sendto */
-	AS_IO_IOV,      /* readv/writev */
-	AS_IO_MSG,      /* recvmsg/sendmsg */
-	AS_IO_SENDFILE, /* body bytes with no user buffer */
-	AS_IO_NEWFD,    /* accept/connect: a fresh connection on this fd */
-};
-
-/* Syscall arguments kept from enter to exit, per thread; and, while the
- * thread is inside an OpenSSL read or write, that call's arguments. */
-enum as_tls_kind {
-	AS_TLS_NONE = 0,
-	AS_TLS_READ,     /* SSL_read: returns the byte count */
-	AS_TLS_WRITE,    /* SSL_write */
-	AS_TLS_READ_EX,  /* SSL_read_ex: returns 1, the count goes to *tls_count */
-	AS_TLS_WRITE_EX, /* SSL_write_ex */
-};
-
-/* Per thread, while it is inside an OpenSSL call (tls.bpf.h). */
-struct as_stash {
-	__u64 tls_ssl;
-	__u64 tls_buf;
-	__u64 tls_count; /* user address of the _ex calls' size_t result */
-	__s32 tls_fd;    /* the socket under tls_ssl, -1 while unknown */
-	__s32 last_read_fd; /* socket this thread last read: memory-BIO users read it before SSL_read */
-	__u8 tls_kind;
-	__u8 pad[7];
-};
+/* Per-process target verdicts (see as_target_process): two bits a tgid,
+ * 0 while undecided, in words of 32 processes. An array lookup the verifier
+ * inlines: a hash lookup was most of what a syscall of a process apiscope
+ * ignores cost it. The exporter sizes it from pid_max. */
+enum { AS_TARGET_YES = 1, AS_TARGET_NO = 2 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct as_stash);
-} stash SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 4194304 / AS_VERDICTS_PER_WORD + 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} target_verdicts SEC(".maps");
 
+#define AS_TARGET_SET(name, key_type)                                                      \
+	struct {                                                                           \
+		__uint(type, BPF_MAP_TYPE_HASH);                                           \
+		__uint(max_entries, 1024);                                                 \
+		__type(key, key_type);                                                     \
+		__type(value, __u8);                                                       \
+	} name SEC(".maps")
+
+AS_TARGET_SET(target_pids, __u32);
+AS_TARGET_SET(target_comms, char[AS_COMM_LEN]);
+AS_TARGET_SET(target_ports, __u16);
+AS_TARGET_SET(target_cgroups, __u64);
+
+/* Connections and the per-CPU working memory (conn_life.bpf.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
@@ -231,8 +73,33 @@ struct {
 	__type(value, struct as_scratch);
 } scratch SEC(".maps");
 
-/* Requests aggregated per key. One of the two is used (maps.percpu_values);
- * the exporter shrinks the other to one entry. */
+/* Start lines cut short, per (connection, direction): rare, so a small LRU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct as_cap_key);
+	__type(value, struct as_partial);
+} partials SEC(".maps");
+
+/* Self-metric counters (enum as_counter). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, AS_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* Requests aggregated per key (metric_update.bpf.h), and routes with their
+ * per-service cap (route_cap.bpf.h). */
+const volatile __u64 max_routes_per_service = 1000;
+const volatile bool percpu_metrics = false; /* which of the two metrics maps is used */
+const volatile __u32 n_duration_bounds = 0;
+const volatile __u64 duration_bounds_ns[AS_MAX_DURATION_BOUNDS] = {};
+const volatile __u32 n_size_bounds = 0;
+const volatile __u64 size_bounds[AS_MAX_SIZE_BOUNDS] = {};
+
+/* One of the two is used (maps.percpu_values); the exporter shrinks the
+ * other to one entry. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC); /* memory as used */
@@ -275,6 +142,20 @@ struct {
 	__type(value, __u64);
 } service_route_count SEC(".maps");
 
+/* Header capture and header labels (header_capture.h, label_ids.bpf.h). */
+const volatile bool capture_on = false;
+const volatile struct as_capture_cfg capture_cfg = {};
+
+/* Captured headers per (connection, slot): slots 0-7 follow the pending
+ * requests, AS_CAP_SLOT_RESP the response. LRU: entries of connections gone
+ * quietly make room; start_ns tells a left-over entry from the live one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct as_cap_key);
+	__type(value, struct as_hdr_vals);
+} caps SEC(".maps");
+
 /* Header label values per (service, label): the first max_label_values keep
  * their own id, as routes do. */
 const volatile __u64 max_label_values = 50;
@@ -295,7 +176,8 @@ struct {
 	__type(value, __u64);
 } label_value_count SEC(".maps");
 
-/* The access log: one event per request/response pair, only when it is on. */
+/* The access log: one event per request/response pair, only when it is on
+ * (access_log.bpf.h). */
 const volatile bool log_on = false;
 const volatile __u64 log_sample_threshold = 1ULL << 32; /* sample_ratio * 2^32 */
 const volatile __u64 log_rate_limit = 0;                /* events per second, 0: none */
@@ -327,10 +209,64 @@ struct {
 	__type(value, struct as_log_rate);
 } log_rate SEC(".maps");
 
-/* TLS: which socket each SSL object of a process is on, learned from the
- * socket syscall an SSL_read/SSL_write makes. */
+/* LLM and MCP calls (genai_window.h, genai_handoff.bpf.h). */
+const volatile bool genai_on = false;
+const volatile struct as_genai_hdrs genai_hdrs = {};
+
+/* Routes whose calls are inspected: route hash -> genai value. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u64);
+	__type(value, __u8);
+} genai_routes SEC(".maps");
+
+/* Calls in flight, deleted when handed over; memory as used. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1024);
+	__type(key, struct as_cap_key);
+	__type(value, struct as_genai_call);
+} genai_calls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} genai_events SEC(".maps");
+
+/* HTTPS through OpenSSL (tls.bpf.h). */
 const volatile bool tls_on = false;
 
+/* The OpenSSL call a thread is inside. */
+enum as_tls_kind {
+	AS_TLS_NONE = 0,
+	AS_TLS_READ,     /* SSL_read: returns the byte count */
+	AS_TLS_WRITE,    /* SSL_write */
+	AS_TLS_READ_EX,  /* SSL_read_ex: returns 1, the count goes to *tls_count */
+	AS_TLS_WRITE_EX, /* SSL_write_ex */
+};
+
+/* Per thread, while it is inside an OpenSSL call (tls.bpf.h). */
+struct as_stash {
+	__u64 tls_ssl;
+	__u64 tls_buf;
+	__u64 tls_count; /* user address of the _ex calls' size_t result */
+	__s32 tls_fd;    /* the socket under tls_ssl, -1 while unknown */
+	__s32 last_read_fd; /* socket this thread last read: memory-BIO users read it before SSL_read */
+	__u8 tls_kind;
+	__u8 pad[7];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct as_stash);
+} stash SEC(".maps");
+
+/* Which socket each SSL object of a process is on, learned from the socket
+ * syscall an SSL_read/SSL_write makes. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
@@ -338,47 +274,10 @@ struct {
 	__type(value, __s32);
 } ssl_fds SEC(".maps");
 
-/* The socket under the SSL object of the call in progress is fd. */
-static __always_inline void as_tls_learn_fd(struct as_stash *st, __u32 tgid, __s32 fd)
-{
-	struct as_ssl_key k = {.ssl = st->tls_ssl, .tgid = tgid};
-
-	if (st->tls_fd == fd)
-		return;
-	st->tls_fd = fd;
-	bpf_map_update_elem(&ssl_fds, &k, &fd, BPF_ANY);
-}
-
 /* New target processes, for the exporter to find OpenSSL in them. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 65536);
 } exec_events SEC(".maps");
-
-/* Per-process target verdicts (see as_target_process): two bits a tgid,
- * 0 while undecided, in words of 32 processes. An array lookup the verifier
- * inlines: a hash lookup was most of what a syscall of a process apiscope
- * ignores cost it. The exporter sizes it from pid_max. */
-enum { AS_TARGET_YES = 1, AS_TARGET_NO = 2 };
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 4194304 / AS_VERDICTS_PER_WORD + 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} target_verdicts SEC(".maps");
-
-#define AS_TARGET_SET(name, key_type)                                                      \
-	struct {                                                                           \
-		__uint(type, BPF_MAP_TYPE_HASH);                                           \
-		__uint(max_entries, 1024);                                                 \
-		__type(key, key_type);                                                     \
-		__type(value, __u8);                                                       \
-	} name SEC(".maps")
-
-AS_TARGET_SET(target_pids, __u32);
-AS_TARGET_SET(target_comms, char[AS_COMM_LEN]);
-AS_TARGET_SET(target_ports, __u16);
-AS_TARGET_SET(target_cgroups, __u64);
 
 #endif

@@ -12,6 +12,19 @@
 #ifndef APISCOPE_TLS_BPF_H
 #define APISCOPE_TLS_BPF_H
 
+#include "conn_life.bpf.h"
+
+/* The socket under the SSL object of the call in progress is fd. */
+static __always_inline void as_tls_learn_fd(struct as_stash *st, __u32 tgid, __s32 fd)
+{
+	struct as_ssl_key k = {.ssl = st->tls_ssl, .tgid = tgid};
+
+	if (st->tls_fd == fd)
+		return;
+	st->tls_fd = fd;
+	bpf_map_update_elem(&ssl_fds, &k, &fd, BPF_ANY);
+}
+
 static __always_inline int as_tls_enter(__u64 ssl, __u64 buf, __u64 count, __u8 kind)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;

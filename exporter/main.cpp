@@ -6,16 +6,16 @@
 
 #include <iostream>
 
-#include "access_log.h"
-#include "bpf_program.h"
-#include "cli.h"
-#include "genai_collector.h"
-#include "http_collector.h"
-#include "privileges.h"
-#include "self_collector.h"
-#include "tls_probes.h"
+#include "access_log/access_log.h"
+#include "config/cli.h"
+#include "genai/genai_collector.h"
+#include "kernel/bpf_program.h"
+#include "kernel/privileges.h"
+#include "metrics/http_collector.h"
+#include "metrics/self_collector.h"
+#include "tls/tls_probes.h"
 #include "version.h"
-#include "web_server.h"
+#include "web/web_server.h"
 
 using namespace apiscope;
 
@@ -31,9 +31,8 @@ static void check_targets_exist(const Config& cfg) {
 
 int main(int argc, char** argv) {
     // A scrape of many series builds MiBs of families and text, all freed at
-    // once: without these the heap keeps its high-water mark (176 MiB after
-    // scrapes of 90k series against 35 MiB with them, bench/scrape_cost.py),
-    // and each web thread's arena its own.
+    // once: without these the heap keeps its high-water mark, and each web
+    // thread's arena its own (bench/scrape_cost.py measures it).
     mallopt(M_MMAP_THRESHOLD, 1 << 20);
     mallopt(M_TRIM_THRESHOLD, 1 << 20);
     mallopt(M_ARENA_MAX, 2);
@@ -79,19 +78,21 @@ int main(int argc, char** argv) {
     try {
         BpfProgram bpf(cfg);
         // attached: from here on, only what running needs (before any thread)
-        auto port = std::stoi(cfg.listen_address.substr(cfg.listen_address.rfind(':') + 1));
+        auto port = parse_listen_address(cfg.listen_address).port;
         auto why = drop_capabilities(cfg.tls_enabled, port > 0 && port < 1024);
         if (!why.empty()) std::cerr << "apiscope: could not drop capabilities (" << why << "); going on\n";
         ScrapeStats stats;
+        RouteTable routes(cfg.route_templates, cfg.routes_max_per_service,
+                          [&bpf](uint64_t id) { return bpf.route_text(id); });
         std::unique_ptr<AccessLog> log;
-        if (cfg.access_log.enabled()) log = std::make_unique<AccessLog>(bpf, cfg);
-        auto http = std::make_shared<HttpCollector>(bpf, cfg, stats);
+        if (cfg.access_log.enabled()) log = std::make_unique<AccessLog>(bpf, cfg, routes);
+        auto http = std::make_shared<HttpCollector>(bpf, cfg, routes, stats);
         auto self = std::make_shared<SelfCollector>(bpf, cfg, stats, log.get());
         auto tls = std::make_shared<TlsProbes>(bpf, cfg);
         std::vector<std::shared_ptr<prometheus::Collectable>> collectors = {http, self, tls};
         if (cfg.genai.enabled) collectors.push_back(std::make_shared<GenaiCollector>(&bpf, cfg, log.get()));
         WebServer server(cfg.listen_address, cfg.telemetry_path, collectors, web, web_tls,
-                         cfg.web_max_requests);
+                         cfg.web_max_connections);
         std::cerr << "apiscope " << APISCOPE_VERSION << ": serving " << cfg.telemetry_path << " on "
                   << cfg.listen_address << (web_tls ? " (HTTPS)" : "") << "\n";
         int sig = 0;

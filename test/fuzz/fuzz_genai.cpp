@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "genai_parse.h"
-#include "json_scan.h"
+#include "genai/genai_parse.h"
+#include "genai/json_scan.h"
 
 using namespace apiscope;
 

@@ -7,9 +7,9 @@
 #include <cstring>
 #include <string>
 
-#include "json.h"
-#include "log_format.h"
-#include "redact.h"
+#include "access_log/json_escape.h"
+#include "access_log/log_format.h"
+#include "config/redact.h"
 
 static void check(bool ok) {
     if (!ok) abort();
@@ -39,9 +39,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         c.access_log.include_query = true;
         return c;
     }();
-    static apiscope::LogFormatter fmt(cfg, [](uint64_t id) { return id % 2 ? "/r/{id}" : "_other"; });
+    static apiscope::LogFormatter fmt(cfg, [](const std::string&, uint64_t id) { return id % 2 ? "/r/{id}" : "_other"; });
 
-    static as_log_event e;
+    static apiscope::LogEvent e;
     memset(&e, 0, sizeof(e));
     memcpy(&e, data, std::min(size, sizeof(e)));
     valid_line(fmt.line(e, 0));
@@ -60,7 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (end == std::string::npos) end = q.size();
         std::string param = q.substr(start, end - start);
         size_t eq = param.find('=');
-        if (eq != std::string::npos && apiscope::is_sensitive_param(param.substr(0, eq), {"sig"}))
+        if (eq != std::string::npos && apiscope::is_sensitive_name(param.substr(0, eq), {"sig"}))
             check(param.substr(eq + 1) == "[REDACTED]");
         start = end + 1;
     }

@@ -82,10 +82,21 @@ class Apiscope:
             raise
         return self
 
-    def __exit__(self, *exc):
-        self.stop()
+    def __exit__(self, exc_type, *exc):
+        if exc_type is None:
+            self.close()
+        else:
+            self.stop()  # the test's own failure says more
+
+    def close(self):
+        """SIGTERM, and apiscope must exit 0 (detached everything, lost nothing)."""
+        code = self.stop()
+        if code != 0:
+            raise AssertionError("apiscope exited with %s at SIGTERM, not 0: %s" % (code, self.stderr))
 
     def stop(self):
+        """SIGTERM, then its exit code (0 expected: the caller checks)."""
+        self.stderr = getattr(self, "stderr", "")
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -103,9 +114,27 @@ class Apiscope:
         return parse_metrics(self.metrics_text())
 
 
-def value(samples, name, **labels):
-    """Sum of the samples called name whose labels include all of labels."""
+def total(samples, name, **labels):
+    """Sum of the samples called name whose labels include all of labels (0 if none)."""
     return sum(v for n, l, v in samples if n == name and all(l.get(k) == w for k, w in labels.items()))
+
+
+def value(samples, name, **labels):
+    """total(), for a metric the scrape must have: no sample called name, or a
+    label no sample of it carries, is an error, so that a check of 0 always
+    names something that exists. A label given as None must be absent."""
+    named = [l for n, l, v in samples if n == name]
+    if not named:
+        raise AssertionError("no sample of %s in the scrape" % name)
+    unknown = sorted(k for k, w in labels.items() if w is not None and not any(k in l for l in named))
+    if unknown:
+        raise AssertionError("no sample of %s has the label(s) %s" % (name, ", ".join(unknown)))
+    return total(samples, name, **labels)
+
+
+def names(samples):
+    """The metric names of a scrape's samples."""
+    return {n for n, l, v in samples}
 
 
 def label_values(samples, name, label, **labels):
@@ -118,7 +147,7 @@ def wait_for_count(scope, name, expected, timeout=10, **labels):
     deadline = time.monotonic() + timeout
     while True:
         samples = scope.scrape()
-        if value(samples, name, **labels) >= expected or time.monotonic() > deadline:
+        if total(samples, name, **labels) >= expected or time.monotonic() > deadline:
             return samples
         time.sleep(0.2)
 

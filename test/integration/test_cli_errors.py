@@ -103,7 +103,8 @@ class Cli(unittest.TestCase):
             f.write("basic_auth_users:\n  alice: plaintext\n")
             f.flush()
             self.assertOneLineError(run("--web.config.file", f.name), 2, "basic_auth_users.alice", "bcrypt")
-        self.assertOneLineError(run("--web.max-requests", "0"), 2, "web.max_requests")
+        self.assertOneLineError(run("--web.max-connections", "0"), 2, "web.max_connections")
+        self.assertOneLineError(run("--web.max-requests", "0"), 2, "web.max_connections")  # its old name
 
     def test_bad_value(self):
         self.assertOneLineError(run("--routes.max-per-service", "0"), 2, "routes.max_per_service", "1-100000")

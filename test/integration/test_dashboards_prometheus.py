@@ -136,10 +136,12 @@ class DashboardsAgainstPrometheus(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.scope.stop()
-        cls.prom.terminate()
-        cls.prom.wait()
-        shutil.rmtree(cls.dir, ignore_errors=True)
+        try:
+            cls.scope.close()
+        finally:
+            cls.prom.terminate()
+            cls.prom.wait()
+            shutil.rmtree(cls.dir, ignore_errors=True)
 
     def query(self, expr):
         url = "http://127.0.0.1:%d/api/v1/query?%s" % (PROM, urllib.parse.urlencode({"query": expr}))

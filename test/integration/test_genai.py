@@ -111,7 +111,7 @@ class Genai(unittest.TestCase):
     def tearDownClass(cls):
         if getattr(cls, "apps", None):
             cls.apps.__exit__()
-        cls.scope.stop()
+        cls.scope.close()
 
     def v(self, name, **labels):
         return value(self.m, name, **labels)
@@ -227,8 +227,8 @@ class Genai(unittest.TestCase):
             self.assertNotIn(secret, text)
 
     def test_no_drops_and_http_metrics_agree(self):
-        self.assertEqual(self.v("apiscope_dropped_total", reason="genai_events_lost"), 0)
-        self.assertEqual(self.v("apiscope_dropped_total", reason="genai_calls_map_full"), 0)
+        self.assertEqual(self.v("apiscope_events_dropped_total", reason="genai_events_lost"), 0)
+        self.assertEqual(self.v("apiscope_events_dropped_total", reason="genai_calls_map_full"), 0)
         self.assertEqual(self.v("http_server_request_duration_seconds_count", service_name="llm-provider",
                                 http_route="/v1/chat/completions"),
                          self.v("gen_ai_server_request_duration_seconds_count", service_name="llm-provider",

@@ -105,11 +105,13 @@ class HeadersAndLog(unittest.TestCase):
                 cls.samples = wait_for_count(cls.scope, DUR, 70)
                 wait_logged(cls.scope, 2 * 70)
                 cls.metrics = cls.scope.metrics_text()
-        finally:
+        except BaseException:
             cls.scope.stop()
+            raise
+        cls.scope.close()
         cls.raw, cls.lines = read_log(cls.log)
         cls.stderr = cls.scope.stderr
-        # the README's example line comes from here
+        # the example line of docs/headers-and-access-log.md comes from here
         print("\nexample access log line: " + cls.raw.splitlines()[0].decode(), file=sys.stderr)
 
     @classmethod

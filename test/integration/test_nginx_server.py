@@ -43,7 +43,7 @@ class Nginx(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.scope.stop()
+        cls.scope.close()
         shutil.rmtree(cls.dir, ignore_errors=True)
 
     @classmethod

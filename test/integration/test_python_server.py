@@ -31,7 +31,7 @@ class PythonServer(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.exit_code = cls.scope.stop()
+        cls.scope.close()
 
     @classmethod
     def drive(cls):

@@ -1,10 +1,17 @@
 """A flood of unique URLs never grows the series count past the per-service
-route cap; the requests past it are counted under one overflow route."""
+route cap; the requests past it are counted under one overflow route, and
+the access log names every request's route as the metrics do."""
+import collections
+import json
+import os
+import tempfile
+import time
 import unittest
 
 from harness import Apiscope, api_server, client, label_values, main, value, wait_for_count
 
 PORT = 18082
+PORT_B = 18098
 DUR = "http_server_request_duration_seconds_count"
 CAP = 20
 FLOOD = 500
@@ -39,6 +46,36 @@ class RouteCap(unittest.TestCase):
         # server and client side each pass their own cap
         self.assertEqual(value(self.samples, "apiscope_route_overflow_requests_total"), 2 * (FLOOD - CAP))
         self.assertEqual(value(self.samples, "apiscope_events_dropped_total"), 0)
+
+
+class CapInTheLog(unittest.TestCase):
+    def test_the_log_says_other_where_the_metrics_do(self):
+        """Two processes under one --service-name: each stays under the cap in
+        the kernel (it counts per process), so the exporter's cap, per
+        service_name, folds the routes past it. The access log must fold the
+        same ones."""
+        per_server, cap = 15, 20
+        with tempfile.TemporaryDirectory() as d:
+            log = os.path.join(d, "access.log")
+            with Apiscope("--routes.max-per-service", str(cap), "--service-name", "flood",
+                          "--target.comm", "flood-a", "--target.comm", "flood-b",
+                          "--access-log.output", log) as scope:
+                with api_server(PORT, "flood-a"), api_server(PORT_B, "flood-b"):
+                    client("cap-client", "urls", PORT, "/a/", per_server)
+                    client("cap-client", "urls", PORT_B, "/b/", per_server)
+                    s = wait_for_count(scope, DUR, 2 * per_server, service_name="flood")
+                    deadline = time.monotonic() + 10
+                    while value(scope.scrape(), "apiscope_access_log_events_total") < 2 * per_server:
+                        self.assertLess(time.monotonic(), deadline, "the log lines were not written")
+                        time.sleep(0.2)
+            with open(log) as f:
+                lines = [json.loads(line) for line in f]
+        metrics = {l["http_route"]: v for n, l, v in s if n == DUR and l["service_name"] == "flood"}
+        logged = collections.Counter(l["http.route"] for l in lines)
+        self.assertEqual(len(lines), 2 * per_server)
+        self.assertEqual(dict(logged), metrics)
+        self.assertEqual(len(metrics), cap + 1)
+        self.assertEqual(metrics["_other"], 2 * per_server - cap)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
-// Runs the BPF parser headers in user space: user memory is plain memory and
-// the map hooks record into vectors, so tests feed real bytes to the very
-// code the kernel runs.
+// The kernel's parsers in user space, as a third environment of
+// ebpf/parser_env.h: user memory is plain memory, the per-connection map
+// entries live in std::maps, and the hooks record what the kernel's would
+// count, through the same code (ebpf/record.h, ebpf/log_record.h). Tests feed
+// real bytes to the very code the kernel runs.
 #pragma once
 
 #include <cstring>
@@ -14,25 +16,28 @@
 // What the kernel has in rodata; tests set it with capture().
 inline as_capture_cfg as_test_capture{};
 inline bool as_test_capture_on = false;
+inline bool as_test_genai_on = false;
 struct as_hdr_vals;
 struct as_scratch;
 static as_hdr_vals* harness_cap(as_scratch* s, unsigned slot, bool start, __u64 start_ns = 0);
+static as_partial* harness_partial(as_scratch* s, bool create);
+static as_genai_call* harness_genai(unsigned slot, __u64 start_ns, bool create);
 
-#define AS_READ_USER(dst, len, src) (memcpy((dst), (const void*)(src), (len)), 0)
 #define AS_CAPTURE_CFG as_test_capture
 #define AS_CAPTURE_ON as_test_capture_on
 #define AS_CAP_START(s, slot, start_ns) harness_cap((s), (slot), true, (start_ns))
 #define AS_CAP_FIND(s, slot) harness_cap((s), (slot), false)
-static as_partial* harness_partial(as_scratch* s, bool create);
 #define AS_PARTIAL_GET(s, create) harness_partial((s), (create))
-inline bool as_test_genai_on = false;
-static as_genai_call* harness_genai(unsigned slot, __u64 start_ns, bool create);
 #define AS_GENAI_ON as_test_genai_on
 #define AS_GENAI_GET(s, slot, start_ns, create) harness_genai((slot), (start_ns), (create))
-#include "http_stream.h"
+#include "user_env.h"  // AS_READ_USER: plain memory
+#include "genai_window.h"
+#include "http1_stream.h"
+#include "log_record.h"
+#include "record.h"
 
 // Header names per direction; the value_max of the config. Mirrors what the
-// exporter writes into rodata (see capture_config.cpp).
+// exporter writes into rodata (see exporter/bpf/capture_rodata.cpp).
 inline void capture(const std::vector<std::string>& req, const std::vector<std::string>& resp,
                     unsigned value_max = 64, const std::vector<std::string>& presence_only = {},
                     bool include_query = false) {
@@ -67,9 +72,12 @@ struct Harness {
     static inline std::map<unsigned, as_partial> partials;  // by direction
     static inline std::vector<std::optional<Captured>> req_caps, resp_caps;  // per record
     static inline std::vector<as_record> records;
+    static inline std::vector<as_metric_key> keys;  // per record: the series it counts under
+    static inline std::vector<std::vector<uint8_t>> logs;  // per record, with capture on: the packed log record
     static inline std::vector<std::string> routes;  // by route id - 100
     static inline std::vector<uint32_t> counters = std::vector<uint32_t>(AS_CNT_MAX);
     static inline std::map<std::string, uint8_t> genai_routes;        // route -> kind
+    static inline as_genai_hdrs genai_hdrs{{AS_MAX_HDRS, AS_MAX_HDRS}, AS_MAX_HDRS, {}};  // MCP headers' indexes
     static inline std::map<unsigned, as_genai_call> genai_calls;      // by slot
     static inline std::vector<std::optional<as_genai_call>> genai;    // per record
 
@@ -84,10 +92,13 @@ struct Harness {
         req_caps.clear();
         resp_caps.clear();
         records.clear();
+        keys.clear();
+        logs.clear();
         routes.clear();
         counters.assign(AS_CNT_MAX, 0);
         as_test_genai_on = false;
         genai_routes.clear();
+        genai_hdrs = {{AS_MAX_HDRS, AS_MAX_HDRS}, AS_MAX_HDRS, {}};
         genai_calls.clear();
         genai.clear();
     }
@@ -119,15 +130,14 @@ static __u64 as_hook_route(struct as_conn*, struct as_scratch* s) {
     Harness::routes.emplace_back(r->text);
     return 100 + Harness::routes.size() - 1;
 }
+
+// The map entries, as the kernel's (kernel_env.bpf.h): stale bytes are left
+// in a reused entry, so only its lengths and bits may gate them.
 static as_hdr_vals* harness_cap(as_scratch*, unsigned slot, bool start, __u64 start_ns) {
     if (start) {
         auto& c = Harness::caps[slot];
-        memset(&c, 0xAA, sizeof(c));  // stale bytes must not leak into values
-        c.start_ns = start_ns;
-        c.present = c.truncated = 0;
-        c.cur = AS_CAP_NONE;
-        c.path_len = 0;
-        c.path_trunc = 0;
+        memset(&c, 0xAA, sizeof(c));
+        as_cap_reset(&c, start_ns);
         return &c;
     }
     auto it = Harness::caps.find(slot);
@@ -139,16 +149,9 @@ static as_genai_call* harness_genai(unsigned slot, __u64 start_ns, bool create) 
     if (it != Harness::genai_calls.end() && it->second.call.start_ns == start_ns) return &it->second;
     if (!create) return nullptr;
     auto& g = Harness::genai_calls[slot];
-    memset(&g, 0xAA, sizeof(g));  // as the kernel's: only lengths may gate stale bytes
-    g.call.start_ns = start_ns;
-    g.first_body_ns = 0;
-    memset(g.head_len, 0, sizeof(g.head_len));
-    memset(g.segs, 0, sizeof(g.segs));
-    memset(g.tail_len, 0, sizeof(g.tail_len));
+    memset(&g, 0xAA, sizeof(g));
+    as_genai_reset(&g, start_ns);
     return &g;
-}
-static int as_hook_body(struct as_conn* c, struct as_scratch* s, __u32 off, __u32 len) {
-    return as_genai_feed(c, s, off, len);
 }
 
 static as_partial* harness_partial(as_scratch* s, bool create) {
@@ -157,46 +160,57 @@ static as_partial* harness_partial(as_scratch* s, bool create) {
     return create ? &Harness::partials[s->dir_in] : nullptr;
 }
 
+static int as_hook_body(struct as_conn* c, struct as_scratch* s, __u32 off, __u32 len) {
+    return as_genai_feed(c, s, off, len);
+}
+
 // Decode a capture the way the exporter does: only headers marked present.
-inline std::optional<Captured> decode_capture(unsigned slot, uint64_t start_ns, int dir) {
-    auto it = Harness::caps.find(slot);
-    if (it == Harness::caps.end() || it->second.start_ns != start_ns || !start_ns) return std::nullopt;
-    const as_hdr_vals& v = it->second;
+inline std::optional<Captured> decode_capture(const as_hdr_vals* v, int dir) {
+    if (!v) return std::nullopt;
     Captured c;
     for (unsigned k = 0; k < as_test_capture.n[dir]; k++) {
-        if (!(v.present & (1u << k))) continue;
+        if (!(v->present & (1u << k))) continue;
         std::string name(as_test_capture.hdr[dir][k].name, as_test_capture.hdr[dir][k].len);
         bool presence_only = as_test_capture.hdr[dir][k].flags & AS_HDR_PRESENCE_ONLY;
-        c.headers[name] = presence_only ? "<present>" : std::string(v.val[k], v.len[k]);
-        c.truncated[name] = v.truncated & (1u << k);
+        c.headers[name] = presence_only ? "<present>" : std::string(v->val[k], v->len[k]);
+        c.truncated[name] = v->truncated & (1u << k);
     }
     if (dir == 0) {
-        c.path.assign(v.path, v.path_len);
-        c.path_truncated = v.path_trunc;
+        c.path.assign(v->path, v->path_len);
+        c.path_truncated = v->path_trunc;
     }
     return c;
 }
 
-static int as_hook_record(struct as_conn*, struct as_scratch* s) {  // as record.bpf.h
+// The kernel's as_hook_record (ebpf/record.bpf.h) without its maps: the same
+// captures, key, LLM/MCP hand-off and log record, kept for the tests.
+static int as_hook_record(struct as_conn* c, struct as_scratch* s) {
     const as_record& rec = s->rec;
+    as_hdr_vals* req = as_cap_of(s, rec.slot & (AS_PIPELINE - 1), rec.start_ns);
+    as_hdr_vals* resp = as_cap_of(s, AS_CAP_SLOT_RESP, rec.resp_start_ns);
+    as_metric_key key{};
+    as_metric_key_fill(&key, c, &rec);
     Harness::records.push_back(rec);
-    Harness::req_caps.push_back(decode_capture(rec.slot, rec.start_ns, 0));
-    Harness::resp_caps.push_back(decode_capture(AS_CAP_SLOT_RESP, rec.resp_start_ns, 1));
+    Harness::keys.push_back(key);
+    Harness::req_caps.push_back(decode_capture(req, 0));
+    Harness::resp_caps.push_back(decode_capture(resp, 1));
     std::optional<as_genai_call> g;
     if (rec.genai) {
-        auto it = Harness::genai_calls.find(rec.slot);
-        if (it != Harness::genai_calls.end() && it->second.call.start_ns == rec.start_ns) {
-            g = it->second;
-            Harness::genai_calls.erase(it);
-        } else {  // a call with no body: the kernel makes an empty entry
-            g = *harness_genai(rec.slot, rec.start_ns, true);
-            Harness::genai_calls.erase(rec.slot);
-        }
-        g->kind = rec.genai;
-        g->call.status = rec.status;
-        g->call.duration_ns = s->now > rec.start_ns ? s->now - rec.start_ns : rec.duration_ns;
+        as_genai_call* call = harness_genai(rec.slot & (AS_PIPELINE - 1), rec.start_ns, true);
+        as_genai_finish(call, c, s, req, resp, &Harness::genai_hdrs);
+        g = *call;
+        Harness::genai_calls.erase(rec.slot & (AS_PIPELINE - 1));
     }
     Harness::genai.push_back(g);
+    if (AS_CAPTURE_ON) {
+        static as_log_rec r;
+        as_call_fill(&r.call, c, s);
+        r.bytes = 0;
+        r.has_req = req && !as_log_pack(&r, req, 0);
+        r.has_resp = resp && !as_log_pack(&r, resp, 1);
+        auto* p = reinterpret_cast<const uint8_t*>(&r);
+        Harness::logs.emplace_back(p, p + AS_LOG_HEAD + r.bytes);
+    }
     return 0;
 }
 static int as_hook_count(__u32 counter) {

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "config.h"
-#include "web_server.h"
+#include "config/config.h"
+#include "web/web_server.h"
 
 using namespace apiscope;
 

@@ -3,9 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include "bpf_harness.h"
-#include "genai_collector.h"
-#include "genai_parse.h"
-#include "json_scan.h"
+#include "genai/genai_collector.h"
+#include "genai/genai_parse.h"
+#include "genai/json_scan.h"
 
 using namespace apiscope;
 
@@ -33,6 +33,7 @@ struct GenaiHarness : Harness {
         for (size_t i = 0; i < table.size(); i++) genai_routes[table[i].route] = i + 1;
         capture({"mcp-session-id", "mcp-protocol-version"}, {"mcp-session-id"});
         as_test_capture_on = false;  // captured for MCP calls only
+        genai_hdrs = {{0, 0}, 1, {}};  // where capture() put them, as capture_rodata.cpp tells the kernel
     }
     // server side: reads the request, writes the response in `writes`
     as_genai_call serve(const std::string& req, const std::vector<std::string>& writes, uint64_t t0 = 1000) {
@@ -42,26 +43,6 @@ struct GenaiHarness : Harness {
         REQUIRE(records.size() >= 1);
         REQUIRE(genai.back());
         as_genai_call g = *genai.back();
-        // what as_genai_record fills in from the captures
-        auto& rc = req_caps.back();
-        auto& pc = resp_caps.back();
-        g.session_len[0] = g.session_len[1] = g.proto_len = 0;
-        if (rc && rc->headers.count("mcp-session-id")) {
-            auto v = rc->headers["mcp-session-id"];
-            memcpy(g.session[0], v.data(), v.size());
-            g.session_len[0] = v.size();
-        }
-        if (rc && rc->headers.count("mcp-protocol-version")) {
-            auto v = rc->headers["mcp-protocol-version"];
-            memcpy(g.proto, v.data(), v.size());
-            g.proto_len = v.size();
-        }
-        if (pc && pc->headers.count("mcp-session-id")) {
-            auto v = pc->headers["mcp-session-id"];
-            memcpy(g.session[1], v.data(), v.size());
-            g.session_len[1] = v.size();
-        }
-        g.call.method = records.back().method;
         return g;
     }
     const GenaiRouteInfo& route(const as_genai_call& g) { return table.at(g.kind - 1); }
@@ -269,4 +250,36 @@ TEST_CASE("mcp: sessions open at initialize, close at DELETE or after idling; id
     CHECK(t.find("mcp_server_active_sessions service_name=mcp-server 0") != std::string::npos);
     CHECK(t.find("mcp_server_session_duration_seconds service_name=mcp-server 2") != std::string::npos);
     CHECK(t.find("mcp_method_name=initialize") != std::string::npos);
+}
+
+TEST_CASE("mcp: the session id's hash is keyed from the key file, the same across restarts") {
+    char dir[] = "/tmp/apiscope-key-XXXXXX";
+    REQUIRE(mkdtemp(dir));
+    auto key_file = [&](const char* name, const std::string& bytes) {
+        std::string path = std::string(dir) + "/" + name;
+        FILE* f = fopen(path.c_str(), "w");
+        fwrite(bytes.data(), 1, bytes.size(), f);
+        fclose(f);
+        return path;
+    };
+    Config a, b;
+    a.headers.redact_key_file = key_file("a", std::string(32, 'a'));
+    b.headers.redact_key_file = key_file("b", std::string(32, 'b'));
+    const std::string id = "3f1c2b9e-0d7a-4c2e-9b6f-1a2b3c4d5e6f";
+    // a restart is a new collector reading the same file
+    std::string first = GenaiCollector(nullptr, a).session_hash(id);
+    CHECK(first.size() == 16);
+    CHECK(GenaiCollector(nullptr, a).session_hash(id) == first);
+    CHECK(GenaiCollector(nullptr, b).session_hash(id) != first);
+    CHECK(first == [&] {  // SipHash-2-4 under that key, as headers are hashed with it
+        char hex[17];
+        snprintf(hex, sizeof(hex), "%016llx",
+                 static_cast<unsigned long long>(siphash24(load_redact_key(a.headers.redact_key_file), id)));
+        return std::string(hex);
+    }());
+    // no key file: a key of this process, so ids cannot be guessed from their hash elsewhere
+    Config none;
+    CHECK(GenaiCollector(nullptr, none).session_hash(id) != GenaiCollector(nullptr, none).session_hash(id));
+    std::string rm = std::string("rm -r ") + dir;
+    CHECK(system(rm.c_str()) == 0);
 }

@@ -4,9 +4,9 @@
 
 #include <fstream>
 
-#include "capture_config.h"
-#include "config.h"
-#include "redact.h"
+#include "kernel/capture_rodata.h"
+#include "config/config.h"
+#include "config/redact.h"
 
 using namespace apiscope;
 
@@ -46,7 +46,7 @@ maps: {captures: 512, label_values: 1024}
     CHECK(labels[2].dir == 1);
     CHECK(labels[2].index == 0);
 
-    as_capture_cfg k = capture_cfg(c);
+    as_capture_cfg k = capture_rodata(c);
     // the MCP session headers follow the configured ones
     CHECK(k.n[0] == 6);
     CHECK(k.n[1] == 3);
@@ -58,8 +58,8 @@ maps: {captures: 512, label_values: 1024}
     CHECK((g.session[0] == 4 && g.session[1] == 2 && g.proto == 5));
     Config off = c;
     off.genai.enabled = false;
-    CHECK(capture_cfg(off).n[0] == 4);
-    CHECK(capture_cfg(off).n[1] == 2);
+    CHECK(capture_rodata(off).n[0] == 4);
+    CHECK(capture_rodata(off).n[1] == 2);
     CHECK(genai_hdrs(off).session[0] == AS_MAX_HDRS);
     CHECK(std::string(k.hdr[0][1].name) == "x-tenant");
     CHECK(k.hdr[0][1].len == 8);
@@ -103,13 +103,13 @@ TEST_CASE("headers: bad configurations name the key and the fix", "[headers]") {
 TEST_CASE("redaction: which names are secrets", "[redact]") {
     for (const char* name : {"authorization", "Proxy-Authorization", "cookie", "set-cookie", "x-api-key", "api-key",
                              "X-Auth-Token", "client_secret", "db-password", "x_api_key", "keyid"})
-        CHECK(is_sensitive_header(name, {}));
+        CHECK(is_sensitive_name(name, {}));
     for (const char* name : {"x-request-id", "user-agent", "x-tenant", "content-type", "accept"})
-        CHECK_FALSE(is_sensitive_header(name, {}));
-    CHECK(is_sensitive_header("x-internal", {"X-Internal"}));
-    CHECK(is_sensitive_param("access_token", {}));
-    CHECK(is_sensitive_param("sig", {"sig"}));
-    CHECK_FALSE(is_sensitive_param("page", {}));
+        CHECK_FALSE(is_sensitive_name(name, {}));
+    CHECK(is_sensitive_name("x-internal", {"X-Internal"}));
+    CHECK(is_sensitive_name("access_token", {}));
+    CHECK(is_sensitive_name("sig", {"sig"}));
+    CHECK_FALSE(is_sensitive_name("page", {}));
 }
 
 TEST_CASE("redaction: drop and keyed hash", "[redact]") {

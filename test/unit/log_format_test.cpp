@@ -4,9 +4,10 @@
 #include <cstring>
 #include <vector>
 
-#include "json.h"
-#include "labels.h"
-#include "log_format.h"
+#include "access_log/json_escape.h"
+#include "metrics/labels.h"
+#include "access_log/log_format.h"
+#include "log_record.h"
 
 using namespace apiscope;
 
@@ -30,8 +31,8 @@ TEST_CASE("json: hostile strings stay one valid string", "[json]") {
     CHECK(json("\xf4\x90\x80\x80") == "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");  // above U+10FFFF
 }
 
-static as_log_event event() {
-    as_log_event e = {};
+static LogEvent event() {
+    LogEvent e = {};
     e.call.start_ns = 1'000'000'000;
     e.call.duration_ns = 1'500'000;
     e.call.route_id = 77;
@@ -74,7 +75,7 @@ static Config config(bool include_query) {
 
 TEST_CASE("log line: OpenTelemetry names, redacted secrets, escaped values", "[log]") {
     Config cfg = config(true);
-    LogFormatter f(cfg, [](uint64_t id) { return id == 77 ? "/orders/{id}" : "?"; });
+    LogFormatter f(cfg, [](const std::string&, uint64_t id) { return id == 77 ? "/orders/{id}" : "?"; });
     std::string line = f.line(event(), 1'700'000'000'000'000'000LL);
     CHECK(line ==
           "{\"timestamp\":\"2023-11-14T22:13:21.000000Z\",\"service.name\":\"api-server\",\"process.pid\":4242,"
@@ -93,8 +94,8 @@ TEST_CASE("log line: OpenTelemetry names, redacted secrets, escaped values", "[l
 TEST_CASE("log line: client side, no response, no query", "[log]") {
     Config cfg = config(false);
     cfg.service_name = "gateway";
-    LogFormatter f(cfg, [](uint64_t) { return "_other"; });
-    as_log_event e = event();
+    LogFormatter f(cfg, [](const std::string&, uint64_t) { return "_other"; });
+    LogEvent e = event();
     e.call.direction = AS_DIR_CLIENT;
     e.call.status = 0;
     e.call.error = AS_ERR_CONN_CLOSED;
@@ -117,38 +118,25 @@ TEST_CASE("labels: peer addresses, IPv4-mapped and IPv6", "[log]") {
     REQUIRE(address_label(v6) == "2001:db8::1");
 }
 
-// What as_log_pack (ebpf/record.bpf.h) writes for e: struct as_log_rec's layout.
-static std::vector<uint8_t> pack(const as_log_event& e) {
-    as_log_rec r = {};
+// The record the kernel packs for e (ebpf/log_record.h).
+static std::vector<uint8_t> pack(const LogEvent& e) {
+    static as_log_rec r;
+    r = {};
     r.call = e.call;
-    r.has_req = e.has_req;
-    r.has_resp = e.has_resp;
-    for (int dir = 0; dir < 2; dir++) {
-        if (!(dir ? e.has_resp : e.has_req)) continue;
-        const as_hdr_vals& v = dir ? e.resp : e.req;
-        memcpy(r.meta[dir], &v, AS_CAP_META);
-        for (int k = 0; k < AS_MAX_HDRS; k++)
-            if (v.present & (1u << k)) {
-                memcpy(r.data + r.bytes, v.val[k], v.len[k]);
-                r.bytes += v.len[k];
-            }
-        if (dir == 0) {
-            memcpy(r.data + r.bytes, v.path, v.path_len);
-            r.bytes += v.path_len;
-        }
-    }
+    r.has_req = e.has_req && !as_log_pack(&r, &e.req, 0);
+    r.has_resp = e.has_resp && !as_log_pack(&r, &e.resp, 1);
     auto* p = reinterpret_cast<const uint8_t*>(&r);
     return std::vector<uint8_t>(p, p + AS_LOG_HEAD + r.bytes);
 }
 
 TEST_CASE("log record: the packed record unpacks to the same line; one that does not add up is refused", "[log]") {
     Config cfg = config(true);
-    LogFormatter f(cfg, [](uint64_t) { return "/orders/{id}"; });
-    as_log_event want = event();
+    LogFormatter f(cfg, [](const std::string&, uint64_t) { return "/orders/{id}"; });
+    LogEvent want = event();
     auto rec = pack(want);
     // three request values and the path, one response value: far less than two whole captures
     CHECK(rec.size() == AS_LOG_HEAD + 5 + 13 + 10 + 33 + 4);
-    static as_log_event got;
+    static LogEvent got;
     REQUIRE(unpack_log_record(rec.data(), rec.size(), got));
     CHECK(f.line(got, 0) == f.line(want, 0));
 

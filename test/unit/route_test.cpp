@@ -1,7 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <map>
+#include <optional>
+
 #include "bpf_harness.h"
-#include "route_table.h"
+#include "metrics/route_table.h"
 
 TEST_CASE("kernel route normalisation", "[routes]") {
     CHECK(normalize("/") == "/");
@@ -96,8 +99,38 @@ TEST_CASE("templates and the per-service cap", "[routes]") {
     CHECK(t.apply_templates("/api/users/alice/x") == "/api/users/alice/x");
     CHECK(t.label("svc", "/api/users/bob") == "/api/users/{name}");
     CHECK(t.label("svc", "/a") == "/a");
-    CHECK(t.label("svc", "/b") == apiscope::kOverflowRoute);
+    CHECK(t.label("svc", "/b") == apiscope::kOther);
     CHECK(t.label("svc", "/a") == "/a");  // admitted routes stay
     CHECK(t.label("other", "/b") == "/b");  // the cap is per service
     CHECK(t.overflowed_routes() == 1);
+}
+
+TEST_CASE("route ids: one table names them for the metrics and the log alike", "[routes]") {
+    std::map<uint64_t, std::string> kernel = {{101, "/a/{id}"}, {102, "/b"}, {103, "/c"}};
+    int lookups = 0;
+    apiscope::RouteTable t({"/a/{x}"}, 2, [&](uint64_t id) -> std::optional<std::string> {
+        lookups++;
+        auto it = kernel.find(id);
+        if (it == kernel.end()) return std::nullopt;
+        return it->second;
+    });
+    CHECK(t.label("svc", 101) == "/a/{x}");  // the text, then the templates
+    CHECK(t.label("svc", 102) == "/b");
+    CHECK(t.label("svc", 103) == apiscope::kOther);  // past the cap, wherever it is asked from
+    CHECK(t.label("svc", 103) == apiscope::kOther);
+    CHECK(t.label("svc", "/c") == apiscope::kOther);
+    CHECK(t.label("svc", AS_ROUTE_ID_OVERFLOW) == apiscope::kOther);
+    CHECK(t.label("svc", 999) == apiscope::kOther);  // an id the kernel does not know
+    CHECK(lookups == 4);  // each known id's text read once
+    CHECK(t.overflowed_routes() == 1);
+}
+
+TEST_CASE("value cap: the first values of a scope keep their name", "[labels]") {
+    apiscope::ValueCap cap(2);
+    CHECK(cap.admit("a", "x") == "x");
+    CHECK(cap.admit("a", "") == "");
+    CHECK(cap.admit("a", "y") == "y");
+    CHECK(cap.admit("a", "z") == apiscope::kOther);
+    CHECK(cap.admit("a", "x") == "x");
+    CHECK(cap.admit("b", "z") == "z");
 }

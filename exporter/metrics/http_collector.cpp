@@ -1,0 +1,157 @@
+#include "metrics/http_collector.h"
+
+#include <bpf/bpf.h>
+
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <limits>
+#include <map>
+
+#include "apiscope_shared.h"
+#include "kernel/map_reader.h"
+#include "metrics/labels.h"
+
+namespace apiscope {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+
+using Buckets = std::array<uint64_t, AS_BUCKETS>;
+
+struct Agg {
+    uint64_t count = 0, duration_ns = 0, req_bytes = 0, resp_bytes = 0;
+    Buckets duration{}, req_size{}, resp_size{};
+
+    void add(const as_metric_val& v) {
+        count += v.count;
+        duration_ns += v.duration_ns_sum;
+        req_bytes += v.req_bytes_sum;
+        resp_bytes += v.resp_bytes_sum;
+        for (size_t i = 0; i < AS_BUCKETS; i++) {
+            duration[i] += v.duration_bucket[i];
+            req_size[i] += v.req_size_bucket[i];
+            resp_size[i] += v.resp_size_bucket[i];
+        }
+    }
+};
+
+const std::vector<std::string> kServerLabels = {"service_name", "http_request_method", "http_route",
+                                                "http_response_status_code", "error_type", "url_scheme"};
+const std::vector<std::string> kClientLabels = {
+    "service_name", "http_request_method", "http_route", "http_response_status_code",
+    "error_type",   "url_scheme",          "server_address", "server_port"};
+
+ClientMetric histogram(const std::vector<std::string>& names, const std::vector<std::string>& values,
+                       const std::vector<double>& bounds, const Buckets& counts, uint64_t total,
+                       double sum) {
+    ClientMetric m;
+    for (size_t i = 0; i < names.size(); i++) m.label.push_back({names[i], values[i]});
+    uint64_t cum = 0;
+    for (size_t i = 0; i < bounds.size(); i++) {
+        cum += counts[i];
+        m.histogram.bucket.push_back({cum, bounds[i]});
+    }
+    m.histogram.bucket.push_back({total, std::numeric_limits<double>::infinity()});
+    m.histogram.sample_count = total;
+    m.histogram.sample_sum = sum;
+    return m;
+}
+
+MetricFamily family(const std::string& name, const std::string& help) {
+    MetricFamily f;
+    f.name = name;
+    f.help = help;
+    f.type = prometheus::MetricType::Histogram;
+    return f;
+}
+
+}  // namespace
+
+HttpCollector::HttpCollector(const BpfProgram& bpf, const Config& cfg, RouteTable& routes, ScrapeStats& stats)
+    : bpf_(bpf), cfg_(cfg), stats_(stats), routes_(routes), header_labels_(header_labels(cfg)) {}
+
+HttpCollector::LabelTexts HttpCollector::label_texts() const {
+    LabelTexts out;
+    if (header_labels_.empty()) return out;
+    auto entries = read_hash_map(bpf_.label_values_fd(), "label_values");
+    for (size_t i = 0; i < entries.size(); i++) {
+        const auto& k = *static_cast<const as_label_key*>(entries.key(i));
+        const auto& v = *static_cast<const as_label_text*>(entries.value(i));
+        std::string text(v.text, std::min<size_t>(v.len, sizeof(v.text)));
+        if (v.truncated) text += kTruncated;
+        out[{comm_label(k.comm), k.label, k.hash}] = std::move(text);
+    }
+    return out;
+}
+
+std::vector<MetricFamily> HttpCollector::Collect() const {
+    auto start = std::chrono::steady_clock::now();
+    std::lock_guard<std::mutex> lock(mu_);
+    RawEntries entries;
+    LabelTexts texts;
+    try {
+        entries = read_hash_map(bpf_.metrics_fd(), "metrics");
+        texts = label_texts();
+    } catch (const MapReadError& e) {
+        stats_.errors++;
+        std::cerr << "apiscope: scrape: " << e.what() << "\n";
+        return {};
+    }
+
+    // Several kernel keys can share one label set (templates, --service-name).
+    std::map<std::vector<std::string>, Agg> server, client;
+    for (size_t i = 0; i < entries.size(); i++) {
+        const auto& k = *static_cast<const as_metric_key*>(entries.key(i));
+        bool is_client = k.direction == AS_DIR_CLIENT;
+        std::string service = service_label(cfg_, k.comm);
+        std::vector<std::string> labels = {service, method_label(k.method), routes_.label(service, k.route_id),
+                                           k.status ? std::to_string(k.status) : "",
+                                           error_label(k.error, k.status, is_client),
+                                           k.tls ? "https" : "http"};
+        if (is_client) {
+            labels.push_back(address_label(k.peer_addr));
+            labels.push_back(k.peer_port ? std::to_string(k.peer_port) : "");
+        }
+        for (size_t l = 0; l < header_labels_.size(); l++) {
+            uint64_t id = k.labels[l];
+            auto it = texts.find({comm_label(k.comm), static_cast<uint32_t>(l), id});
+            labels.push_back(id == AS_LABEL_EMPTY ? ""
+                             : it != texts.end() ? it->second
+                                                 : kOther);
+        }
+        Agg& agg = is_client ? client[labels] : server[labels];
+        for (size_t cpu = 0; cpu < entries.cpus; cpu++)
+            agg.add(*static_cast<const as_metric_val*>(entries.value(i, cpu)));
+    }
+
+    std::vector<MetricFamily> out;
+    const auto& db = cfg_.duration_buckets;
+    const auto& sb = cfg_.size_buckets;
+    for (auto side : {std::make_pair("server", &server), std::make_pair("client", &client)}) {
+        std::string p = std::string("http_") + side.first;
+        auto names = side.second == &server ? kServerLabels : kClientLabels;
+        for (const auto& l : header_labels_) names.push_back(l.label);
+        auto dur = family(p + "_request_duration_seconds",
+                          std::string("Duration of HTTP ") + side.first + " requests.");
+        auto req = family(p + "_request_body_size_bytes", "Size of HTTP request bodies.");
+        auto resp = family(p + "_response_body_size_bytes", "Size of HTTP response bodies.");
+        for (const auto& [labels, a] : *side.second) {
+            dur.metric.push_back(histogram(names, labels, db, a.duration, a.count, a.duration_ns / 1e9));
+            req.metric.push_back(histogram(names, labels, sb, a.req_size, a.count, a.req_bytes));
+            resp.metric.push_back(histogram(names, labels, sb, a.resp_size, a.count, a.resp_bytes));
+        }
+        for (auto* f : {&dur, &req, &resp})
+            if (!f->metric.empty()) out.push_back(std::move(*f));
+    }
+    stats_.series = server.size() + client.size();
+    stats_.metrics_entries = entries.size();
+    stats_.overflowed_routes = routes_.overflowed_routes();
+    stats_.last_duration_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return out;
+}
+
+}  // namespace apiscope
