@@ -12,7 +12,7 @@
 #include <string>
 
 #include "user_env.h"  // no capture, no partial lines, no LLM/MCP calls
-#include "http1_stream.h"
+#include "conn_feed.h"
 
 static unsigned long records, routes;
 
@@ -33,6 +33,16 @@ static int as_hook_record(struct as_conn *, struct as_scratch *s)
 }
 
 static int as_hook_count(__u32)
+{
+	return 0;
+}
+
+static int as_hook_h2_block(struct as_conn *, struct as_scratch *, __u32, __u32, __u32)
+{
+	return 0;
+}
+
+static int as_hook_h2_end(struct as_conn *, struct as_scratch *, struct as_h2_stream *, __u32, __u32)
 {
 	return 0;
 }

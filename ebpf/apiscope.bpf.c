@@ -11,7 +11,7 @@
 #include "conn_types.h"      /* the state: connection, stream, scratch */
 #include "maps.bpf.h"        /* maps and load-time settings */
 #include "kernel_env.bpf.h"  /* the kernel's bindings of parser_env.h */
-#include "http1_stream.h"    /* the HTTP/1 parser */
+#include "conn_feed.h"      /* the HTTP/1 and HTTP/2 framers */
 #include "record.bpf.h"      /* what the parser's hooks do here */
 #include "conn_life.bpf.h"   /* connections made, fed and forgotten */
 #include "target.bpf.h"      /* which processes and sockets */
@@ -162,9 +162,9 @@ static __always_inline int as_exit(__s32 nr, long ret)
 		if (!c || !(s = as_scratch_for(&key, dir_in)))
 			return 0;
 		if (kind == AS_IO_SENDFILE)
-			as_feed_opaque(c, s, &c->out, ret);
+			as_feed_opaque(c, s, 0, ret);
 		else if (dir_in)
-			as_stream_eof(c, s, 1);
+			as_feed_eof(c, s, 1);
 		return 0;
 	}
 	if (kind == AS_IO_BUF) {
@@ -225,7 +225,7 @@ static __always_inline int as_exit(__s32 nr, long ret)
 			left -= len;
 		}
 		if (left)
-			as_feed_opaque(c, s, dir_in ? &c->in : &c->out, left);
+			as_feed_opaque(c, s, dir_in, left);
 	}
 	return 0;
 }

@@ -61,10 +61,19 @@ enum as_method {
 	AS_METHOD_COUNT,
 };
 
+/* network_protocol_version; 0 when a request line was too long to show it. */
+enum as_version {
+	AS_VER_UNKNOWN = 0,
+	AS_VER_1_0,
+	AS_VER_1_1,
+	AS_VER_2,
+};
+
 /* error_type values that no status code tells; 4xx/5xx come from the status. */
 enum as_error {
 	AS_ERR_NONE = 0,
 	AS_ERR_CONN_CLOSED = 1, /* connection closed before a response came */
+	AS_ERR_H2_RESET = 2,    /* HTTP/2: RST_STREAM; its error code says which */
 };
 
 /* Self-metric counters, one slot each in a per-CPU array. */
@@ -89,6 +98,9 @@ enum as_counter {
 	AS_CNT_EXEC_EVENTS_LOST, /* exec notifications for TLS attach lost (ring buffer full) */
 	AS_CNT_GENAI_MAP_FULL,   /* LLM/MCP calls not inspected: genai_calls full */
 	AS_CNT_GENAI_EVENTS_LOST, /* LLM/MCP calls lost: ring buffer full (exporter behind) */
+	AS_CNT_H2_RECORDS_LOST,  /* HTTP/2 records not handed over: ring buffer full */
+	AS_CNT_H2_STREAMS_FULL,  /* HTTP/2 streams not followed: h2_streams full */
+	AS_CNT_H2_FRAMING_LOST,  /* HTTP/2 frames no longer found on a connection */
 	AS_CNT_LABEL_OVERFLOW,   /* + label index: values past max_label_values */
 	AS_CNT_MAX = AS_CNT_LABEL_OVERFLOW + AS_MAX_LABELS,
 };
@@ -104,8 +116,10 @@ struct as_metric_key {
 	__u8 error;         /* enum as_error */
 	__u8 tls;           /* 1: the bytes came decrypted from OpenSSL (url_scheme https) */
 	__u64 labels[AS_MAX_LABELS]; /* header label value ids (AS_LABEL_* or a hash) */
+	__u8 version;       /* enum as_version */
+	__u8 pad[7];
 };
-AS_STATIC_ASSERT(sizeof(struct as_metric_key) == 80, "metric key layout");
+AS_STATIC_ASSERT(sizeof(struct as_metric_key) == 88, "metric key layout");
 
 /* Buckets are per-bucket counts (not cumulative); index n_bounds is +Inf. */
 struct as_metric_val {
@@ -244,7 +258,8 @@ struct as_call {
 	__u8 error;
 	__u8 direction;
 	__u8 tls;
-	__u8 pad[2];
+	__u8 version; /* enum as_version */
+	__u8 pad;
 	__u8 peer_addr[16];
 	char comm[AS_COMM_LEN];
 };
@@ -316,6 +331,72 @@ struct as_log_rec {
 	__u8 data[AS_LOG_DATA_MAX];
 };
 #define AS_LOG_HEAD __builtin_offsetof(struct as_log_rec, data)
+
+/*
+ * HTTP/2: the kernel frames each direction of a connection (9-byte frame
+ * headers, DATA bytes per stream, END_STREAM, RST_STREAM) and hands over, in
+ * the ring h2_events, the header block bytes for the exporter's HPACK
+ * decoders and one record per finished stream.
+ */
+enum as_h2_rec_kind {
+	AS_H2R_BLOCK = 1, /* header block bytes: struct as_h2_rec, then len bytes */
+	AS_H2R_END = 2,   /* a stream finished: struct as_h2_end */
+	AS_H2R_CLOSE = 3, /* the connection is gone: struct as_h2_end, stream 0 */
+};
+
+enum as_h2_rec_flag {
+	AS_H2R_IN = 0x01,          /* read by the process (else written) */
+	AS_H2R_FIRST = 0x02,       /* the bytes begin a header block */
+	AS_H2R_END_HEADERS = 0x04, /* and end it */
+	AS_H2R_END_STREAM = 0x08,  /* the block ends its side of the stream */
+	AS_H2R_PUSH = 0x10,        /* a PUSH_PROMISE's block: it only changes the table */
+	AS_H2R_MIDSTREAM = 0x20,   /* first seen after its preface: the tables are unknown */
+	AS_H2R_LOST = 0x40,        /* records of this connection were lost before this one */
+	AS_H2R_REQUEST = 0x80,     /* a block of the requests' direction (which end is which is known) */
+};
+
+/* One HTTP/2 stream being followed (map h2_streams, key struct as_cap_key
+ * with the stream id in slot); the exporter finishes those of closed
+ * connections. */
+struct as_h2_stream {
+	__u64 conn;       /* the connection's id: an entry of an fd's earlier connection is not its own */
+	__u64 req_ns;     /* the request's first header byte */
+	__u64 resp_ns;    /* the response's, 0 until then */
+	__u64 req_bytes;  /* DATA payload, padding excluded */
+	__u64 resp_bytes;
+	__u64 route_id;   /* stream 1 upgraded from HTTP/1 (h2c): its request's route */
+	__u8 method;      /* and method */
+	__u8 pad[7];
+};
+
+#define AS_H2_CHUNK 4096 /* header block bytes in one record, at most */
+
+struct as_h2_rec {
+	__u64 conn; /* the connection's id (when it was first seen, ns) */
+	__u64 ns;   /* when the syscall returned */
+	__u32 tgid;
+	__u32 fd;
+	__u32 stream;
+	__u16 len; /* AS_H2R_BLOCK: bytes after this header */
+	__u8 kind;
+	__u8 flags;
+};
+AS_STATIC_ASSERT(sizeof(struct as_h2_rec) == 32, "h2 record layout");
+
+/* A finished stream, or (AS_H2R_CLOSE) the connection of streams still open. */
+struct as_h2_end {
+	struct as_h2_rec h;
+	/* start_ns: the request's first header byte; duration_ns: to the
+	 * response's (0 if none came); body bytes without padding; status 0 (the
+	 * exporter decodes it); error AS_ERR_H2_RESET (code) or
+	 * AS_ERR_CONN_CLOSED; method and route_id only for a stream 1 upgraded
+	 * from HTTP/1 (h2c), whose request was HTTP/1 */
+	struct as_call call;
+	__u64 end_ns; /* the response's END_STREAM, or the reset */
+	__u32 code;   /* RST_STREAM error code */
+	__u32 pad;
+};
+AS_STATIC_ASSERT(sizeof(struct as_h2_end) == 136, "h2 end layout");
 
 /* target_verdicts: tgids per 64-bit word, two bits each (maps.bpf.h). */
 #define AS_VERDICTS_PER_WORD 32

@@ -9,6 +9,7 @@
 #define APISCOPE_CONN_TYPES_H
 
 #include "http1_start.h"
+#include "http2_frame.h"
 #include "route_norm.h"
 
 #define AS_PIPELINE 8      /* requests awaiting a response per connection (power of 2) */
@@ -72,6 +73,42 @@ enum as_role {
 	AS_ROLE_OFF, /* upgraded (101, CONNECT): no longer HTTP/1 */
 };
 
+enum as_proto {
+	AS_PROTO_H1 = 0,
+	AS_PROTO_H2 = 1,
+};
+
+/* HTTP/2: where one direction's framing is, carried across reads. */
+enum as_h2_phase {
+	AS_H2P_HEAD = 0, /* a frame header, into hdr */
+	AS_H2P_FIELDS,   /* the fixed fields before a payload, into hdr */
+	AS_H2P_BODY,     /* the payload: left bytes */
+	AS_H2P_PAD,      /* its padding: left bytes */
+};
+
+struct as_h2_dir {
+	__u32 left;   /* bytes left of the phase (BODY, PAD) */
+	__u32 frame;  /* payload bytes of the frame past the header */
+	__u32 stream; /* the frame's stream */
+	__u8 phase;
+	__u8 type;
+	__u8 flags;
+	__u8 have;        /* bytes in hdr */
+	__u8 need;        /* fixed field bytes (FIELDS) */
+	__u8 padlen;      /* padding after the payload */
+	__u8 block;       /* a header block is open: CONTINUATION frames to come */
+	__u8 first;       /* the next fragment begins the block */
+	__u8 block_flags; /* AS_H2R_END_STREAM, AS_H2R_PUSH of the open block */
+	__u8 hdr[AS_H2_FRAME_HEAD];
+	__u8 pad[2];
+};
+
+/* What a framing step tells the loop that runs it. */
+#define AS_STEP_MORE 1 /* go on with the next step at s->off */
+#define AS_STEP_DONE 0 /* nothing more to do with this buffer */
+#define AS_STEP_NOT_HTTP (-1)
+#define AS_STEP_H2 2 /* the connection turned to HTTP/2: its framer takes the rest */
+
 struct as_stream {
 	__u64 remaining; /* body or chunk bytes still to come */
 	__u64 body;      /* body bytes of the current message so far */
@@ -92,11 +129,17 @@ struct as_pending {
 	__u64 req_bytes;
 	__u8 method;
 	__u8 genai; /* its route's genai value (AS_GENAI_NONE: not an LLM/MCP route) */
-	__u8 pad[6];
+	__u8 version;
+	__u8 pad[5];
 };
 
 struct as_conn {
-	struct as_stream in, out;
+	union {
+		struct {
+			struct as_stream in, out; /* HTTP/1 */
+		};
+		struct as_h2_dir h2[2]; /* HTTP/2: [0] written, [1] read */
+	};
 	struct as_pending q[AS_PIPELINE];
 	__u64 resp_first_ns;
 	__u64 deferred_bytes; /* a response that came before its request's body ended */
@@ -113,9 +156,13 @@ struct as_conn {
 	__u8 deferred; /* deferred_status/bytes wait for the request body to end */
 	__u16 deferred_status;
 	__u8 target_genai; /* the genai value of target_route */
-	__u8 pad;
+	__u8 proto;        /* enum as_proto */
 	__u64 target_hash;  /* the last request target's as_target_hash, 0 if none */
 	__u64 target_route; /* and the route id it got */
+	__u64 id;           /* when the connection was first seen (ns): tells it from an fd's earlier one */
+	__u8 h2_mid;        /* HTTP/2 first seen after its preface */
+	__u8 h2_lost;       /* an HTTP/2 record was lost since the last one handed over */
+	__u8 pad2[6];
 };
 
 /* One finished request/response pair. */
@@ -131,7 +178,8 @@ struct as_record {
 	__u8 error;
 	__u8 slot; /* the request's capture slot */
 	__u8 genai;
-	__u8 pad[2];
+	__u8 version;
+	__u8 pad;
 };
 
 /* The route a request target of a service got last (as_request_route). */

@@ -26,6 +26,7 @@ AS_INLINE void as_record_pending(struct as_conn *c, struct as_scratch *s, __u16 
 	s->rec.resp_start_ns = status ? c->resp_first_ns : 0;
 	s->rec.slot = c->q_head & (AS_PIPELINE - 1);
 	s->rec.genai = p->genai;
+	s->rec.version = p->version;
 	as_hook_record(c, s);
 	c->q_head = (c->q_head + 1) & (AS_PIPELINE - 1);
 	c->q_len--;
@@ -172,6 +173,7 @@ AS_INLINE int as_on_start(struct as_conn *c, struct as_scratch *s, struct as_str
 		p->req_bytes = 0;
 		p->method = s->st.method;
 		p->genai = s->genai;
+		p->version = s->st.version;
 		c->q_len++;
 		return 0;
 	}

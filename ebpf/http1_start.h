@@ -27,7 +27,8 @@ struct as_start {
 	__u8 kind;      /* enum as_msg_kind */
 	__u8 method;    /* enum as_method */
 	__u8 more;      /* AS_MSG_NONE so far, but what came may begin a start line */
-	__u8 pad[3];
+	__u8 version;   /* enum as_version, AS_VER_UNKNOWN if the line was cut before it */
+	__u8 pad[2];
 };
 
 AS_INLINE __u8 as_method_from_token(const __u8 *t, __u32 len)
@@ -148,6 +149,8 @@ AS_API int as_finish_request(const struct as_window *w, struct as_start *s)
 			s->more = 1; /* a short line cut before its end: wait for it */
 			return AS_MSG_NONE;
 		}
+		if (sp + 9 <= n)
+			s->version = w->b[(sp + 8) & AS_WMASK] == '0' ? AS_VER_1_0 : AS_VER_1_1;
 		s->path_len = sp - s->path_off;
 		s->head_from = sp + 1;
 	} else {
@@ -250,6 +253,7 @@ AS_API int as_parse_start(const struct as_window *w, __u32 n, struct as_start *s
 		if (n > 12 && b[12] != ' ' && b[12] != '\r' && b[12] != '\n')
 			return AS_MSG_NONE;
 		s->status = (b[9] - '0') * 100 + (b[10] - '0') * 10 + (b[11] - '0');
+		s->version = b[7] == '0' ? AS_VER_1_0 : AS_VER_1_1;
 		s->head_from = 12; /* the head scan skips the reason phrase */
 		s->kind = AS_MSG_RESPONSE;
 		return AS_MSG_RESPONSE;

@@ -13,6 +13,7 @@
 #include "http1_chunked.h"
 #include "http1_head.h"
 #include "http1_match.h"
+#include "http2_stream.h" /* the preface turns a connection to HTTP/2 */
 
 /* Bytes that may begin a start line, and are all this buffer has left:
  * kept for the next read. Returns 1 if kept. */
@@ -36,6 +37,7 @@ AS_INLINE int as_keep_partial(struct as_scratch *s, struct as_stream *st, __u32 
 #define AS_FEED_STOP (-2)    /* nothing more to do with this buffer */
 #define AS_FEED_NOT_HTTP (-3) /* a connection's first bytes, and not HTTP */
 #define AS_FEED_SCAN (-4)     /* started: scan the head from s->st.head_from */
+#define AS_FEED_H2 (-5)       /* the HTTP/2 client preface */
 
 /*
  * A message should start at s->ubuf + off (s->wl bytes of window): parse its
@@ -75,6 +77,13 @@ AS_API int as_feed_start(struct as_conn *c, struct as_scratch *s, __u32 off)
 	s->wl = wl;
 	s->plen = plen;
 	if (as_parse_start(&s->w, wl, &s->st) == AS_MSG_NONE) {
+		/* HTTP/1 parses first: the preface costs HTTP/1 nothing */
+		if (AS_H2_ON && c->role == AS_ROLE_UNKNOWN) {
+			if (as_h2_is_preface(s->w.b, wl))
+				return AS_FEED_H2;
+			if (wl < AS_H2_PREFACE_LEN && as_h2_preface_prefix(s->w.b, wl))
+				s->st.more = 1; /* its rest comes in the next read */
+		}
 		if (off + wl - plen >= s->n && as_keep_partial(s, st, wl, first_ns))
 			return AS_FEED_STOP;
 		if (c->role == AS_ROLE_UNKNOWN)
@@ -109,10 +118,6 @@ AS_API int as_feed_start(struct as_conn *c, struct as_scratch *s, __u32 off)
 	return AS_FEED_SCAN;
 }
 
-/* as_feed_step's answers */
-#define AS_STEP_MORE 1     /* go on with the next step at s->off */
-#define AS_STEP_DONE 0     /* nothing more to do with this buffer */
-#define AS_STEP_NOT_HTTP (-1)
 
 /*
  * One framing step of the buffer being fed, from s->off: a start line and
@@ -142,6 +147,12 @@ AS_API int as_feed_step(struct as_conn *c, struct as_scratch *s)
 		r = as_feed_start(c, s, off);
 		if (r == AS_FEED_NOT_HTTP)
 			return AS_STEP_NOT_HTTP;
+		if (r == AS_FEED_H2) {
+			/* who sends the preface is the client */
+			as_h2_begin(c, s->dir_in ? AS_ROLE_SERVER : AS_ROLE_CLIENT, 0);
+			s->off = off + AS_H2_PREFACE_LEN - s->plen;
+			return AS_STEP_H2;
+		}
 		if (r != AS_FEED_SCAN)
 			return AS_STEP_DONE;
 		wl = s->wl;
@@ -217,33 +228,9 @@ AS_API int as_feed_step(struct as_conn *c, struct as_scratch *s)
 	return AS_STEP_MORE;
 }
 
-/*
- * Feed s->n bytes at user address s->ubuf, read (s->dir_in) or written by the
- * process at time s->now, to connection c. Returns 0, or -1 if the bytes are
- * not HTTP on a connection that has not yet spoken HTTP.
- */
-AS_API int as_feed(struct as_conn *c, struct as_scratch *s)
-{
-	__u32 i;
-	int r;
-
-	if (!c || !s)
-		return -1;
-	s->off = 0;
-	for (i = 0; i < AS_MAX_ITEMS; i++) {
-		r = as_feed_step(c, s);
-		if (r != AS_STEP_MORE)
-			return r == AS_STEP_NOT_HTTP ? -1 : 0;
-	}
-	if (s->off < s->n)
-		as_stream_lost(c, s, as_stream_of(c, s->dir_in), AS_CNT_TOO_MANY_ITEMS);
-	return 0;
-}
-
 /* Bytes moved without a user buffer (sendfile) or past the iovecs we copy:
  * they can only be body bytes. */
-AS_INLINE void as_feed_opaque(struct as_conn *c, struct as_scratch *s, struct as_stream *st,
-			      __u64 n)
+AS_INLINE void as_h1_opaque(struct as_conn *c, struct as_scratch *s, struct as_stream *st, __u64 n)
 {
 	if (st->phase == AS_PH_BODY_CLOSE) {
 		st->body += n;
@@ -263,7 +250,7 @@ AS_INLINE void as_feed_opaque(struct as_conn *c, struct as_scratch *s, struct as
 }
 
 /* Close-delimited bodies end at EOF (read returns 0) or close. */
-AS_INLINE void as_stream_eof(struct as_conn *c, struct as_scratch *s, __u32 dir_in)
+AS_INLINE void as_h1_eof(struct as_conn *c, struct as_scratch *s, __u32 dir_in)
 {
 	struct as_stream *st = as_stream_of(c, dir_in);
 
@@ -271,21 +258,21 @@ AS_INLINE void as_stream_eof(struct as_conn *c, struct as_scratch *s, __u32 dir_
 		as_on_msg_done(c, s, st);
 }
 
-/* Has a closing connection anything to finish (as_conn_close)? Most closes
+/* Has a closing connection anything to finish (as_h1_close)? Most closes
  * come after the last response: they need no clock read and no scratch. */
-AS_INLINE int as_conn_in_flight(const struct as_conn *c)
+AS_INLINE int as_h1_in_flight(const struct as_conn *c)
 {
 	return c->q_len || c->in.phase == AS_PH_BODY_CLOSE || c->out.phase == AS_PH_BODY_CLOSE;
 }
 
 /* The connection is closing: finish close-delimited bodies and record the
  * requests that never got a response. */
-AS_INLINE void as_conn_close(struct as_conn *c, struct as_scratch *s)
+AS_INLINE void as_h1_close(struct as_conn *c, struct as_scratch *s)
 {
 	__u32 i;
 
-	as_stream_eof(c, s, 0);
-	as_stream_eof(c, s, 1);
+	as_h1_eof(c, s, 0);
+	as_h1_eof(c, s, 1);
 	if (c->role != AS_ROLE_SERVER && c->role != AS_ROLE_CLIENT)
 		return;
 	as_record_deferred(c, s);

@@ -13,11 +13,13 @@
 #define AS_CAPTURE_ON capture_on
 #define AS_CAPTURE_CFG capture_cfg
 #define AS_GENAI_ON genai_on
+#define AS_H2_ON h2_on
 
 /* Zeroed values to insert from: they are larger than the BPF stack allows. */
 static struct as_hdr_vals as_zero_cap = {};
 static struct as_partial as_zero_partial = {};
 static struct as_genai_call as_zero_genai = {};
+static struct as_h2_stream as_zero_h2_stream = {};
 
 /* The entry of key in map, made from init if there is none (another CPU's
  * may win the race); NULL if the map is full. */
@@ -91,9 +93,20 @@ static __always_inline struct as_genai_call *as_genai_get(struct as_conn_key *ke
 	return g;
 }
 
+/* An HTTP/2 stream of a connection. */
+static __always_inline struct as_h2_stream *as_h2_stream_get(struct as_conn_key *key, __u32 stream, bool create)
+{
+	struct as_cap_key k = {.tgid = key->tgid, .fd = key->fd, .slot = stream};
+
+	if (!create)
+		return bpf_map_lookup_elem(&h2_streams, &k);
+	return as_lookup_or_init(&h2_streams, &k, &as_zero_h2_stream, BPF_ANY);
+}
+
 #define AS_CAP_START(s, slot, start_ns) as_cap_get(&(s)->key, (start_ns), (slot), true)
 #define AS_CAP_FIND(s, slot) as_cap_get(&(s)->key, (s)->now, (slot), false)
 #define AS_PARTIAL_GET(s, create) as_partial_get(&(s)->key, (s)->dir_in, (create))
 #define AS_GENAI_GET(s, slot, start_ns, create) as_genai_get(&(s)->key, (slot), (start_ns), (create))
+#define AS_H2_STREAM(c, s, stream, create) as_h2_stream_get(&(s)->key, (stream), (create))
 
 #endif

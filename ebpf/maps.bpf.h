@@ -235,6 +235,24 @@ struct {
 	__uint(max_entries, 1 << 20);
 } genai_events SEC(".maps");
 
+/* HTTP/2 (http2_stream.h, h2_handoff.bpf.h). */
+const volatile bool h2_on = false;
+
+/* Streams followed, per (connection, stream id): deleted when handed over;
+ * LRU: streams of connections gone quietly make room. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct as_cap_key);
+	__type(value, struct as_h2_stream);
+} h2_streams SEC(".maps");
+
+/* Header block bytes and finished streams, for the exporter. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096); /* set by the exporter: http2.buffer_bytes */
+} h2_events SEC(".maps");
+
 /* HTTPS through OpenSSL (tls.bpf.h). */
 const volatile bool tls_on = false;
 

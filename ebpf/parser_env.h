@@ -49,6 +49,15 @@
 #ifndef AS_GENAI_GET
 #error "parser_env.h: define AS_GENAI_GET(s, slot, start_ns, create)"
 #endif
+/* AS_H2_ON: HTTP/2 is followed. AS_H2_STREAM(c, s, stream, create): the
+ * struct as_h2_stream of stream `stream` of the connection being fed,
+ * created (zeroed) if asked; NULL if none. */
+#ifndef AS_H2_ON
+#error "parser_env.h: define AS_H2_ON"
+#endif
+#ifndef AS_H2_STREAM
+#error "parser_env.h: define AS_H2_STREAM(c, s, stream, create)"
+#endif
 
 /* The hooks: global functions in BPF, so the verifier checks each once. */
 #ifdef __bpf__
@@ -66,5 +75,12 @@ AS_HOOK int as_hook_body(struct as_conn *c, struct as_scratch *s, __u32 off, __u
 AS_HOOK int as_hook_record(struct as_conn *c, struct as_scratch *s);
 /* One more of self-metric counter `counter` (enum as_counter). */
 AS_HOOK int as_hook_count(__u32 counter);
+/* HTTP/2: len header block bytes at s->ubuf + off of stream `stream` (flags:
+ * enum as_h2_rec_flag) for the exporter's HPACK decoder. */
+AS_HOOK int as_hook_h2_block(struct as_conn *c, struct as_scratch *s, __u32 off, __u32 len, __u32 flags);
+/* HTTP/2: stream `stream`, followed in st, ended (why: enum as_error << 16
+ * | the RST_STREAM code); hand it over and forget st. */
+AS_HOOK int as_hook_h2_end(struct as_conn *c, struct as_scratch *s, struct as_h2_stream *st, __u32 stream,
+			   __u32 why);
 
 #endif

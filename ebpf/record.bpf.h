@@ -11,6 +11,7 @@
 #include "access_log.bpf.h"
 #include "genai_handoff.bpf.h"
 #include "genai_window.h"
+#include "h2_handoff.bpf.h"
 #include "label_ids.bpf.h"
 #include "metric_update.bpf.h"
 #include "route_cap.bpf.h"

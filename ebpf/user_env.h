@@ -38,5 +38,11 @@ static struct as_capture_cfg as_no_capture;
 #ifndef AS_GENAI_GET
 #define AS_GENAI_GET(s, slot, start_ns, create) ((struct as_genai_call *)0)
 #endif
+#ifndef AS_H2_ON
+#define AS_H2_ON 0
+#endif
+#ifndef AS_H2_STREAM
+#define AS_H2_STREAM(c, s, stream, create) ((struct as_h2_stream *)0)
+#endif
 
 #endif

@@ -9,6 +9,7 @@
 #include "access_log/access_log.h"
 #include "config/cli.h"
 #include "genai/genai_collector.h"
+#include "http2/h2_collector.h"
 #include "kernel/bpf_program.h"
 #include "kernel/privileges.h"
 #include "metrics/http_collector.h"
@@ -86,10 +87,13 @@ int main(int argc, char** argv) {
                           [&bpf](uint64_t id) { return bpf.route_text(id); });
         std::unique_ptr<AccessLog> log;
         if (cfg.access_log.enabled()) log = std::make_unique<AccessLog>(bpf, cfg, routes);
-        auto http = std::make_shared<HttpCollector>(bpf, cfg, routes, stats);
-        auto self = std::make_shared<SelfCollector>(bpf, cfg, stats, log.get());
-        auto tls = std::make_shared<TlsProbes>(bpf, cfg);
-        std::vector<std::shared_ptr<prometheus::Collectable>> collectors = {http, self, tls};
+        UserSeries user(cfg);
+        std::vector<std::shared_ptr<prometheus::Collectable>> collectors;
+        // HTTP/2 first: it drains its ring before the HTTP collector merges its series
+        if (cfg.http2.enabled) collectors.push_back(std::make_shared<H2Collector>(&bpf, cfg, routes, user, log.get()));
+        collectors.push_back(std::make_shared<HttpCollector>(bpf, cfg, routes, user, stats));
+        collectors.push_back(std::make_shared<SelfCollector>(bpf, cfg, stats, log.get()));
+        collectors.push_back(std::make_shared<TlsProbes>(bpf, cfg));
         if (cfg.genai.enabled) collectors.push_back(std::make_shared<GenaiCollector>(&bpf, cfg, log.get()));
         WebServer server(cfg.listen_address, cfg.telemetry_path, collectors, web, web_tls,
                          cfg.web_max_connections);

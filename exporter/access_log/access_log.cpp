@@ -84,12 +84,33 @@ void AccessLog::add(uint64_t start_ns, std::vector<LogField> fields) {
     added_.emplace_back(start_ns, std::move(fields));
 }
 
+void AccessLog::add(UserLogEvent&& e) {
+    thread_local std::minstd_rand random{std::random_device{}()};
+    const auto& l = cfg_.access_log;
+    if (l.sample_ratio < 1 && std::uniform_real_distribution<double>(0, 1)(random) >= l.sample_ratio) {
+        stats_.sampled++;
+        return;
+    }
+    std::lock_guard<std::mutex> g(added_mu_);
+    if (l.rate_limit_per_second) {
+        uint64_t second = e.e.call.start_ns / 1000000000ULL;
+        if (second != rate_second_) rate_second_ = second, rate_count_ = 0;
+        if (rate_count_++ >= l.rate_limit_per_second) {
+            stats_.rate_limited++;
+            return;
+        }
+    }
+    events_.push_back(std::move(e));
+}
+
 void AccessLog::flush() {
     {  // lines added from elsewhere join the batch
         std::lock_guard<std::mutex> g(added_mu_);
         for (const auto& [start, fields] : added_) format_.append(pending_, start, fields, wall_offset_ns_);
-        pending_lines_ += added_.size();
+        for (const auto& e : events_) format_.append(pending_, e, wall_offset_ns_);
+        pending_lines_ += added_.size() + events_.size();
         added_.clear();
+        events_.clear();
     }
     size_t off = 0;
     while (off < pending_.size()) {

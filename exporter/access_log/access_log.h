@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,6 +23,8 @@ namespace apiscope {
 
 struct AccessLogStats {
     std::atomic<uint64_t> written{0};       // lines written
+    std::atomic<uint64_t> sampled{0};       // events made in user space, left out by sampling
+    std::atomic<uint64_t> rate_limited{0};  // or over access_log.rate_limit_per_second
     std::atomic<uint64_t> write_errors{0};  // lines lost to a failed write
     std::atomic<uint64_t> wakeups{0};       // batches read: far fewer than events
 };
@@ -39,6 +42,9 @@ public:
     // A line from another source (an LLM or MCP call's details), written with
     // the next batch. Thread-safe.
     void add(uint64_t start_ns, std::vector<LogField> fields);
+    // An event made in user space (an HTTP/2 exchange), sampled and rate
+    // limited as the kernel does its events. Thread-safe.
+    void add(UserLogEvent&& e);
     const AccessLogStats& stats() const { return stats_; }
 
 private:
@@ -54,6 +60,8 @@ private:
     std::string pending_;
     std::mutex added_mu_;
     std::vector<std::pair<uint64_t, std::vector<LogField>>> added_;
+    std::vector<UserLogEvent> events_;
+    uint64_t rate_second_ = 0, rate_count_ = 0;  // the user-space events' rate limit
     uint64_t pending_lines_ = 0;
     uint64_t drained_bytes_ = 0;  // since the last poll: paces the next
     LogEvent event_;              // the record being formatted (2.7 KiB: not on the stack)

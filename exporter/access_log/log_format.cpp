@@ -34,6 +34,12 @@ void num(std::string& out, std::string_view name, uint64_t v) {
     out.append(buf, r.ptr);
 }
 
+void field(std::string& out, const LogField& f) {
+    if (!f.number) return str(out, f.name, f.value);
+    key(out, f.name);
+    out += f.value;
+}
+
 // v as exactly width digits, zero-padded (v < 10^width), without printf
 void digits(std::string& out, uint64_t v, int width) {
     char buf[20];
@@ -112,15 +118,24 @@ void LogFormatter::timestamp(std::string& out, int64_t ns) const {
 }
 
 void LogFormatter::append(std::string& out, const LogEvent& e, int64_t wall_offset_ns) const {
+    event(out, e, nullptr, wall_offset_ns);
+}
+
+void LogFormatter::append(std::string& out, const UserLogEvent& u, int64_t wall_offset_ns) const {
+    event(out, u.e, &u, wall_offset_ns);
+}
+
+void LogFormatter::event(std::string& out, const LogEvent& e, const UserLogEvent* u, int64_t wall_offset_ns) const {
     bool client = e.call.direction == AS_DIR_CLIENT;
     std::string service = service_label(cfg_, e.call.comm);
     timestamp(out, static_cast<int64_t>(e.call.start_ns) + wall_offset_ns);
     str(out, "service.name", service);
     num(out, "process.pid", e.call.tgid);
     str(out, "span.kind", client ? "client" : "server");
-    str(out, "http.request.method", method_label(e.call.method));
-    str(out, "http.route", route_(service, e.call.route_id));
+    str(out, "http.request.method", u ? u->method : method_label(e.call.method));
+    str(out, "http.route", u ? u->route : route_(service, e.call.route_id));
     str(out, "url.scheme", e.call.tls ? "https" : "http");
+    if (e.call.version) str(out, "network.protocol.version", version_label(e.call.version));
     if (e.has_req) {
         std::string_view target(e.req.path, std::min<size_t>(e.req.path_len, AS_PATH_MAX));
         size_t q = target.find('?');
@@ -132,7 +147,7 @@ void LogFormatter::append(std::string& out, const LogEvent& e, int64_t wall_offs
             str(out, "url.query", redactor_.query(target.substr(q + 1), cfg_.access_log.sensitive_query_params));
     }
     if (e.call.status) num(out, "http.response.status_code", e.call.status);
-    std::string error = error_label(e.call.error, e.call.status, client);
+    std::string error = u ? u->error : error_label(e.call.error, e.call.status, client);
     if (!error.empty()) str(out, "error.type", error);
     key(out, "duration_s");
     seconds(out, e.call.duration_ns);
@@ -143,6 +158,8 @@ void LogFormatter::append(std::string& out, const LogEvent& e, int64_t wall_offs
         str(out, client ? "server.address" : "client.address", peer);
         num(out, client ? "server.port" : "client.port", e.call.peer_port);
     }
+    if (u)
+        for (const auto& f : u->extra) field(out, f);
     if (e.has_req) headers(out, e.req, 0);
     if (e.has_resp) headers(out, e.resp, 1);
     out += "}\n";
@@ -151,14 +168,7 @@ void LogFormatter::append(std::string& out, const LogEvent& e, int64_t wall_offs
 void LogFormatter::append(std::string& out, uint64_t start_ns, const std::vector<LogField>& fields,
                           int64_t wall_offset_ns) const {
     timestamp(out, static_cast<int64_t>(start_ns) + wall_offset_ns);
-    for (const auto& f : fields) {
-        if (f.number) {
-            key(out, f.name);
-            out += f.value;
-        } else {
-            str(out, f.name, f.value);
-        }
-    }
+    for (const auto& f : fields) field(out, f);
     out += "}\n";
 }
 

@@ -23,16 +23,24 @@ struct LogEvent {
     as_hdr_vals req, resp;
 };
 
-// The kernel's packed record, size bytes, into e (ebpf/log_record.h); false
-// if its lengths do not add up to what came.
-bool unpack_log_record(const void* data, size_t size, LogEvent& e);
-
 // A field of a record that is not a request/response event (the GenAI and
 // MCP details of a call): a string, or a number already in JSON form.
 struct LogField {
     std::string name, value;
     bool number = false;
 };
+
+// An event made in user space (an HTTP/2 exchange): what its call alone
+// cannot say.
+struct UserLogEvent {
+    LogEvent e;
+    std::string method, route, error;  // labels, as the metrics have them
+    std::vector<LogField> extra;       // after the event's own fields (gRPC's rpc.*)
+};
+
+// The kernel's packed record, size bytes, into e (ebpf/log_record.h); false
+// if its lengths do not add up to what came.
+bool unpack_log_record(const void* data, size_t size, LogEvent& e);
 
 class LogFormatter {
 public:
@@ -42,12 +50,14 @@ public:
 
     // wall_offset_ns: CLOCK_REALTIME minus CLOCK_MONOTONIC, to date the event.
     void append(std::string& out, const LogEvent& e, int64_t wall_offset_ns) const;
+    void append(std::string& out, const UserLogEvent& u, int64_t wall_offset_ns) const;
     std::string line(const LogEvent& e, int64_t wall_offset_ns) const;
     // A line of its own: the timestamp of start_ns, then the fields in order.
     void append(std::string& out, uint64_t start_ns, const std::vector<LogField>& fields,
                 int64_t wall_offset_ns) const;
 
 private:
+    void event(std::string& out, const LogEvent& e, const UserLogEvent* u, int64_t wall_offset_ns) const;
     void headers(std::string& out, const as_hdr_vals& v, int dir) const;
     void timestamp(std::string& out, int64_t ns) const;
 

@@ -16,7 +16,7 @@ CliRequest parse_cli(int argc, char** argv) {
     std::vector<std::string> comms, cgroups;
     std::vector<uint16_t> ports;
     std::optional<uint32_t> max_routes;
-    std::optional<bool> bpf_stats, tls, genai;
+    std::optional<bool> bpf_stats, tls, genai, http2;
     std::vector<std::string> mcp_paths;
     std::string log_output, web_config;
     std::optional<uint32_t> max_connections;
@@ -42,6 +42,7 @@ CliRequest parse_cli(int argc, char** argv) {
     app.add_option("--routes.max-per-service", max_routes, "Distinct routes per service (default 1000)");
     app.add_option("--bpf-stats", bpf_stats, "Collect kernel BPF run-time statistics (default true)");
     app.add_option("--tls.enabled", tls, "Measure HTTPS through OpenSSL uprobes (default true)");
+    app.add_option("--http2.enabled", http2, "Measure HTTP/2 and gRPC (default true)");
     app.add_option("--genai.enabled", genai, "Read LLM API and MCP calls for GenAI/MCP metrics (default true)");
     app.add_option("--genai.mcp-path", mcp_paths, "Path of an MCP endpoint (repeatable; default /mcp)");
     app.add_option("--access-log.output", log_output,
@@ -76,6 +77,7 @@ CliRequest parse_cli(int argc, char** argv) {
     if (bpf_stats) cfg.bpf_stats = *bpf_stats;
     if (tls) cfg.tls_enabled = *tls;
     if (genai) cfg.genai.enabled = *genai;
+    if (http2) cfg.http2.enabled = *http2;
     if (!mcp_paths.empty()) cfg.genai.mcp_paths = mcp_paths;
     if (!log_output.empty()) cfg.access_log.output = log_output;
     if (log_sample) cfg.access_log.sample_ratio = *log_sample;

@@ -140,13 +140,23 @@ void check_headers(const Config& cfg) {
     if (!h.redact_key_file.empty()) load_redact_key(h.redact_key_file);
 }
 
+void check_buffer(uint32_t b, const char* key) {
+    if (b < 4096 || b > (1u << 30) || (b & (b - 1)))
+        fail(key, "must be a power of two from 4096 to 1073741824 (got " + std::to_string(b) + ")");
+}
+
+void check_http2(const Http2Config& h) {
+    check_buffer(h.buffer_bytes, "http2.buffer_bytes");
+    if (h.max_connections < 1 || h.max_connections > 1000000)
+        fail("http2.max_connections", "must be 1-1000000 (got " + std::to_string(h.max_connections) + ")");
+    if (h.max_table_bytes < 4096 || h.max_table_bytes > (1u << 20))
+        fail("http2.max_table_bytes", "must be 4096-1048576 (got " + std::to_string(h.max_table_bytes) + ")");
+}
+
 void check_access_log(const AccessLogConfig& l) {
     if (!(l.sample_ratio >= 0 && l.sample_ratio <= 1))
         fail("access_log.sample_ratio", "must be between 0 and 1 (got " + std::to_string(l.sample_ratio) + ")");
-    auto b = l.buffer_bytes;
-    if (b < 4096 || b > (1u << 30) || (b & (b - 1)))
-        fail("access_log.buffer_bytes", "must be a power of two from 4096 to 1073741824 (got " +
-                                            std::to_string(b) + ")");
+    check_buffer(l.buffer_bytes, "access_log.buffer_bytes");
 }
 
 void check_genai(const GenaiConfig& g) {
@@ -200,7 +210,7 @@ static Config parse_config(const std::string& text, const std::string& origin) {
     Config cfg;
     if (root.IsNull()) return cfg;
     check_keys(root, "", {"web", "service_name", "targets", "routes", "histograms", "maps",
-                          "bpf_stats", "headers", "access_log", "tls", "genai"});
+                          "bpf_stats", "headers", "access_log", "tls", "genai", "http2"});
     if (auto web = root["web"]) {
         check_keys(web, "web", {"listen_address", "telemetry_path", "config_file", "max_connections", "max_requests"});
         if (web["config_file"]) cfg.web_config_file = scalar<std::string>(web["config_file"], "web.config_file");
@@ -297,7 +307,8 @@ static Config parse_config(const std::string& text, const std::string& origin) {
     }
     if (auto m = root["maps"]) {
         check_keys(m, "maps", {"connections", "series", "routes", "percpu_values", "captures", "label_values",
-                               "genai_calls"});
+                               "genai_calls", "h2_streams"});
+        if (m["h2_streams"]) cfg.maps.h2_streams = u32(m["h2_streams"], "maps.h2_streams");
         if (m["genai_calls"]) cfg.maps.genai_calls = u32(m["genai_calls"], "maps.genai_calls");
         if (m["connections"]) cfg.maps.connections = u32(m["connections"], "maps.connections");
         if (m["series"]) cfg.maps.series = u32(m["series"], "maps.series");
@@ -305,6 +316,14 @@ static Config parse_config(const std::string& text, const std::string& origin) {
         if (m["captures"]) cfg.maps.captures = u32(m["captures"], "maps.captures");
         if (m["label_values"]) cfg.maps.label_values = u32(m["label_values"], "maps.label_values");
         if (m["percpu_values"]) cfg.maps.percpu_values = scalar<bool>(m["percpu_values"], "maps.percpu_values");
+    }
+    if (auto h = root["http2"]) {
+        check_keys(h, "http2", {"enabled", "buffer_bytes", "max_connections", "max_table_bytes"});
+        auto& c = cfg.http2;
+        if (h["enabled"]) c.enabled = scalar<bool>(h["enabled"], "http2.enabled");
+        if (h["buffer_bytes"]) c.buffer_bytes = u32(h["buffer_bytes"], "http2.buffer_bytes");
+        if (h["max_connections"]) c.max_connections = u32(h["max_connections"], "http2.max_connections");
+        if (h["max_table_bytes"]) c.max_table_bytes = u32(h["max_table_bytes"], "http2.max_table_bytes");
     }
     if (root["bpf_stats"]) cfg.bpf_stats = scalar<bool>(root["bpf_stats"], "bpf_stats");
     if (auto t = root["tls"]) {
@@ -373,7 +392,9 @@ void validate(const Config& cfg) {
     range(cfg.maps.series, "maps.series");
     range(cfg.maps.routes, "maps.routes");
     range(cfg.maps.genai_calls, "maps.genai_calls");
+    range(cfg.maps.h2_streams, "maps.h2_streams");
     check_genai(cfg.genai);
+    check_http2(cfg.http2);
 }
 
 }  // namespace apiscope

@@ -69,6 +69,14 @@ struct GenaiConfig {
     uint32_t session_idle_timeout_seconds = 3600;  // a session never closed ends then
 };
 
+// HTTP/2: the kernel frames, the exporter decodes header blocks (HPACK).
+struct Http2Config {
+    bool enabled = true;
+    uint32_t buffer_bytes = 4u << 20;   // ring buffer of header blocks and finished streams
+    uint32_t max_connections = 10000;   // connections whose header tables the exporter keeps
+    uint32_t max_table_bytes = 65536;   // a peer's HPACK dynamic table, at most
+};
+
 struct MapSizes {
     uint32_t connections = 65536;
     uint32_t series = 16384;
@@ -76,6 +84,7 @@ struct MapSizes {
     uint32_t captures = 4096;       // captured headers in flight (header capture only)
     uint32_t label_values = 16384;  // header label values, all services
     uint32_t genai_calls = 1024;    // LLM/MCP calls in flight (about 12 KiB each, as used)
+    uint32_t h2_streams = 16384;    // HTTP/2 streams in flight
     // Per-CPU values: no atomic adds, but memory times the CPU count.
     bool percpu_values = false;
 };
@@ -96,6 +105,7 @@ struct Config {
     HeaderConfig headers;
     AccessLogConfig access_log;
     GenaiConfig genai;
+    Http2Config http2;
     MapSizes maps;
     bool tls_enabled = true;  // OpenSSL uprobes: HTTPS in plaintext
     bool bpf_stats = true;  // kernel BPF run-time statistics for self-metrics

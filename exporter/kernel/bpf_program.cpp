@@ -16,10 +16,12 @@
 
 #include "apiscope_shared.h"  // before the skeleton: its rodata holds these types
 #include "apiscope_bpf.skel.h"
+#include "conn_types.h"
 #include "genai/genai_parse.h"
 #include "kernel/capture_rodata.h"
 #include "kernel/kernel_route.h"
 #include "kernel/privileges.h"
+#include "metrics/histogram_agg.h"
 
 namespace apiscope {
 namespace {
@@ -202,12 +204,11 @@ void BpfProgram::configure(const Config& cfg) {
     ro->filter_port = !cfg.targets.ports.empty();
     ro->filter_cgroup = !cfg.targets.cgroups.empty();
     ro->max_routes_per_service = cfg.routes_max_per_service;
-    ro->n_duration_bounds = cfg.duration_buckets.size();
-    for (size_t i = 0; i < cfg.duration_buckets.size(); i++)
-        ro->duration_bounds_ns[i] = static_cast<uint64_t>(std::llround(cfg.duration_buckets[i] * 1e9));
-    ro->n_size_bounds = cfg.size_buckets.size();
-    for (size_t i = 0; i < cfg.size_buckets.size(); i++)
-        ro->size_bounds[i] = static_cast<uint64_t>(std::floor(cfg.size_buckets[i]));
+    auto bounds = KernelBounds::of(cfg);  // the exporter's user-space series bucket alike
+    ro->n_duration_bounds = bounds.duration_ns.size();
+    for (size_t i = 0; i < bounds.duration_ns.size(); i++) ro->duration_bounds_ns[i] = bounds.duration_ns[i];
+    ro->n_size_bounds = bounds.size.size();
+    for (size_t i = 0; i < bounds.size.size(); i++) ro->size_bounds[i] = bounds.size[i];
     set_entries(skel_->maps.conns, cfg.maps.connections);
     set_entries(skel_->maps.target_verdicts, pid_max() / AS_VERDICTS_PER_WORD + 1);
     ro->percpu_metrics = cfg.maps.percpu_values;
@@ -238,6 +239,9 @@ void BpfProgram::configure(const Config& cfg) {
         bpf_program__set_autoattach(p, false);
     bpf_program__set_autoattach(skel_->progs.process_exec, cfg.tls_enabled);
     set_entries(skel_->maps.log_events, log.enabled() ? log.buffer_bytes : 4096);
+    ro->h2_on = cfg.http2.enabled;
+    set_entries(skel_->maps.h2_events, cfg.http2.enabled ? cfg.http2.buffer_bytes : 4096);
+    set_entries(skel_->maps.h2_streams, cfg.http2.enabled ? cfg.maps.h2_streams : 1);
     ro->genai_on = cfg.genai.enabled;
     ro->genai_hdrs = genai_hdrs(cfg);
     set_entries(skel_->maps.genai_calls, cfg.genai.enabled ? cfg.maps.genai_calls : 1);
@@ -288,6 +292,21 @@ int BpfProgram::label_values_fd() const { return bpf_map__fd(skel_->maps.label_v
 int BpfProgram::log_events_fd() const { return bpf_map__fd(skel_->maps.log_events); }
 int BpfProgram::exec_events_fd() const { return bpf_map__fd(skel_->maps.exec_events); }
 int BpfProgram::genai_events_fd() const { return bpf_map__fd(skel_->maps.genai_events); }
+int BpfProgram::h2_events_fd() const { return bpf_map__fd(skel_->maps.h2_events); }
+
+std::optional<as_h2_stream> BpfProgram::take_h2_stream(uint32_t tgid, uint32_t fd, uint32_t stream) const {
+    as_cap_key k = {tgid, fd, stream};
+    as_h2_stream st;
+    if (bpf_map__lookup_and_delete_elem(skel_->maps.h2_streams, &k, sizeof(k), &st, sizeof(st), 0))
+        return std::nullopt;
+    return st;
+}
+
+bool BpfProgram::conn_alive(uint32_t tgid, uint32_t fd, uint64_t id) const {
+    as_conn_key k = {tgid, fd};
+    as_conn c;
+    return bpf_map__lookup_elem(skel_->maps.conns, &k, sizeof(k), &c, sizeof(c), 0) == 0 && c.id == id;
+}
 int BpfProgram::genai_calls_fd() const { return bpf_map__fd(skel_->maps.genai_calls); }
 
 std::string BpfProgram::attach_openssl(const std::string& path, const std::set<std::string>& funcs, pid_t pid) {
@@ -325,7 +344,7 @@ std::string BpfProgram::attach_openssl(const std::string& path, const std::set<s
 std::vector<MapInfo> BpfProgram::maps() const {
     std::vector<MapInfo> out;
     out.push_back({"metrics", metrics_fd(), bpf_map__max_entries(metrics_map())});
-    for (bpf_map* m : {skel_->maps.routes, skel_->maps.conns})
+    for (bpf_map* m : {skel_->maps.routes, skel_->maps.conns, skel_->maps.h2_streams})
         out.push_back({bpf_map__name(m), bpf_map__fd(m), bpf_map__max_entries(m)});
     return out;
 }

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "apiscope_shared.h"
 #include "config/config.h"
 
 struct apiscope_bpf;
@@ -54,6 +55,12 @@ public:
     int exec_events_fd() const;
     int genai_events_fd() const;
     int genai_calls_fd() const;
+    int h2_events_fd() const;
+    // The kernel's entry of an HTTP/2 stream, deleted (a stream of a closed
+    // connection, finished in user space); nullopt if none.
+    std::optional<as_h2_stream> take_h2_stream(uint32_t tgid, uint32_t fd, uint32_t stream) const;
+    // Is the connection (tgid, fd) first seen at `id` still tracked?
+    bool conn_alive(uint32_t tgid, uint32_t fd, uint64_t id) const;
     // Attaches the OpenSSL uprobes to the functions of `funcs` (SSL_read,
     // SSL_write, SSL_read_ex, SSL_write_ex) in the ELF file at path, for the
     // process pid, or with -1 for every process that maps it. Returns "" or

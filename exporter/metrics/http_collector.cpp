@@ -19,30 +19,12 @@ namespace {
 using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 
-using Buckets = std::array<uint64_t, AS_BUCKETS>;
-
-struct Agg {
-    uint64_t count = 0, duration_ns = 0, req_bytes = 0, resp_bytes = 0;
-    Buckets duration{}, req_size{}, resp_size{};
-
-    void add(const as_metric_val& v) {
-        count += v.count;
-        duration_ns += v.duration_ns_sum;
-        req_bytes += v.req_bytes_sum;
-        resp_bytes += v.resp_bytes_sum;
-        for (size_t i = 0; i < AS_BUCKETS; i++) {
-            duration[i] += v.duration_bucket[i];
-            req_size[i] += v.req_size_bucket[i];
-            resp_size[i] += v.resp_size_bucket[i];
-        }
-    }
-};
-
 const std::vector<std::string> kServerLabels = {"service_name", "http_request_method", "http_route",
-                                                "http_response_status_code", "error_type", "url_scheme"};
+                                                "http_response_status_code", "error_type", "url_scheme",
+                                                "network_protocol_version"};
 const std::vector<std::string> kClientLabels = {
-    "service_name", "http_request_method", "http_route", "http_response_status_code",
-    "error_type",   "url_scheme",          "server_address", "server_port"};
+    "service_name", "http_request_method", "http_route", "http_response_status_code", "error_type",
+    "url_scheme", "network_protocol_version", "server_address", "server_port"};
 
 ClientMetric histogram(const std::vector<std::string>& names, const std::vector<std::string>& values,
                        const std::vector<double>& bounds, const Buckets& counts, uint64_t total,
@@ -70,8 +52,9 @@ MetricFamily family(const std::string& name, const std::string& help) {
 
 }  // namespace
 
-HttpCollector::HttpCollector(const BpfProgram& bpf, const Config& cfg, RouteTable& routes, ScrapeStats& stats)
-    : bpf_(bpf), cfg_(cfg), stats_(stats), routes_(routes), header_labels_(header_labels(cfg)) {}
+HttpCollector::HttpCollector(const BpfProgram& bpf, const Config& cfg, RouteTable& routes, const UserSeries& user,
+                             ScrapeStats& stats)
+    : bpf_(bpf), cfg_(cfg), stats_(stats), routes_(routes), user_(user), header_labels_(header_labels(cfg)) {}
 
 HttpCollector::LabelTexts HttpCollector::label_texts() const {
     LabelTexts out;
@@ -102,7 +85,7 @@ std::vector<MetricFamily> HttpCollector::Collect() const {
     }
 
     // Several kernel keys can share one label set (templates, --service-name).
-    std::map<std::vector<std::string>, Agg> server, client;
+    SeriesMap server, client;
     for (size_t i = 0; i < entries.size(); i++) {
         const auto& k = *static_cast<const as_metric_key*>(entries.key(i));
         bool is_client = k.direction == AS_DIR_CLIENT;
@@ -110,7 +93,8 @@ std::vector<MetricFamily> HttpCollector::Collect() const {
         std::vector<std::string> labels = {service, method_label(k.method), routes_.label(service, k.route_id),
                                            k.status ? std::to_string(k.status) : "",
                                            error_label(k.error, k.status, is_client),
-                                           k.tls ? "https" : "http"};
+                                           k.tls ? "https" : "http",
+                                           version_label(k.version)};
         if (is_client) {
             labels.push_back(address_label(k.peer_addr));
             labels.push_back(k.peer_port ? std::to_string(k.peer_port) : "");
@@ -126,6 +110,7 @@ std::vector<MetricFamily> HttpCollector::Collect() const {
         for (size_t cpu = 0; cpu < entries.cpus; cpu++)
             agg.add(*static_cast<const as_metric_val*>(entries.value(i, cpu)));
     }
+    user_.merge_into(server, client);
 
     std::vector<MetricFamily> out;
     const auto& db = cfg_.duration_buckets;

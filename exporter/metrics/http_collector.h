@@ -15,6 +15,7 @@
 #include "kernel/bpf_program.h"
 #include "kernel/capture_rodata.h"
 #include "metrics/route_table.h"
+#include "metrics/user_series.h"
 
 namespace apiscope {
 
@@ -29,8 +30,10 @@ struct ScrapeStats {
 
 class HttpCollector : public prometheus::Collectable {
 public:
-    // routes: shared with the access log
-    HttpCollector(const BpfProgram& bpf, const Config& cfg, RouteTable& routes, ScrapeStats& stats);
+    // routes: shared with the access log; user: series counted in user space
+    // (HTTP/2), merged with the kernel's
+    HttpCollector(const BpfProgram& bpf, const Config& cfg, RouteTable& routes, const UserSeries& user,
+                  ScrapeStats& stats);
     std::vector<prometheus::MetricFamily> Collect() const override;
 
 private:
@@ -42,6 +45,7 @@ private:
     const Config& cfg_;
     ScrapeStats& stats_;
     RouteTable& routes_;
+    const UserSeries& user_;
     mutable std::mutex mu_;  // scrapes may run on several CivetWeb threads
     std::vector<HeaderLabel> header_labels_;
 };

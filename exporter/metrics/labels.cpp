@@ -15,6 +15,21 @@ std::string method_label(uint8_t method) {
     return method < AS_METHOD_COUNT ? names[method] : "_OTHER";
 }
 
+uint8_t method_of(std::string_view name) {
+    for (uint8_t m = 1; m < AS_METHOD_COUNT; m++)
+        if (method_label(m) == name) return m;
+    return AS_METHOD_OTHER;
+}
+
+std::string version_label(uint8_t version) {
+    switch (version) {
+    case AS_VER_1_0: return "1.0";
+    case AS_VER_1_1: return "1.1";
+    case AS_VER_2: return "2";
+    default: return "";
+    }
+}
+
 std::string comm_label(const char* comm) {
     return std::string(comm, strnlen(comm, AS_COMM_LEN));
 }
@@ -43,8 +58,17 @@ std::string address_label(const uint8_t addr[16]) {
     return quad;
 }
 
-std::string error_label(uint8_t error, uint16_t status, bool client) {
+std::string h2_error_name(uint32_t code) {
+    static const char* names[] = {"no_error",          "protocol_error", "internal_error",     "flow_control_error",
+                                  "settings_timeout",  "stream_closed",  "frame_size_error",   "refused_stream",
+                                  "cancel",            "compression_error", "connect_error",   "enhance_your_calm",
+                                  "inadequate_security", "http_1_1_required"};
+    return code < sizeof(names) / sizeof(names[0]) ? names[code] : "unknown_error";
+}
+
+std::string error_label(uint8_t error, uint16_t status, bool client, uint32_t h2_code) {
     if (error == AS_ERR_CONN_CLOSED) return "connection_closed";
+    if (error == AS_ERR_H2_RESET) return h2_error_name(h2_code);
     if (status >= 500 || (client && status >= 400)) return std::to_string(status);
     return "";
 }

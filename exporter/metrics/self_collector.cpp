@@ -131,8 +131,8 @@ std::vector<MetricFamily> SelfCollector::Collect() const {
         for (size_t l = 0; l < labels.size(); l++)
             add(label_overflow, {{"header", labels[l].header}}, c[AS_CNT_LABEL_OVERFLOW + l]);
         if (log_) {
-            add(log_dropped, {{"reason", "sampled"}}, c[AS_CNT_LOG_SAMPLED]);
-            add(log_dropped, {{"reason", "rate_limited"}}, c[AS_CNT_LOG_RATE_LIMITED]);
+            add(log_dropped, {{"reason", "sampled"}}, c[AS_CNT_LOG_SAMPLED] + log_->stats().sampled);
+            add(log_dropped, {{"reason", "rate_limited"}}, c[AS_CNT_LOG_RATE_LIMITED] + log_->stats().rate_limited);
             add(log_dropped, {{"reason", "buffer_full"}}, c[AS_CNT_LOG_BUFFER_FULL]);
             add(log_dropped, {{"reason", "write_error"}}, log_->stats().write_errors);
         }

@@ -19,9 +19,12 @@ inline bool as_test_capture_on = false;
 inline bool as_test_genai_on = false;
 struct as_hdr_vals;
 struct as_scratch;
+struct as_h2_stream;
 static as_hdr_vals* harness_cap(as_scratch* s, unsigned slot, bool start, __u64 start_ns = 0);
 static as_partial* harness_partial(as_scratch* s, bool create);
 static as_genai_call* harness_genai(unsigned slot, __u64 start_ns, bool create);
+inline bool as_test_h2_on = false;
+static as_h2_stream* harness_h2_stream(unsigned stream, bool create);
 
 #define AS_CAPTURE_CFG as_test_capture
 #define AS_CAPTURE_ON as_test_capture_on
@@ -30,9 +33,12 @@ static as_genai_call* harness_genai(unsigned slot, __u64 start_ns, bool create);
 #define AS_PARTIAL_GET(s, create) harness_partial((s), (create))
 #define AS_GENAI_ON as_test_genai_on
 #define AS_GENAI_GET(s, slot, start_ns, create) harness_genai((slot), (start_ns), (create))
+#define AS_H2_ON as_test_h2_on
+#define AS_H2_STREAM(c, s, stream, create) harness_h2_stream((stream), (create))
 #include "user_env.h"  // AS_READ_USER: plain memory
 #include "genai_window.h"
-#include "http1_stream.h"
+#include "h2_record.h"
+#include "conn_feed.h"
 #include "log_record.h"
 #include "record.h"
 
@@ -59,6 +65,17 @@ inline void capture(const std::vector<std::string>& req, const std::vector<std::
     as_test_capture_on = !req.empty() || !resp.empty();
 }
 
+// What the HTTP/2 hooks handed over.
+struct H2Block {
+    uint32_t stream, flags;
+    std::string bytes;
+};
+struct H2End {
+    uint32_t stream, why;
+    as_h2_stream st;
+    uint64_t now;
+};
+
 // A captured message as the record hook saw it.
 struct Captured {
     std::map<std::string, std::string> headers;  // by lowercase name
@@ -80,6 +97,10 @@ struct Harness {
     static inline as_genai_hdrs genai_hdrs{{AS_MAX_HDRS, AS_MAX_HDRS}, AS_MAX_HDRS, {}};  // MCP headers' indexes
     static inline std::map<unsigned, as_genai_call> genai_calls;      // by slot
     static inline std::vector<std::optional<as_genai_call>> genai;    // per record
+    static inline std::map<uint32_t, as_h2_stream> h2_streams;        // by stream id
+    static inline std::vector<H2Block> h2_blocks;
+    static inline std::vector<H2End> h2_ends;
+    static inline std::vector<std::string> h2_ring;  // the records, as the kernel's ring holds them
 
     as_conn conn{};
     as_scratch scratch{};
@@ -101,7 +122,15 @@ struct Harness {
         genai_hdrs = {{AS_MAX_HDRS, AS_MAX_HDRS}, AS_MAX_HDRS, {}};
         genai_calls.clear();
         genai.clear();
+        as_test_h2_on = true;
+        h2_streams.clear();
+        h2_blocks.clear();
+        h2_ends.clear();
+        h2_ring.clear();
+        conn.id = 7;
     }
+    // As the kernel's first look does for HTTP/2 frames seen with no preface.
+    void h2_midstream() { as_h2_begin(&conn, AS_ROLE_UNKNOWN, 1); }
 
     // Returns as_feed's result: -1 when the first bytes are not HTTP.
     int feed(bool dir_in, const std::string& bytes, uint64_t now) {
@@ -112,13 +141,18 @@ struct Harness {
         return as_feed(&conn, &scratch);
     }
     void opaque(bool dir_in, uint64_t n) {
-        as_feed_opaque(&conn, &scratch, dir_in ? &conn.in : &conn.out, n);
+        as_feed_opaque(&conn, &scratch, dir_in, n);
     }
-    void eof(bool dir_in) { as_stream_eof(&conn, &scratch, dir_in); }
+    void eof(bool dir_in) { as_feed_eof(&conn, &scratch, dir_in); }
     // as the close program does: as_conn_close only while something is in flight
     void close(uint64_t now) {
         scratch.now = now;
         if (as_conn_in_flight(&conn)) as_conn_close(&conn, &scratch);
+        if (conn.proto == AS_PROTO_H2) {  // as the kernel's as_conn_forget
+            as_h2_end e;
+            as_h2_end_fill(&e, &conn, &scratch.key, now, nullptr, 0, 0);
+            h2_ring.emplace_back(reinterpret_cast<const char*>(&e), sizeof(e));
+        }
     }
     static std::string route(const as_record& r) { return routes.at(r.route_id - 100); }
 };
@@ -152,6 +186,33 @@ static as_genai_call* harness_genai(unsigned slot, __u64 start_ns, bool create) 
     memset(&g, 0xAA, sizeof(g));
     as_genai_reset(&g, start_ns);
     return &g;
+}
+
+static as_h2_stream* harness_h2_stream(unsigned stream, bool create) {
+    auto it = Harness::h2_streams.find(stream);
+    if (it != Harness::h2_streams.end()) return &it->second;
+    return create ? &(Harness::h2_streams[stream] = as_h2_stream{}) : nullptr;
+}
+
+// The kernel's HTTP/2 hooks (h2_handoff.bpf.h) with a vector for a ring.
+static int as_hook_h2_block(struct as_conn* c, struct as_scratch* s, __u32 off, __u32 len, __u32 flags) {
+    std::string bytes(reinterpret_cast<const char*>(s->ubuf + off), len);
+    uint32_t stream = c->h2[s->dir_in & 1].stream;
+    Harness::h2_blocks.push_back({stream, flags, bytes});
+    as_h2_rec r;
+    as_h2_rec_fill(&r, c, &s->key, s->now, stream, AS_H2R_BLOCK, flags);
+    r.len = len;
+    Harness::h2_ring.push_back(std::string(reinterpret_cast<const char*>(&r), sizeof(r)) + bytes);
+    return 0;
+}
+
+static int as_hook_h2_end(struct as_conn* c, struct as_scratch* s, struct as_h2_stream* st, __u32 stream, __u32 why) {
+    Harness::h2_ends.push_back({stream, why, *st, s->now});
+    as_h2_end e;
+    as_h2_end_fill(&e, c, &s->key, s->now, st, stream, why);
+    Harness::h2_ring.emplace_back(reinterpret_cast<const char*>(&e), sizeof(e));
+    Harness::h2_streams.erase(stream);
+    return 0;
 }
 
 static as_partial* harness_partial(as_scratch* s, bool create) {

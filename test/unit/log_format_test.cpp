@@ -43,6 +43,7 @@ static LogEvent event() {
     e.call.peer_port = 55555;
     e.call.method = AS_METHOD_POST;
     e.call.direction = AS_DIR_SERVER;
+    e.call.version = AS_VER_1_1;
     uint8_t addr[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 1, 2, 3};
     memcpy(e.call.peer_addr, addr, 16);
     strcpy(e.call.comm, "api-server");
@@ -80,7 +81,7 @@ TEST_CASE("log line: OpenTelemetry names, redacted secrets, escaped values", "[l
     CHECK(line ==
           "{\"timestamp\":\"2023-11-14T22:13:21.000000Z\",\"service.name\":\"api-server\",\"process.pid\":4242,"
           "\"span.kind\":\"server\",\"http.request.method\":\"POST\",\"http.route\":\"/orders/{id}\","
-          "\"url.scheme\":\"http\","
+          "\"url.scheme\":\"http\",\"network.protocol.version\":\"1.1\","
           "\"url.path\":\"/orders/9\",\"url.query\":\"access_token=[REDACTED]&page=2\","
           "\"http.response.status_code\":201,\"duration_s\":0.001500000,\"http.request.body.size\":12,"
           "\"http.response.body.size\":34,\"client.address\":\"10.1.2.3\",\"client.port\":55555,"

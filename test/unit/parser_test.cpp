@@ -85,6 +85,17 @@ TEST_CASE("status lines give the code", "[parser]") {
     CHECK(parse_start("HTTP/1.0 200 OK\r\n").status == 200);
 }
 
+TEST_CASE("start lines give the protocol version", "[parser]") {
+    CHECK(parse_start("GET / HTTP/1.1\r\n\r\n").version == AS_VER_1_1);
+    CHECK(parse_start("GET / HTTP/1.0\r\n\r\n").version == AS_VER_1_0);
+    CHECK(parse_start("HTTP/1.0 200 OK\r\n").version == AS_VER_1_0);
+    CHECK(parse_start("HTTP/1.1 200 OK\r\n").version == AS_VER_1_1);
+    // a target longer than the window: taken as a request, its version unseen
+    auto s = parse_start("GET /" + std::string(600, 'x') + " HTTP/1.0\r\n\r\n");
+    CHECK(s.kind == AS_MSG_REQUEST);
+    CHECK(s.version == AS_VER_UNKNOWN);
+}
+
 static as_head_scan scan(const std::vector<std::string>& parts, int* end_in_last = nullptr) {
     as_head_scan h{};
     int r = -1;

@@ -23,6 +23,19 @@ TEST_CASE("server: keep-alive requests are matched to their responses", "[stream
     CHECK(h.records[1].req_bytes == 3);
     CHECK(h.records[1].status == 201);
     CHECK(h.records[1].duration_ns == 500);
+    // the series each counts under: the server side, the request's version
+    CHECK(h.keys[0].direction == AS_DIR_SERVER);
+    CHECK(h.keys[0].version == AS_VER_1_1);
+    CHECK(h.keys[1].status == 201);
+}
+
+TEST_CASE("an HTTP/1.0 request counts as 1.0 on both ends", "[stream]") {
+    Harness h;
+    h.feed(OUT, "GET /x HTTP/1.0\r\n\r\n", 100);
+    h.feed(IN, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 200);
+    REQUIRE(h.records.size() == 1);
+    CHECK(h.keys[0].direction == AS_DIR_CLIENT);
+    CHECK(h.keys[0].version == AS_VER_1_0);
 }
 
 TEST_CASE("server: pipelined requests in one read", "[stream]") {

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * HTTP/2 records to the exporter (ring h2_events): header block bytes, in
+ * order per connection, for its HPACK decoders; a finished stream; a
+ * connection gone. No wake-up is asked for: the exporter drains the ring on a
+ * timer and before every scrape. A record the ring has no room for is
+ * counted, and the next record of that connection says so (AS_H2R_LOST):
+ * its decoders can no longer know its tables.
+ */
+#ifndef APISCOPE_H2_HANDOFF_BPF_H
+#define APISCOPE_H2_HANDOFF_BPF_H
+
+#include "kernel_env.bpf.h"
+#include "h2_record.h"
+#include "parser_env.h"
+
+static __always_inline void as_h2_lost_rec(struct as_conn *c)
+{
+	c->h2_lost = 1;
+	as_count(AS_CNT_H2_RECORDS_LOST);
+}
+
+__attribute__((noinline)) int as_hook_h2_block(struct as_conn *c, struct as_scratch *s, __u32 off, __u32 len,
+					       __u32 flags)
+{
+	const __u32 head = sizeof(struct as_h2_rec);
+	struct as_h2_rec *r;
+	long err = 0;
+
+	if (!c || !s || len > AS_H2_CHUNK)
+		return 0;
+	/* three sizes of record: most blocks after a connection's first are a
+	 * few dozen bytes */
+	if (len <= 256 - head) {
+		r = bpf_ringbuf_reserve(&h2_events, 256, 0);
+		if (r && len)
+			err = bpf_probe_read_user(r + 1, len, (const void *)(s->ubuf + off));
+	} else if (len <= 1024 - head) {
+		r = bpf_ringbuf_reserve(&h2_events, 1024, 0);
+		if (r)
+			err = bpf_probe_read_user(r + 1, len, (const void *)(s->ubuf + off));
+	} else {
+		r = bpf_ringbuf_reserve(&h2_events, head + AS_H2_CHUNK, 0);
+		if (r)
+			err = bpf_probe_read_user(r + 1, len, (const void *)(s->ubuf + off));
+	}
+	if (!r) {
+		as_h2_lost_rec(c);
+		return 0;
+	}
+	as_h2_rec_fill(r, c, &s->key, s->now, c->h2[s->dir_in & 1].stream, AS_H2R_BLOCK, flags);
+	r->len = len;
+	if (err) {
+		bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
+		as_h2_lost_rec(c);
+		return 0;
+	}
+	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+	c->h2_lost = 0;
+	return 0;
+}
+
+__attribute__((noinline)) int as_hook_h2_end(struct as_conn *c, struct as_scratch *s, struct as_h2_stream *st,
+					     __u32 stream, __u32 why)
+{
+	struct as_cap_key k = {};
+	struct as_h2_end *e;
+
+	if (!c || !s || !st)
+		return 0;
+	e = bpf_ringbuf_reserve(&h2_events, sizeof(*e), 0);
+	if (e) {
+		as_h2_end_fill(e, c, &s->key, s->now, st, stream, why);
+		bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+		c->h2_lost = 0;
+	} else {
+		as_h2_lost_rec(c);
+	}
+	k.tgid = s->key.tgid;
+	k.fd = s->key.fd;
+	k.slot = stream;
+	bpf_map_delete_elem(&h2_streams, &k);
+	return 0;
+}
+
+/* The connection is forgotten: the exporter finishes its open streams. */
+static __always_inline void as_h2_close_rec(struct as_conn_key *key, struct as_conn *c)
+{
+	struct as_h2_end *e = bpf_ringbuf_reserve(&h2_events, sizeof(*e), 0);
+
+	if (!e) {
+		as_count(AS_CNT_H2_RECORDS_LOST);
+		return;
+	}
+	as_h2_end_fill(e, c, key, bpf_ktime_get_ns(), 0, 0, 0);
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
+#endif

@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * HTTP/2 framing per connection (RFC 9113). Each direction is a sequence of
+ * frames whose 9-byte headers, fixed fields and padding are read here,
+ * across reads. Header block fragments go to the exporter as they come
+ * (as_hook_h2_block), in order: HPACK makes a block's meaning depend on
+ * every block before it on that direction, so the exporter decodes them
+ * (with nghttp2's inflater). DATA payload is counted per stream, and a
+ * stream ends at its response's END_STREAM or a RST_STREAM
+ * (as_hook_h2_end). Requests are the client-initiated streams: the side
+ * that sent the preface, or whose first header block starts with a
+ * request's pseudo-header fields, is the client.
+ */
+#ifndef APISCOPE_HTTP2_STREAM_H
+#define APISCOPE_HTTP2_STREAM_H
+
+#include "http1_match.h"
+
+#define AS_H2_MAX_STEPS 1024 /* framing steps per buffer: a frame takes two or three */
+
+/* Do the process's reads (dir_in) carry requests? */
+AS_INLINE int as_h2_is_request(const struct as_conn *c, __u32 dir_in)
+{
+	return c->role == AS_ROLE_SERVER ? dir_in != 0 : dir_in == 0;
+}
+
+/* The connection speaks HTTP/2 from here; role is AS_ROLE_UNKNOWN when it
+ * was first seen after its preface (mid). */
+AS_INLINE void as_h2_begin(struct as_conn *c, __u8 role, __u8 mid)
+{
+	__builtin_memset(c->h2, 0, sizeof(c->h2));
+	c->proto = AS_PROTO_H2;
+	c->h2_mid = mid;
+	if (role != AS_ROLE_UNKNOWN)
+		as_learn_role(c, role);
+}
+
+/* The frames of this direction can no longer be found. */
+AS_INLINE int as_h2_lost(void)
+{
+	as_hook_count(AS_CNT_H2_FRAMING_LOST);
+	return AS_STEP_NOT_HTTP;
+}
+
+/* The stream of d's frame, if this connection follows it. */
+AS_INLINE struct as_h2_stream *as_h2_find(struct as_conn *c, struct as_scratch *s, __u32 stream)
+{
+	struct as_h2_stream *st = AS_H2_STREAM(c, s, stream, 0);
+
+	return st && st->conn == c->id ? st : 0;
+}
+
+/* A response's END_STREAM, or a reset: the stream is handed over. */
+AS_INLINE void as_h2_finish(struct as_conn *c, struct as_scratch *s, __u32 stream, __u32 why)
+{
+	struct as_h2_stream *st = as_h2_find(c, s, stream);
+
+	if (st)
+		as_hook_h2_end(c, s, st, stream, why);
+}
+
+/*
+ * A HEADERS frame's payload begins at s->off: on a connection first seen in
+ * its middle, its first bytes tell which end this is; then the request's
+ * headers start the stream (a second block is its trailers) and the
+ * response's first headers time its answer.
+ */
+AS_INLINE void as_h2_headers(struct as_conn *c, struct as_scratch *s, struct as_h2_dir *d)
+{
+	struct as_h2_stream *st;
+	__u32 dir_in = s->dir_in & 1;
+	int req;
+
+	if (c->role == AS_ROLE_UNKNOWN) {
+		__u32 n = as_min(as_min(d->left, s->n - s->off), 4);
+		int side;
+
+		if (!n || AS_READ_USER(s->w.b, n & 7, s->ubuf + s->off))
+			return;
+		side = as_h2_block_side(s->w.b, n);
+		if (!side)
+			return;
+		as_learn_role(c, (side == 1) == (dir_in != 0) ? AS_ROLE_SERVER : AS_ROLE_CLIENT);
+	}
+	req = as_h2_is_request(c, dir_in);
+	st = AS_H2_STREAM(c, s, d->stream, req);
+	if (!st) {
+		if (req)
+			as_hook_count(AS_CNT_H2_STREAMS_FULL);
+		return;
+	}
+	if (req && st->conn != c->id) {
+		__builtin_memset(st, 0, sizeof(*st));
+		st->conn = c->id;
+		st->req_ns = s->now;
+	} else if (!req && st->conn == c->id && !st->resp_ns) {
+		st->resp_ns = s->now;
+	}
+}
+
+/* A DATA frame's payload is all read (bytes without padding). */
+AS_INLINE void as_h2_data(struct as_conn *c, struct as_scratch *s, struct as_h2_dir *d, __u32 bytes)
+{
+	struct as_h2_stream *st;
+	int req;
+
+	if (c->role == AS_ROLE_UNKNOWN || !(st = as_h2_find(c, s, d->stream)))
+		return;
+	req = as_h2_is_request(c, s->dir_in & 1);
+	if (req)
+		st->req_bytes += bytes;
+	else
+		st->resp_bytes += bytes;
+	if (!req && (d->flags & AS_H2_END_STREAM))
+		as_hook_h2_end(c, s, st, d->stream, 0);
+}
+
+/* The flags of the next header block record of d. */
+AS_INLINE __u32 as_h2_block_flags(struct as_conn *c, struct as_scratch *s, struct as_h2_dir *d, __u32 last)
+{
+	__u32 f = d->block_flags;
+
+	if (s->dir_in)
+		f |= AS_H2R_IN;
+	if (d->first)
+		f |= AS_H2R_FIRST;
+	if (last && (d->flags & AS_H2_END_HEADERS))
+		f |= AS_H2R_END_HEADERS;
+	if (c->h2_mid)
+		f |= AS_H2R_MIDSTREAM;
+	if (c->role != AS_ROLE_UNKNOWN && as_h2_is_request(c, s->dir_in & 1))
+		f |= AS_H2R_REQUEST;
+	return f;
+}
+
+/* d's payload is all read: a header block may end, a stream may end. */
+AS_INLINE void as_h2_payload_end(struct as_conn *c, struct as_scratch *s, struct as_h2_dir *d)
+{
+	if (d->type == AS_H2_DATA) {
+		as_h2_data(c, s, d, d->frame - d->padlen);
+	} else if (d->block && (d->flags & AS_H2_END_HEADERS)) {
+		if (d->first) /* an empty block still ends: the exporter's decoder is told */
+			as_hook_h2_block(c, s, s->off, 0, as_h2_block_flags(c, s, d, 1));
+		d->block = 0;
+		if ((d->block_flags & AS_H2R_END_STREAM) && c->role != AS_ROLE_UNKNOWN &&
+		    !as_h2_is_request(c, s->dir_in & 1))
+			as_h2_finish(c, s, d->stream, 0);
+	}
+	d->left = d->padlen;
+	d->phase = d->padlen ? AS_H2P_PAD : AS_H2P_HEAD;
+}
+
+/* The payload (without padding) of d's frame starts at s->off. */
+AS_INLINE int as_h2_payload(struct as_conn *c, struct as_scratch *s, struct as_h2_dir *d)
+{
+	d->left = d->frame - d->padlen;
+	d->phase = AS_H2P_BODY;
+	if (d->type == AS_H2_HEADERS || d->type == AS_H2_PUSH_PROMISE) {
+		d->block = 1;
+		d->first = 1;
+		d->block_flags = d->type == AS_H2_PUSH_PROMISE ? AS_H2R_PUSH
+				 : (d->flags & AS_H2_END_STREAM) ? AS_H2R_END_STREAM
+								  : 0;
+		if (d->type == AS_H2_HEADERS)
+			as_h2_headers(c, s, d);
+	}
+	if (!d->left) /* an empty payload ends at once, even at the buffer's end */
+		as_h2_payload_end(c, s, d);
+	return AS_STEP_MORE;
+}
+
+/* A frame header is in d->hdr: what its payload holds, and where it starts. */
+AS_INLINE int as_h2_frame(struct as_conn *c, struct as_scratch *s, struct as_h2_dir *d)
+{
+	struct as_h2_head h = as_h2_head_of(d->hdr);
+	__u32 pad = (h.flags & AS_H2_PADDED) ? 1 : 0, need = 0;
+
+	/* a header block is one HEADERS or PUSH_PROMISE and its CONTINUATION
+	 * frames, with no other frame between them (RFC 9113 6.10) */
+	if (d->block != (h.type == AS_H2_CONTINUATION) || (c->h2_mid && !as_h2_plausible(h)))
+		return as_h2_lost();
+	d->type = h.type;
+	d->flags = h.flags;
+	d->stream = h.stream;
+	d->frame = h.len;
+	d->padlen = 0;
+	switch (h.type) {
+	case AS_H2_DATA:
+		need = pad;
+		break;
+	case AS_H2_HEADERS:
+		need = pad + ((h.flags & AS_H2_PRIO) ? 5 : 0);
+		break;
+	case AS_H2_PUSH_PROMISE:
+		need = pad + 4;
+		break;
+	case AS_H2_RST_STREAM:
+		need = 4;
+		break;
+	}
+	if (need > h.len)
+		return as_h2_lost();
+	d->need = need;
+	if (need) {
+		d->phase = AS_H2P_FIELDS;
+		return AS_STEP_MORE;
+	}
+	return as_h2_payload(c, s, d);
+}
+
+/* The fixed fields of d's frame are in d->hdr. */
+AS_INLINE int as_h2_fields(struct as_conn *c, struct as_scratch *s, struct as_h2_dir *d)
+{
+	__u32 pad = 0;
+
+	d->frame -= d->need;
+	if (d->type == AS_H2_RST_STREAM) {
+		__u32 code = (__u32)d->hdr[2] << 8 | d->hdr[3];
+
+		if (c->role != AS_ROLE_UNKNOWN)
+			as_h2_finish(c, s, d->stream, (__u32)AS_ERR_H2_RESET << 16 | code);
+	} else if (d->flags & AS_H2_PADDED) {
+		pad = d->hdr[0];
+	}
+	if (pad > d->frame)
+		return as_h2_lost();
+	d->padlen = pad;
+	return as_h2_payload(c, s, d);
+}
+
+/*
+ * One framing step of the buffer being fed, from s->off: (part of) a frame
+ * header or of its fixed fields, a payload part, or padding. A global
+ * function: the verifier checks it once.
+ */
+AS_API int as_h2_step(struct as_conn *c, struct as_scratch *s)
+{
+	struct as_h2_dir *d;
+	__u32 off, avail, take, want, i;
+
+	if (!c || !s)
+		return AS_STEP_DONE;
+	off = s->off;
+	if (off >= s->n || c->proto != AS_PROTO_H2)
+		return AS_STEP_DONE;
+	d = &c->h2[s->dir_in & 1];
+	avail = s->n - off;
+	switch (d->phase) {
+	case AS_H2P_HEAD:
+	case AS_H2P_FIELDS:
+		want = d->phase == AS_H2P_HEAD ? AS_H2_FRAME_HEAD : d->need;
+		if (d->have >= want || want > AS_H2_FRAME_HEAD)
+			return as_h2_lost();
+		take = as_min(want - d->have, avail);
+		if (AS_READ_USER(s->w.b, take & 15, s->ubuf + off))
+			return AS_STEP_DONE;
+		for (i = 0; i < AS_H2_FRAME_HEAD; i++) {
+			__u32 at = d->have + i;
+
+			if (i >= take || at >= AS_H2_FRAME_HEAD)
+				break;
+			d->hdr[at] = s->w.b[i];
+		}
+		d->have += take;
+		s->off = off + take;
+		if (d->have < want)
+			return AS_STEP_DONE; /* the rest comes in the next read */
+		d->have = 0;
+		return d->phase == AS_H2P_HEAD ? as_h2_frame(c, s, d) : as_h2_fields(c, s, d);
+	case AS_H2P_BODY:
+		take = as_min(d->left, avail);
+		if (d->block) {
+			take = as_min(take, AS_H2_CHUNK);
+			if (take)
+				as_hook_h2_block(c, s, off, take, as_h2_block_flags(c, s, d, take == d->left));
+			d->first = 0;
+		}
+		d->left -= take;
+		s->off = off + take;
+		if (!d->left)
+			as_h2_payload_end(c, s, d);
+		return AS_STEP_MORE;
+	default: /* padding */
+		take = as_min(d->left, avail);
+		d->left -= take;
+		s->off = off + take;
+		if (!d->left)
+			d->phase = AS_H2P_HEAD;
+		return AS_STEP_MORE;
+	}
+}
+
+struct as_h2_loop {
+	struct as_conn *c;
+	struct as_scratch *s;
+	int r;
+};
+
+static long as_h2_loop_step(__u64 k, void *vctx)
+{
+	struct as_h2_loop *x = (struct as_h2_loop *)vctx;
+
+	x->r = as_h2_step(x->c, x->s);
+	return x->r != AS_STEP_MORE;
+}
+
+/* Feed the buffer at s->ubuf from s->off to the framer. Returns 0, or -1 if
+ * the connection's frames are lost (it is forgotten, and found again at a
+ * read that starts with a frame). */
+AS_API int as_h2_feed(struct as_conn *c, struct as_scratch *s)
+{
+	struct as_h2_loop x;
+
+	if (!c || !s)
+		return -1;
+	x.c = c;
+	x.s = s;
+	x.r = AS_STEP_DONE;
+	AS_LOOP(AS_H2_MAX_STEPS, as_h2_loop_step, &x);
+	if (x.r == AS_STEP_MORE && s->off < s->n)
+		x.r = as_h2_lost(); /* more frames in one buffer than the loop takes */
+	return x.r == AS_STEP_NOT_HTTP ? -1 : 0;
+}
+
+#endif

@@ -1,0 +1,344 @@
+#include "http2/h2_collector.h"
+
+#include <bpf/libbpf.h>
+
+#include <chrono>
+#include <cstring>
+#include <ctime>
+
+#include "kernel/kernel_route.h"
+#include "metrics/labels.h"
+
+namespace apiscope {
+namespace {
+
+constexpr int kTickMs = 200;
+constexpr uint64_t kIdleNs = 300ULL * 1000000000ULL;  // a connection silent this long is checked for
+
+uint64_t monotonic_ns() {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return uint64_t(ts.tv_sec) * 1000000000ULL + ts.tv_nsec;
+}
+
+const std::string* field(const std::vector<HeaderField>& fields, std::string_view name) {
+    for (const auto& f : fields)
+        if (f.name == name) return &f.value;
+    return nullptr;
+}
+
+bool starts_with(const std::string* s, std::string_view prefix) { return s && s->rfind(prefix, 0) == 0; }
+
+// gRPC status names (https://grpc.github.io/grpc/core/md_doc_statuscodes.html).
+std::string grpc_status_name(const std::string& code) {
+    static const char* names[] = {"OK",        "CANCELLED",          "UNKNOWN",          "INVALID_ARGUMENT",
+                                  "DEADLINE_EXCEEDED", "NOT_FOUND",  "ALREADY_EXISTS",   "PERMISSION_DENIED",
+                                  "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+                                  "UNIMPLEMENTED", "INTERNAL",        "UNAVAILABLE",      "DATA_LOSS",
+                                  "UNAUTHENTICATED"};
+    if (code.empty() || code.size() > 2 || code.find_first_not_of("0123456789") != std::string::npos)
+        return "UNKNOWN";
+    size_t n = std::stoul(code);
+    return n < sizeof(names) / sizeof(names[0]) ? names[n] : "UNKNOWN";
+}
+
+// What a gRPC client reports for a response without grpc-status (the gRPC
+// spec's HTTP to gRPC status mapping) and for a reset stream (its HTTP/2
+// error code mapping).
+std::string grpc_status_of_http(const std::string& status) {
+    if (status == "400") return "INTERNAL";
+    if (status == "401") return "UNAUTHENTICATED";
+    if (status == "403") return "PERMISSION_DENIED";
+    if (status == "404") return "UNIMPLEMENTED";
+    if (status == "429" || status == "502" || status == "503" || status == "504") return "UNAVAILABLE";
+    return "UNKNOWN";
+}
+
+std::string grpc_status_of_reset(uint32_t code) {
+    if (code == 0x7) return "UNAVAILABLE";        // REFUSED_STREAM
+    if (code == 0x8) return "CANCELLED";          // CANCEL
+    if (code == 0xb) return "RESOURCE_EXHAUSTED";  // ENHANCE_YOUR_CALM
+    if (code == 0xc) return "PERMISSION_DENIED";  // INADEQUATE_SECURITY
+    return "INTERNAL";
+}
+
+const char* loss_reason(TableLoss l) {
+    switch (l) {
+    case TableLoss::Midstream: return "attached_mid_connection";
+    case TableLoss::Lost: return "records_lost";
+    case TableLoss::TooLarge: return "table_too_large";
+    case TableLoss::DecodeError: return "decode_error";
+    case TableLoss::Untracked: return "connections_full";
+    default: return "none";
+    }
+}
+
+// The headers of one side in a capture's layout, as the kernel fills it for
+// HTTP/1: the same names (the capture list), values joined as repeated
+// headers are, cut at value_max, secrets in drop mode never copied.
+bool capture(as_hdr_vals& v, const as_capture_cfg& cfg, int dir, const std::vector<HeaderField>& fields) {
+    v.present = v.truncated = 0;
+    v.path_len = 0;
+    v.path_trunc = 0;
+    for (unsigned k = 0; k < cfg.n[dir] && k < AS_MAX_HDRS; k++) {
+        const auto& h = cfg.hdr[dir][k];
+        std::string_view name(h.name, strnlen(h.name, h.len));
+        std::string value;
+        bool seen = false;
+        for (const auto& f : fields) {
+            if (f.name != name) continue;
+            if (seen) value += name == "cookie" ? "; " : ", ";
+            value += f.value;
+            seen = true;
+        }
+        if (!seen) continue;
+        v.present |= 1u << k;
+        v.len[k] = 0;
+        if (h.flags & AS_HDR_PRESENCE_ONLY) continue;
+        size_t max = std::min<size_t>(cfg.value_max, AS_HDR_VAL_MAX);
+        if (value.size() > max) {
+            value.resize(max);
+            v.truncated |= 1u << k;
+        }
+        memcpy(v.val[k], value.data(), value.size());
+        v.len[k] = value.size();
+    }
+    if (dir == 0)
+        if (const std::string* path = field(fields, ":path")) {
+            size_t n = std::min<size_t>(path->size(), AS_PATH_MAX);
+            memcpy(v.path, path->data(), n);
+            v.path_len = n;
+            v.path_trunc = path->size() > AS_PATH_MAX;
+        }
+    return !fields.empty();
+}
+
+}  // namespace
+
+H2Collector::H2Collector(const BpfProgram* bpf, const Config& cfg, RouteTable& routes, UserSeries& series,
+                         AccessLog* log)
+    : bpf_(bpf),
+      cfg_(cfg),
+      routes_(routes),
+      series_(series),
+      log_(log),
+      capture_(capture_rodata(cfg)),
+      labels_(apiscope::header_labels(cfg)),
+      bounds_(KernelBounds::of(cfg)),
+      tracker_(cfg.http2.max_connections, cfg.http2.max_table_bytes, [this](H2Exchange&& x) { handle(std::move(x)); },
+               [bpf](uint32_t tgid, uint32_t fd, uint32_t stream) {
+                   return bpf ? bpf->take_h2_stream(tgid, fd, stream) : std::nullopt;
+               }),
+      rpc_methods_(cfg.routes_max_per_service),
+      label_values_(cfg.headers.max_label_values),
+      registry_(std::make_shared<prometheus::Registry>()) {
+    for (int c = 0; c < 2; c++)
+        rpc_duration_[c] = &prometheus::BuildHistogram()
+                                .Name(c ? "rpc_client_call_duration_seconds" : "rpc_server_call_duration_seconds")
+                                .Help(c ? "Duration of outgoing RPCs (gRPC), to the end of the response stream."
+                                        : "Duration of incoming RPCs (gRPC), to the end of the response stream.")
+                                .Register(*registry_);
+    if (!bpf_) return;
+    rb_ = ring_buffer__new(
+        bpf_->h2_events_fd(),
+        [](void* ctx, void* data, size_t size) {
+            static_cast<H2Collector*>(ctx)->tracker_.record(data, size);
+            return 0;
+        },
+        this, nullptr);
+    if (!rb_) throw BpfError(std::string("HTTP/2: reading the kernel ring buffer failed: ") + strerror(errno));
+    thread_ = std::thread([this] { run(); });
+}
+
+H2Collector::~H2Collector() {
+    stop_ = true;
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    if (rb_) ring_buffer__free(rb_);
+}
+
+void H2Collector::run() {
+    uint64_t next_sweep = monotonic_ns() + kIdleNs;
+    while (!stop_) {
+        {
+            std::unique_lock<std::mutex> lk(cv_mu_);
+            cv_.wait_for(lk, std::chrono::milliseconds(kTickMs), [this] { return stop_.load(); });
+        }
+        drain();
+        uint64_t now = monotonic_ns();
+        if (now < next_sweep) continue;
+        next_sweep = now + kIdleNs;
+        // connections the kernel forgot without telling (its LRU map evicted them)
+        std::lock_guard<std::mutex> g(mu_);
+        tracker_.sweep(now - kIdleNs, [this](uint32_t tgid, uint32_t fd, uint64_t id) {
+            return bpf_->conn_alive(tgid, fd, id);
+        });
+    }
+}
+
+void H2Collector::drain() const {
+    std::lock_guard<std::mutex> g(mu_);
+    if (rb_) ring_buffer__consume(rb_);
+}
+
+void H2Collector::record(const void* data, size_t size) {
+    std::lock_guard<std::mutex> g(mu_);
+    tracker_.record(data, size);
+}
+
+void H2Collector::unknown(const H2Exchange& x) {
+    if (x.unknown) unknown_[x.loss]++;
+}
+
+void H2Collector::handle(H2Exchange&& x) {
+    bool client = x.call.direction == AS_DIR_CLIENT;
+    std::string service = service_label(cfg_, x.call.comm);
+    unknown(x);
+    bool grpc = starts_with(field(x.request, "content-type"), "application/grpc") ||
+                starts_with(field(x.response, "content-type"), "application/grpc");
+    if (grpc)
+        rpc(x, service, client);
+    else
+        http(x, service, client);
+}
+
+std::vector<std::string> H2Collector::header_labels(const H2Exchange& x, const std::string& service) {
+    std::vector<std::string> out;
+    for (const auto& l : labels_) {
+        const std::string* v = field(l.dir ? x.response : x.request, l.header);
+        std::string value = v ? *v : "";
+        if (l.header == "user-agent") value = value.substr(0, value.find_first_of("/ "));
+        size_t max = cfg_.headers.value_max_bytes;
+        if (value.size() > max) value = value.substr(0, max) + kTruncated;
+        out.push_back(label_values_.admit(service + "/" + l.label, value));
+    }
+    return out;
+}
+
+void H2Collector::http(const H2Exchange& x, const std::string& service, bool client) {
+    const std::string* m = field(x.request, ":method");
+    const std::string* path = field(x.request, ":path");
+    const std::string* status = field(x.response, ":status");
+    std::string method = m ? method_label(method_of(*m)) : x.call.method ? method_label(x.call.method) : kUnknown;
+    std::string route = path                ? routes_.label(service, kernel_route(*path))
+                        : x.call.route_id   ? routes_.label(service, x.call.route_id)  // stream 1 of an h2c upgrade
+                        : m && *m == "CONNECT" ? ""
+                                               : kUnknown;
+    uint16_t code = 0;
+    std::string status_label;
+    if (status) {
+        status_label = *status;
+        code = static_cast<uint16_t>(std::strtoul(status->c_str(), nullptr, 10));
+    } else if (!x.call.error) {
+        status_label = kUnknown;  // a response came, its status not known
+    }
+    std::string error = status_label == kUnknown && !x.call.error ? "" : error_label(x.call.error, code, client, x.code);
+    std::vector<std::string> labels = {service, method, route, status_label, error, x.call.tls ? "https" : "http",
+                                       "2"};
+    if (client) {
+        labels.push_back(address_label(x.call.peer_addr));
+        labels.push_back(x.call.peer_port ? std::to_string(x.call.peer_port) : "");
+    }
+    for (auto& v : header_labels(x, service)) labels.push_back(std::move(v));
+    uint64_t duration = x.call.duration_ns ? x.call.duration_ns
+                                           : (x.end_ns > x.call.start_ns ? x.end_ns - x.call.start_ns : 0);
+    series_.observe(client, labels, duration, x.call.req_bytes, x.call.resp_bytes);
+    if (log_) log(x, code, duration, method, route, error, {});
+}
+
+void H2Collector::rpc(const H2Exchange& x, const std::string& service, bool client) {
+    const std::string* path = field(x.request, ":path");
+    std::string method = path ? rpc_methods_.admit(service, path->substr(!path->empty() && (*path)[0] == '/'))
+                              : kUnknown;
+    std::string status;
+    if (const std::string* g = field(x.trailers, "grpc-status"))
+        status = grpc_status_name(*g);
+    else if ((g = field(x.response, "grpc-status")))  // a trailers-only response
+        status = grpc_status_name(*g);
+    else if (x.call.error == AS_ERR_H2_RESET)
+        status = grpc_status_of_reset(x.code);
+    else if (const std::string* s = field(x.response, ":status"); s && *s != "200")
+        status = grpc_status_of_http(*s);
+    else if (!x.call.error)
+        status = kUnknown;
+    std::string error = x.call.error == AS_ERR_CONN_CLOSED ? "connection_closed"
+                        : status == "OK" || status == kUnknown ? ""
+                                                                : status;
+    std::map<std::string, std::string> labels = {{"service_name", service},
+                                                 {"rpc_system_name", "grpc"},
+                                                 {"rpc_method", method},
+                                                 {"rpc_response_status_code", status},
+                                                 {"error_type", error}};
+    if (client) {
+        labels["server_address"] = address_label(x.call.peer_addr);
+        labels["server_port"] = std::to_string(x.call.peer_port);
+    }
+    uint64_t end = x.end_ns > x.call.start_ns ? x.end_ns - x.call.start_ns : 0;  // streams: to their end
+    rpc_duration_[client]->Add(labels, cfg_.duration_buckets).Observe(end / 1e9);
+    if (log_) {
+        const std::string* s = field(x.response, ":status");
+        const std::string* m = field(x.request, ":method");
+        log(x, s ? static_cast<uint16_t>(std::strtoul(s->c_str(), nullptr, 10)) : 0, end, m ? *m : kUnknown,
+            path ? routes_.label(service, kernel_route(*path)) : kUnknown, error,
+            {{"rpc.system.name", "grpc"}, {"rpc.method", method}, {"rpc.response.status_code", status}});
+    }
+}
+
+void H2Collector::log(const H2Exchange& x, uint16_t status, uint64_t duration_ns, std::string method,
+                      std::string route, std::string error, std::vector<LogField> extra) {
+    UserLogEvent u;
+    u.e.call = x.call;
+    u.e.call.status = status;
+    u.e.call.duration_ns = duration_ns;
+    u.e.has_req = capture(u.e.req, capture_, 0, x.request);
+    u.e.has_resp = capture(u.e.resp, capture_, 1, x.response);
+    u.method = std::move(method);
+    u.route = std::move(route);
+    u.error = std::move(error);
+    u.extra = std::move(extra);
+    log_->add(std::move(u));
+}
+
+std::vector<prometheus::MetricFamily> H2Collector::Collect() const {
+    drain();
+    std::lock_guard<std::mutex> g(mu_);
+    auto out = registry_->Collect();
+    auto gauge = [](const std::string& name, const std::string& help, prometheus::MetricType type) {
+        prometheus::MetricFamily f;
+        f.name = name;
+        f.help = help;
+        f.type = type;
+        return f;
+    };
+    auto add = [](prometheus::MetricFamily& f, std::vector<prometheus::ClientMetric::Label> labels, double v) {
+        prometheus::ClientMetric m;
+        m.label = std::move(labels);
+        (f.type == prometheus::MetricType::Counter ? m.counter.value : m.gauge.value) = v;
+        f.metric.push_back(std::move(m));
+    };
+    auto unknown = gauge("apiscope_http2_requests_unknown_total",
+                         "HTTP/2 requests counted with a header field apiscope could not know (labels _unknown), "
+                         "by why its header table was not known.",
+                         prometheus::MetricType::Counter);
+    for (auto l : {TableLoss::Midstream, TableLoss::Lost, TableLoss::TooLarge, TableLoss::DecodeError,
+                   TableLoss::Untracked}) {
+        auto it = unknown_.find(l);
+        add(unknown, {{"reason", loss_reason(l)}}, it == unknown_.end() ? 0 : it->second);
+    }
+    auto conns = gauge("apiscope_http2_connections", "HTTP/2 connections whose header tables are kept.",
+                       prometheus::MetricType::Gauge);
+    add(conns, {}, tracker_.open_connections());
+    const auto& st = tracker_.stats();
+    auto dropped = gauge("apiscope_http2_dropped_total",
+                         "HTTP/2 connections and streams not followed, by reason (bounds: http2.max_connections, "
+                         "1024 open streams a connection, maps.series for the series).",
+                         prometheus::MetricType::Counter);
+    add(dropped, {{"reason", "connections_full"}}, st.connections_refused);
+    add(dropped, {{"reason", "streams_full"}}, st.streams_dropped);
+    add(dropped, {{"reason", "series_full"}}, series_.dropped());
+    add(dropped, {{"reason", "bad_record"}}, st.bad_records);
+    for (auto* f : {&unknown, &conns, &dropped}) out.push_back(std::move(*f));
+    return out;
+}
+
+}  // namespace apiscope

@@ -1,0 +1,74 @@
+// HTTP/2 and gRPC in user space. A thread drains the kernel's h2_events
+// ring on a timer (and every scrape drains it first), H2Tracker puts each
+// stream together, and each finished one is counted: an HTTP/2 request in the
+// HTTP series (UserSeries, merged with the kernel's HTTP/1 series by the HTTP
+// collector), a gRPC call in the RPC histograms, and either in the access log.
+#pragma once
+
+#include <prometheus/collectable.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "access_log/access_log.h"
+#include "http2/h2_tracker.h"
+#include "kernel/bpf_program.h"
+#include "kernel/capture_rodata.h"
+#include "metrics/route_table.h"
+#include "metrics/user_series.h"
+
+struct ring_buffer;
+
+namespace apiscope {
+
+class H2Collector : public prometheus::Collectable {
+public:
+    // bpf may be null (unit tests call handle() directly); log may be null.
+    H2Collector(const BpfProgram* bpf, const Config& cfg, RouteTable& routes, UserSeries& series,
+                AccessLog* log = nullptr);
+    ~H2Collector() override;
+    // The RPC histograms and HTTP/2's self-metrics, after draining the ring.
+    std::vector<prometheus::MetricFamily> Collect() const override;
+
+    // One record of the ring, and one finished stream (public for tests).
+    void record(const void* data, size_t size);
+    void handle(H2Exchange&& x);
+
+private:
+    void run();
+    void drain() const;
+    void http(const H2Exchange& x, const std::string& service, bool client);
+    void rpc(const H2Exchange& x, const std::string& service, bool client);
+    std::vector<std::string> header_labels(const H2Exchange& x, const std::string& service);
+    void log(const H2Exchange& x, uint16_t status, uint64_t duration_ns, std::string method, std::string route,
+             std::string error, std::vector<LogField> extra);
+    void unknown(const H2Exchange& x);
+
+    const BpfProgram* bpf_;
+    const Config& cfg_;
+    RouteTable& routes_;
+    UserSeries& series_;
+    AccessLog* log_;
+    as_capture_cfg capture_;
+    std::vector<HeaderLabel> labels_;
+    KernelBounds bounds_;
+
+    mutable std::mutex mu_;  // the tracker, the ring and what handle() touches
+    H2Tracker tracker_;
+    ValueCap rpc_methods_, label_values_;
+    std::shared_ptr<prometheus::Registry> registry_;
+    prometheus::Family<prometheus::Histogram>* rpc_duration_[2];
+    std::map<TableLoss, uint64_t> unknown_;  // requests counted with fields not known, by why
+    ring_buffer* rb_ = nullptr;
+    std::atomic<bool> stop_{false};
+    std::condition_variable cv_;
+    std::mutex cv_mu_;
+    std::thread thread_;
+};
+
+}  // namespace apiscope

@@ -1,0 +1,216 @@
+#include "http2/h2_tracker.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace apiscope {
+namespace {
+
+constexpr size_t kMaxStreams = 1024;         // open streams followed per connection
+constexpr size_t kMaxBlock = 256 * 1024;     // a header block, put together
+constexpr uint32_t kIn = AS_H2R_IN;
+
+bool has(const std::vector<HeaderField>& fields, std::string_view name) {
+    return std::any_of(fields.begin(), fields.end(), [&](const HeaderField& f) { return f.name == name; });
+}
+
+// An informational response (1xx): the final one is still to come.
+bool interim(const std::vector<HeaderField>& fields) {
+    for (const auto& f : fields)
+        if (f.name == ":status") return f.value.size() == 3 && f.value[0] == '1';
+    return false;
+}
+
+}  // namespace
+
+H2Tracker::H2Tracker(size_t max_connections, size_t max_table, Sink sink, StreamLookup lookup)
+    : max_connections_(max_connections), max_table_(max_table), sink_(std::move(sink)), lookup_(std::move(lookup)) {}
+
+H2Tracker::Conn* H2Tracker::conn(const as_h2_rec& h) {
+    Key key{h.tgid, h.fd, h.conn};
+    auto it = conns_.find(key);
+    if (it == conns_.end()) {
+        if (h.kind == AS_H2R_CLOSE) return nullptr;
+        if (conns_.size() >= max_connections_) {
+            stats_.connections_refused++;
+            return nullptr;
+        }
+        it = conns_.emplace(key, std::make_unique<Conn>(max_table_)).first;
+        stats_.connections++;
+    }
+    Conn& c = *it->second;
+    for (auto& d : c.dec) {
+        if (d.loss() != TableLoss::None) continue;
+        if (h.flags & AS_H2R_MIDSTREAM)
+            d.lose(TableLoss::Midstream);
+        else if (h.flags & AS_H2R_LOST)
+            d.lose(TableLoss::Lost);
+    }
+    c.last_ns = h.ns;
+    return &c;
+}
+
+void H2Tracker::record(const void* data, size_t size) {
+    as_h2_rec h;
+    if (size < sizeof(h)) {
+        stats_.bad_records++;
+        return;
+    }
+    memcpy(&h, data, sizeof(h));
+    Conn* c = conn(h);
+    switch (h.kind) {
+    case AS_H2R_BLOCK:
+        if (size < sizeof(h) + h.len) break;
+        if (c) block(*c, h, static_cast<const char*>(data) + sizeof(h));
+        return;
+    case AS_H2R_END:
+    case AS_H2R_CLOSE: {
+        as_h2_end e;
+        if (size < sizeof(e)) break;
+        memcpy(&e, data, sizeof(e));
+        if (h.kind == AS_H2R_CLOSE) {
+            if (c) {
+                c->who = e.call;
+                c->have_who = true;
+                Key key{h.tgid, h.fd, h.conn};
+                close(*c, key, e.end_ns);
+                conns_.erase(key);
+            }
+            return;
+        }
+        if (c) {
+            end(*c, e);
+        } else {  // a connection past the bound: counted, its headers unknown
+            Stream none;
+            none.unknown = 1;
+            Conn scratch(0);
+            H2Exchange x = exchange(scratch, h.stream, std::move(none));
+            x.call = e.call;
+            x.end_ns = e.end_ns;
+            x.code = e.code;
+            x.loss = TableLoss::Untracked;
+            sink_(std::move(x));
+        }
+        return;
+    }
+    }
+    stats_.bad_records++;
+}
+
+void H2Tracker::block(Conn& c, const as_h2_rec& h, const char* bytes) {
+    int dir = (h.flags & kIn) ? 1 : 0;
+    std::string& b = c.block[dir];
+    if (h.flags & AS_H2R_FIRST) {
+        b.clear();
+        c.block_stream[dir] = h.stream;
+        c.block_flags[dir] = h.flags;
+    }
+    if (b.size() + h.len > kMaxBlock) {  // past any header list a peer would accept
+        b.clear();
+        c.dec[dir].lose(TableLoss::DecodeError);
+        return;
+    }
+    b.append(bytes, h.len);
+    if (!(h.flags & AS_H2R_END_HEADERS)) return;
+    DecodedBlock d = c.dec[dir].decode(b);
+    b.clear();
+    uint8_t flags = c.block_flags[dir];
+    if (flags & AS_H2R_PUSH) return;  // only its effect on the table matters
+    uint32_t id = c.block_stream[dir];
+    auto it = c.streams.find(id);
+    if (it == c.streams.end()) {
+        if (c.streams.size() >= kMaxStreams) {
+            stats_.streams_dropped++;
+            return;
+        }
+        it = c.streams.emplace(id, Stream{}).first;
+    }
+    Stream& s = it->second;
+    s.unknown += d.unknown;
+    bool request = (flags & AS_H2R_REQUEST) || has(d.fields, ":method");
+    if (request) {
+        if (!s.request_seen) {
+            s.request = std::move(d.fields);
+            s.request_seen = true;
+        }
+    } else if (!s.response_seen) {
+        if (!interim(d.fields)) {
+            s.response = std::move(d.fields);
+            s.response_seen = true;
+        }
+    } else {
+        s.trailers = std::move(d.fields);
+    }
+}
+
+H2Exchange H2Tracker::exchange(Conn& c, uint32_t stream, Stream&& s) const {
+    H2Exchange x;
+    memset(&x.call, 0, sizeof(x.call));
+    x.stream = stream;
+    x.end_ns = 0;
+    x.code = 0;
+    x.request = std::move(s.request);
+    x.response = std::move(s.response);
+    x.trailers = std::move(s.trailers);
+    x.request_seen = s.request_seen;
+    x.response_seen = s.response_seen;
+    x.unknown = s.unknown;
+    if (!x.request_seen || !x.response_seen) x.unknown++;  // a block never came: lost, or before apiscope
+    if (x.unknown)
+        for (const auto& d : c.dec)
+            if (d.loss() != TableLoss::None) x.loss = d.loss();
+    if (x.unknown && x.loss == TableLoss::None) x.loss = TableLoss::Lost;
+    return x;
+}
+
+void H2Tracker::end(Conn& c, const as_h2_end& e) {
+    c.who = e.call;
+    c.have_who = true;
+    Stream s;
+    auto it = c.streams.find(e.h.stream);
+    if (it != c.streams.end()) {
+        s = std::move(it->second);
+        c.streams.erase(it);
+    }
+    H2Exchange x = exchange(c, e.h.stream, std::move(s));
+    x.call = e.call;
+    x.end_ns = e.end_ns;
+    x.code = e.code;
+    sink_(std::move(x));
+}
+
+// Streams still open when the connection went: what the kernel measured of
+// them, ended by the close.
+void H2Tracker::close(Conn& c, const Key& key, uint64_t end_ns) {
+    auto [tgid, fd, id] = key;
+    for (auto& [stream, s] : c.streams) {
+        std::optional<as_h2_stream> st = lookup_ ? lookup_(tgid, fd, stream) : std::nullopt;
+        if (!st || st->conn != id) continue;  // not followed in the kernel: not a request it saw
+        H2Exchange x = exchange(c, stream, std::move(s));
+        x.call = c.who;
+        x.call.start_ns = st->req_ns;
+        x.call.duration_ns = st->resp_ns > st->req_ns ? st->resp_ns - st->req_ns : 0;
+        x.call.req_bytes = st->req_bytes;
+        x.call.resp_bytes = st->resp_bytes;
+        x.call.route_id = st->route_id;
+        x.call.method = st->method;
+        x.call.error = AS_ERR_CONN_CLOSED;
+        x.end_ns = end_ns;
+        sink_(std::move(x));
+    }
+    c.streams.clear();
+}
+
+void H2Tracker::sweep(uint64_t cutoff_ns, const std::function<bool(uint32_t, uint32_t, uint64_t)>& alive) {
+    for (auto it = conns_.begin(); it != conns_.end();) {
+        auto [tgid, fd, id] = it->first;
+        if (it->second->last_ns < cutoff_ns && !alive(tgid, fd, id)) {
+            close(*it->second, it->first, cutoff_ns);
+            it = conns_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+}  // namespace apiscope

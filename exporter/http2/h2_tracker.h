@@ -1,0 +1,88 @@
+// HTTP/2 connections as the kernel's records describe them (ring
+// h2_events, struct as_h2_rec): each direction's header blocks put together
+// from their fragments and decoded in order, each stream's request and
+// response headers kept until its end record comes, then handed on whole.
+// Single-threaded: its owner serialises the calls.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "apiscope_shared.h"
+#include "http2/hpack_decoder.h"
+
+namespace apiscope {
+
+// A finished HTTP/2 stream: what the kernel measured and what its headers say.
+struct H2Exchange {
+    as_call call;    // times, body bytes, peer, process, side; status 0 (see headers)
+    uint64_t end_ns;  // the response's end, or the reset, or the connection's close
+    uint32_t stream, code;  // code: RST_STREAM's (call.error == AS_ERR_H2_RESET)
+    std::vector<HeaderField> request, response, trailers;
+    bool request_seen = false, response_seen = false;
+    size_t unknown = 0;  // fields of its blocks that referred to an unknown table
+    TableLoss loss = TableLoss::None;  // why they did (the connection's reason)
+};
+
+// The part of HTTP/2 tracking the exporter reports on.
+struct H2Stats {
+    uint64_t connections = 0, connections_refused = 0;  // over http2.max_connections
+    uint64_t streams_dropped = 0;                       // past the per-connection bound
+    uint64_t bad_records = 0;                           // not of the kernel's layout
+};
+
+class H2Tracker {
+public:
+    // The kernel's entry of a stream still open when its connection went
+    // (then deleted there), to finish it: nullopt if there is none.
+    using StreamLookup = std::function<std::optional<as_h2_stream>(uint32_t tgid, uint32_t fd, uint32_t stream)>;
+    using Sink = std::function<void(H2Exchange&&)>;
+
+    H2Tracker(size_t max_connections, size_t max_table, Sink sink, StreamLookup lookup = {});
+    // One record as the ring holds it.
+    void record(const void* data, size_t size);
+    // Connections with no record since before cutoff_ns whose kernel entry
+    // is gone (alive returns false) are finished as closed.
+    void sweep(uint64_t cutoff_ns, const std::function<bool(uint32_t tgid, uint32_t fd, uint64_t conn)>& alive);
+    const H2Stats& stats() const { return stats_; }
+    size_t open_connections() const { return conns_.size(); }
+
+private:
+    struct Stream {
+        std::vector<HeaderField> request, response, trailers;
+        bool request_seen = false, response_seen = false;
+        size_t unknown = 0;
+    };
+    struct Conn {
+        explicit Conn(size_t max_table) : dec{HpackDecoder(max_table), HpackDecoder(max_table)} {}
+        HpackDecoder dec[2];       // blocks written [0] and read [1] by the process
+        std::string block[2];      // a block being put together
+        uint32_t block_stream[2] = {};
+        uint8_t block_flags[2] = {};
+        std::map<uint32_t, Stream> streams;
+        uint64_t last_ns = 0;
+        as_call who{};             // process, peer, side: from its end and close records
+        bool have_who = false;
+    };
+    using Key = std::tuple<uint32_t, uint32_t, uint64_t>;  // tgid, fd, connection id
+
+    Conn* conn(const as_h2_rec& h);
+    void block(Conn& c, const as_h2_rec& h, const char* bytes);
+    void end(Conn& c, const as_h2_end& e);
+    void close(Conn& c, const Key& key, uint64_t end_ns);
+    H2Exchange exchange(Conn& c, uint32_t stream, Stream&& s) const;
+
+    size_t max_connections_, max_table_;
+    Sink sink_;
+    StreamLookup lookup_;
+    std::map<Key, std::unique_ptr<Conn>> conns_;
+    H2Stats stats_;
+};
+
+}  // namespace apiscope

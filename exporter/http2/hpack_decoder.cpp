@@ -1,0 +1,152 @@
+#include "http2/hpack_decoder.h"
+
+#include <nghttp2/nghttp2.h>
+
+#include <algorithm>
+
+#include "http2/hpack_split.h"
+
+namespace apiscope {
+namespace {
+
+constexpr size_t kStaticEntries = 61;
+constexpr size_t kDefaultTable = 4096;  // SETTINGS_HEADER_TABLE_SIZE's initial value
+// What a field whose name is not known is put in the table as, so that the
+// positions of the entries after it stay right. No real field has this name:
+// pseudo-header names are fixed.
+constexpr std::string_view kUnknownName = ":unknown";
+
+}  // namespace
+
+HpackDecoder::HpackDecoder(size_t max_table) : max_table_(max_table) { reset(kDefaultTable); }
+
+HpackDecoder::~HpackDecoder() {
+    if (inflater_) nghttp2_hd_inflate_del(inflater_);
+}
+
+// A fresh inflater that accepts the peer's size updates up to max_table_.
+// nghttp2 then wants a size update at the start of the next block; a peer
+// sends one only when its table is not the default size, so decode()
+// supplies one saying the size the peer's table has (first_size).
+void HpackDecoder::reset(size_t first_size) {
+    if (inflater_) nghttp2_hd_inflate_del(inflater_);
+    inflater_ = nullptr;
+    nghttp2_hd_inflate_new(&inflater_);
+    if (inflater_) nghttp2_hd_inflate_change_table_size(inflater_, max_table_);
+    primed_ = false;
+    first_size_ = std::min(first_size, max_table_);
+}
+
+size_t HpackDecoder::dynamic_entries() const {
+    size_t n = inflater_ ? nghttp2_hd_inflate_get_num_table_entries(inflater_) : 0;
+    return n > kStaticEntries ? n - kStaticEntries : 0;
+}
+
+bool HpackDecoder::feed(std::string_view in, DecodedBlock* out) {
+    if (!inflater_) return false;
+    std::string primed;
+    if (!primed_) {
+        primed_ = true;
+        if (in.empty() || (static_cast<uint8_t>(in[0]) & 0xe0) != 0x20) {
+            primed = hpack_integer(first_size_, 5, 0x20);
+            primed.append(in);
+            in = primed;
+        }
+    }
+    auto* p = reinterpret_cast<const uint8_t*>(in.data());
+    size_t left = in.size();
+    for (;;) {
+        nghttp2_nv nv;
+        int flags = 0;
+        ssize_t rv = nghttp2_hd_inflate_hd2(inflater_, &nv, &flags, p, left, 1);
+        if (rv < 0) return false;
+        p += rv;
+        left -= static_cast<size_t>(rv);
+        if ((flags & NGHTTP2_HD_INFLATE_EMIT) && out)
+            out->fields.push_back({std::string(reinterpret_cast<char*>(nv.name), nv.namelen),
+                                   std::string(reinterpret_cast<char*>(nv.value), nv.valuelen)});
+        if (flags & NGHTTP2_HD_INFLATE_FINAL) {
+            nghttp2_hd_inflate_end_headers(inflater_);
+            return true;
+        }
+        if (!(flags & NGHTTP2_HD_INFLATE_EMIT) && !left) return false;
+    }
+}
+
+void HpackDecoder::lose(TableLoss why) {
+    loss_ = why;
+    // the peer's table may be up to max_table_: keep as many of the entries
+    // inserted from now on
+    reset(max_table_);
+}
+
+DecodedBlock HpackDecoder::decode(std::string_view block) {
+    if (loss_ != TableLoss::None) return decode_partly(block);
+    DecodedBlock out;
+    if (feed(block, &out)) return out;
+    // a size update past max_table_ is the one failure a well-formed peer causes
+    std::vector<Rep> reps;
+    bool too_large = split_block(block, reps) && !reps.empty() && reps[0].kind == RepKind::SizeUpdate &&
+                     (reps[0].index > max_table_ || (reps.size() > 1 && reps[1].kind == RepKind::SizeUpdate &&
+                                                     reps[1].index > max_table_));
+    lose(too_large ? TableLoss::TooLarge : TableLoss::DecodeError);
+    return decode_partly(block);
+}
+
+// Field by field, each one the inflater can know about fed to it on its own.
+DecodedBlock HpackDecoder::decode_partly(std::string_view block) {
+    DecodedBlock out;
+    std::vector<Rep> reps;
+    if (!split_block(block, reps)) {
+        out.unknown = 1;
+        return out;
+    }
+    for (const auto& r : reps) {
+        std::string_view bytes = block.substr(r.begin, r.end - r.begin);
+        bool known_ref = r.index <= kStaticEntries || r.index - kStaticEntries <= dynamic_entries();
+        bool ok = true;
+        switch (r.kind) {
+        case RepKind::SizeUpdate:
+            if (r.index > max_table_) break;
+            ok = feed(bytes, nullptr);
+            if (ok && r.index == 0) loss_ = TableLoss::None;  // emptied: known again from here
+            break;
+        case RepKind::Indexed:
+            if (r.index == 0 || !known_ref) {
+                out.unknown++;
+                break;
+            }
+            ok = feed(bytes, &out);
+            break;
+        case RepKind::Incremental:
+        case RepKind::Literal:
+            if (known_ref) {
+                ok = feed(bytes, &out);
+                break;
+            }
+            out.unknown++;
+            if (r.kind == RepKind::Incremental) {
+                // the peer added it to its table: add it under a name of our own
+                std::string stand_in = hpack_integer(0, 6, 0x40);
+                stand_in += static_cast<char>(kUnknownName.size());
+                stand_in.append(kUnknownName);
+                stand_in.append(block.substr(r.value_begin, r.end - r.value_begin));
+                ok = feed(stand_in, nullptr);
+            }
+            break;
+        }
+        if (!ok) {
+            lose(TableLoss::DecodeError);
+            out.unknown++;
+            break;
+        }
+    }
+    // entries added under the stand-in name are fields not known
+    auto unknown = std::remove_if(out.fields.begin(), out.fields.end(),
+                                  [](const HeaderField& f) { return f.name == kUnknownName; });
+    out.unknown += out.fields.end() - unknown;
+    out.fields.erase(unknown, out.fields.end());
+    return out;
+}
+
+}  // namespace apiscope

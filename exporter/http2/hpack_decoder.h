@@ -1,0 +1,70 @@
+// HPACK header blocks of one direction of an HTTP/2 connection, decoded by
+// nghttp2's inflater (RFC 7541 is not reimplemented here).
+//
+// From a connection's first block the table is known and every block is
+// decoded whole. When apiscope cannot know the table (it first saw the
+// connection after its start, or records of it were lost), each block is
+// split into its field representations (hpack_split.h) and only those that
+// do not refer to entries of the unknown part of the table are decoded: the
+// static table, literals, and entries inserted since. Fields that do refer
+// to it come out as unknown; nothing is ever guessed from a wrong table.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct nghttp2_hd_inflater;
+
+namespace apiscope {
+
+struct HeaderField {
+    std::string name, value;  // name lowercase, as HTTP/2 sends it
+};
+
+struct DecodedBlock {
+    std::vector<HeaderField> fields;
+    size_t unknown = 0;  // fields that referred to entries of an unknown table
+};
+
+// Why a decoder's table is not known.
+enum class TableLoss {
+    None,
+    Midstream,   // the connection was first seen after its preface
+    Lost,        // records of the connection were lost (ring buffer full)
+    TooLarge,    // the peer's table grew past http2.max_table_bytes
+    DecodeError, // a block did not decode
+    Untracked,   // the connection was past http2.max_connections
+};
+
+class HpackDecoder {
+public:
+    // max_table: the most bytes a peer's dynamic table may hold here.
+    explicit HpackDecoder(size_t max_table);
+    ~HpackDecoder();
+    HpackDecoder(const HpackDecoder&) = delete;
+    HpackDecoder& operator=(const HpackDecoder&) = delete;
+
+    // Forget the table: from now on decode what does not depend on it.
+    void lose(TableLoss why);
+    TableLoss loss() const { return loss_; }
+
+    // One whole header block (all its fragments, in order).
+    DecodedBlock decode(std::string_view block);
+
+private:
+    void reset(size_t first_size);
+    bool feed(std::string_view bytes, DecodedBlock* out);
+    DecodedBlock decode_partly(std::string_view block);
+    size_t dynamic_entries() const;
+
+    size_t max_table_;
+    nghttp2_hd_inflater* inflater_ = nullptr;
+    bool primed_ = false;  // the first block needs a size update before it (see reset)
+    size_t first_size_ = 4096;
+    TableLoss loss_ = TableLoss::None;
+};
+
+}  // namespace apiscope

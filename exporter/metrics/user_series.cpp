@@ -1,0 +1,28 @@
+#include "metrics/user_series.h"
+
+namespace apiscope {
+
+UserSeries::UserSeries(const Config& cfg) : bounds_(KernelBounds::of(cfg)), max_(cfg.maps.series) {}
+
+void UserSeries::observe(bool client, const std::vector<std::string>& labels, uint64_t duration_ns,
+                         uint64_t req_bytes, uint64_t resp_bytes) {
+    std::lock_guard<std::mutex> lock(mu_);
+    SeriesMap& m = client ? client_ : server_;
+    auto it = m.find(labels);
+    if (it == m.end()) {
+        if (server_.size() + client_.size() >= max_) {
+            dropped_++;
+            return;
+        }
+        it = m.emplace(labels, Agg{}).first;
+    }
+    it->second.observe(bounds_, duration_ns, req_bytes, resp_bytes);
+}
+
+void UserSeries::merge_into(SeriesMap& server, SeriesMap& client) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [labels, a] : server_) server[labels].add(a);
+    for (const auto& [labels, a] : client_) client[labels].add(a);
+}
+
+}  // namespace apiscope

@@ -1,0 +1,36 @@
+// HTTP series counted in user space (HTTP/2 requests, whose headers only the
+// exporter decodes), keyed by the label values the HTTP collector builds from
+// kernel keys, so that a scrape merges both into one series per label set.
+// Bounded like the kernel's map (maps.series); thread-safe.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "metrics/histogram_agg.h"
+
+namespace apiscope {
+
+using SeriesMap = std::map<std::vector<std::string>, Agg>;
+
+class UserSeries {
+public:
+    explicit UserSeries(const Config& cfg);
+    void observe(bool client, const std::vector<std::string>& labels, uint64_t duration_ns, uint64_t req_bytes,
+                 uint64_t resp_bytes);
+    // Adds every series to the scrape's server and client maps.
+    void merge_into(SeriesMap& server, SeriesMap& client) const;
+    uint64_t dropped() const { return dropped_; }  // requests past the series bound
+
+private:
+    KernelBounds bounds_;
+    size_t max_;
+    mutable std::mutex mu_;
+    SeriesMap server_, client_;
+    std::atomic<uint64_t> dropped_{0};
+};
+
+}  // namespace apiscope
