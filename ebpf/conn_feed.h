@@ -10,6 +10,43 @@
 #include "http1_stream.h"
 
 /*
+ * A 101 answered the request at q_head. If HTTP/2 frames (h2c) begin the
+ * bytes at s->off (the server's SETTINGS, or the client's preface), the
+ * request becomes stream 1 and the connection HTTP/2; otherwise the exchange
+ * was the 101 and the connection is no longer HTTP (WebSocket, ...).
+ */
+AS_INLINE int as_h1_upgraded(struct as_conn *c, struct as_scratch *s)
+{
+	__u32 n = as_min(s->n - s->off, AS_H2_PREFACE_LEN);
+	struct as_pending *p = &c->q[c->q_head & (AS_PIPELINE - 1)];
+	struct as_h2_stream *st;
+	__u8 role = c->upgrade;
+	int h2 = 0;
+
+	c->upgrade = 0;
+	c->role = role;
+	if (n && !AS_READ_USER(s->w.b, n & 31, s->ubuf + s->off))
+		h2 = as_h2_preface_prefix(s->w.b, n) || as_could_be_h2(s->w.b, n);
+	if (!h2 || !c->q_len) {
+		if (c->q_len)
+			as_record_pending(c, s, 101, 0, c->resp_first_ns, AS_ERR_NONE);
+		c->role = AS_ROLE_OFF;
+		return 0;
+	}
+	st = AS_H2_STREAM(c, s, 1, 1);
+	if (st) {
+		__builtin_memset(st, 0, sizeof(*st));
+		st->conn = c->id;
+		st->req_ns = p->start_ns;
+		st->req_bytes = p->req_bytes;
+		st->route_id = p->route_id;
+		st->method = p->method;
+	}
+	as_h2_begin(c, role, 0);
+	return as_h2_feed(c, s);
+}
+
+/*
  * Feed s->n bytes at user address s->ubuf, read (s->dir_in) or written by the
  * process at time s->now, to connection c. Returns 0, or -1 if the bytes are
  * not HTTP on a connection that has not yet spoken HTTP (or whose HTTP/2
@@ -26,10 +63,14 @@ AS_API int as_feed(struct as_conn *c, struct as_scratch *s)
 	s->off = 0;
 	if (c->proto == AS_PROTO_H2)
 		return AS_H2_ON ? as_h2_feed(c, s) : 0;
+	if (c->upgrade)
+		return as_h1_upgraded(c, s);
 	for (i = 0; i < AS_MAX_ITEMS; i++) {
 		r = as_feed_step(c, s);
 		if (r == AS_STEP_H2)
 			return as_h2_feed(c, s);
+		if (c->upgrade && s->off < s->n) /* frames right after the 101 */
+			return as_h1_upgraded(c, s);
 		if (r != AS_STEP_MORE)
 			return r == AS_STEP_NOT_HTTP ? -1 : 0;
 	}

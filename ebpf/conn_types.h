@@ -100,7 +100,8 @@ struct as_h2_dir {
 	__u8 first;       /* the next fragment begins the block */
 	__u8 block_flags; /* AS_H2R_END_STREAM, AS_H2R_PUSH of the open block */
 	__u8 hdr[AS_H2_FRAME_HEAD];
-	__u8 pad[2];
+	__u8 seen;        /* a frame header of this direction was read */
+	__u8 pad;
 };
 
 /* What a framing step tells the loop that runs it. */
@@ -162,7 +163,8 @@ struct as_conn {
 	__u64 id;           /* when the connection was first seen (ns): tells it from an fd's earlier one */
 	__u8 h2_mid;        /* HTTP/2 first seen after its preface */
 	__u8 h2_lost;       /* an HTTP/2 record was lost since the last one handed over */
-	__u8 pad2[6];
+	__u8 upgrade;       /* a 101 answered the request at q_head: the role it had (as_h1_upgraded) */
+	__u8 pad2[5];
 };
 
 /* One finished request/response pair. */

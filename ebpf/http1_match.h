@@ -226,6 +226,13 @@ AS_INLINE void as_on_msg_done(struct as_conn *c, struct as_scratch *s, struct as
 			return;
 		}
 
+		if (status == 101 && AS_H2_ON) {
+			/* HTTP/2 may follow (Upgrade: h2c): the request becomes its stream
+			 * 1 or is recorded as it is, by what comes next (as_h1_upgraded) */
+			c->upgrade = c->role;
+			c->role = AS_ROLE_OFF;
+			return;
+		}
 		as_record_pending(c, s, status, st->body, c->resp_first_ns, AS_ERR_NONE);
 		if (status == 101 || (method == AS_METHOD_CONNECT && status / 100 == 2))
 			c->role = AS_ROLE_OFF;

@@ -262,7 +262,7 @@ AS_INLINE void as_h1_eof(struct as_conn *c, struct as_scratch *s, __u32 dir_in)
  * come after the last response: they need no clock read and no scratch. */
 AS_INLINE int as_h1_in_flight(const struct as_conn *c)
 {
-	return c->q_len || c->in.phase == AS_PH_BODY_CLOSE || c->out.phase == AS_PH_BODY_CLOSE;
+	return c->q_len || c->upgrade || c->in.phase == AS_PH_BODY_CLOSE || c->out.phase == AS_PH_BODY_CLOSE;
 }
 
 /* The connection is closing: finish close-delimited bodies and record the
@@ -273,6 +273,13 @@ AS_INLINE void as_h1_close(struct as_conn *c, struct as_scratch *s)
 
 	as_h1_eof(c, s, 0);
 	as_h1_eof(c, s, 1);
+	if (c->upgrade) { /* a 101 and then nothing: the exchange was the 101 */
+		c->role = c->upgrade;
+		c->upgrade = 0;
+		as_record_pending(c, s, 101, 0, c->resp_first_ns, AS_ERR_NONE);
+		c->role = AS_ROLE_OFF;
+		return;
+	}
 	if (c->role != AS_ROLE_SERVER && c->role != AS_ROLE_CLIENT)
 		return;
 	as_record_deferred(c, s);

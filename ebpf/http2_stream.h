@@ -266,6 +266,7 @@ AS_API int as_h2_step(struct as_conn *c, struct as_scratch *s)
 		if (d->have < want)
 			return AS_STEP_DONE; /* the rest comes in the next read */
 		d->have = 0;
+		d->seen = 1;
 		return d->phase == AS_H2P_HEAD ? as_h2_frame(c, s, d) : as_h2_fields(c, s, d);
 	case AS_H2P_BODY:
 		take = as_min(d->left, avail);
@@ -316,6 +317,19 @@ AS_API int as_h2_feed(struct as_conn *c, struct as_scratch *s)
 	x.c = c;
 	x.s = s;
 	x.r = AS_STEP_DONE;
+	/* The client's preface where its frames begin: after an h2c upgrade the
+	 * server's frames may come first; and a server sends its SETTINGS before
+	 * it reads the preface, which made the connection look seen from its
+	 * middle, when this says it is the start after all. */
+	if (!c->h2[s->dir_in & 1].seen && s->off + AS_H2_PREFACE_LEN <= s->n &&
+	    !AS_READ_USER(s->w.b, AS_H2_PREFACE_LEN, s->ubuf + s->off) &&
+	    as_h2_is_preface(s->w.b, AS_H2_PREFACE_LEN)) {
+		if (c->h2_mid) {
+			c->h2_mid = 0;
+			as_learn_role(c, s->dir_in ? AS_ROLE_SERVER : AS_ROLE_CLIENT);
+		}
+		s->off += AS_H2_PREFACE_LEN;
+	}
 	AS_LOOP(AS_H2_MAX_STEPS, as_h2_loop_step, &x);
 	if (x.r == AS_STEP_MORE && s->off < s->n)
 		x.r = as_h2_lost(); /* more frames in one buffer than the loop takes */

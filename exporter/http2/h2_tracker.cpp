@@ -84,8 +84,7 @@ void H2Tracker::record(const void* data, size_t size) {
             Stream none;
             none.unknown = 1;
             Conn scratch(0);
-            H2Exchange x = exchange(scratch, h.stream, std::move(none));
-            x.call = e.call;
+            H2Exchange x = exchange(scratch, h.stream, std::move(none), e.call);
             x.end_ns = e.end_ns;
             x.code = e.code;
             x.loss = TableLoss::Untracked;
@@ -143,9 +142,9 @@ void H2Tracker::block(Conn& c, const as_h2_rec& h, const char* bytes) {
     }
 }
 
-H2Exchange H2Tracker::exchange(Conn& c, uint32_t stream, Stream&& s) const {
+H2Exchange H2Tracker::exchange(Conn& c, uint32_t stream, Stream&& s, const as_call& call) const {
     H2Exchange x;
-    memset(&x.call, 0, sizeof(x.call));
+    x.call = call;
     x.stream = stream;
     x.end_ns = 0;
     x.code = 0;
@@ -155,7 +154,9 @@ H2Exchange H2Tracker::exchange(Conn& c, uint32_t stream, Stream&& s) const {
     x.request_seen = s.request_seen;
     x.response_seen = s.response_seen;
     x.unknown = s.unknown;
-    if (!x.request_seen || !x.response_seen) x.unknown++;  // a block never came: lost, or before apiscope
+    // a block never came: lost, or before apiscope (the request of stream 1
+    // after an h2c upgrade was HTTP/1: the kernel sent its method and route)
+    if ((!x.request_seen && !call.route_id) || (!x.response_seen && !call.error)) x.unknown++;
     if (x.unknown)
         for (const auto& d : c.dec)
             if (d.loss() != TableLoss::None) x.loss = d.loss();
@@ -172,8 +173,7 @@ void H2Tracker::end(Conn& c, const as_h2_end& e) {
         s = std::move(it->second);
         c.streams.erase(it);
     }
-    H2Exchange x = exchange(c, e.h.stream, std::move(s));
-    x.call = e.call;
+    H2Exchange x = exchange(c, e.h.stream, std::move(s), e.call);
     x.end_ns = e.end_ns;
     x.code = e.code;
     sink_(std::move(x));
@@ -186,15 +186,15 @@ void H2Tracker::close(Conn& c, const Key& key, uint64_t end_ns) {
     for (auto& [stream, s] : c.streams) {
         std::optional<as_h2_stream> st = lookup_ ? lookup_(tgid, fd, stream) : std::nullopt;
         if (!st || st->conn != id) continue;  // not followed in the kernel: not a request it saw
-        H2Exchange x = exchange(c, stream, std::move(s));
-        x.call = c.who;
-        x.call.start_ns = st->req_ns;
-        x.call.duration_ns = st->resp_ns > st->req_ns ? st->resp_ns - st->req_ns : 0;
-        x.call.req_bytes = st->req_bytes;
-        x.call.resp_bytes = st->resp_bytes;
-        x.call.route_id = st->route_id;
-        x.call.method = st->method;
-        x.call.error = AS_ERR_CONN_CLOSED;
+        as_call call = c.who;
+        call.start_ns = st->req_ns;
+        call.duration_ns = st->resp_ns > st->req_ns ? st->resp_ns - st->req_ns : 0;
+        call.req_bytes = st->req_bytes;
+        call.resp_bytes = st->resp_bytes;
+        call.route_id = st->route_id;
+        call.method = st->method;
+        call.error = AS_ERR_CONN_CLOSED;
+        H2Exchange x = exchange(c, stream, std::move(s), call);
         x.end_ns = end_ns;
         sink_(std::move(x));
     }

@@ -76,7 +76,7 @@ private:
     void block(Conn& c, const as_h2_rec& h, const char* bytes);
     void end(Conn& c, const as_h2_end& e);
     void close(Conn& c, const Key& key, uint64_t end_ns);
-    H2Exchange exchange(Conn& c, uint32_t stream, Stream&& s) const;
+    H2Exchange exchange(Conn& c, uint32_t stream, Stream&& s, const as_call& call) const;
 
     size_t max_connections_, max_table_;
     Sink sink_;

@@ -53,6 +53,9 @@ const CounterName kCounters[] = {
     {AS_CNT_EXEC_EVENTS_LOST, "dropped", "tls_exec_events_lost"},
     {AS_CNT_GENAI_MAP_FULL, "dropped", "genai_calls_map_full"},
     {AS_CNT_GENAI_EVENTS_LOST, "dropped", "genai_events_lost"},
+    {AS_CNT_H2_RECORDS_LOST, "dropped", "h2_records_lost"},
+    {AS_CNT_H2_STREAMS_FULL, "dropped", "h2_streams_map_full"},
+    {AS_CNT_H2_FRAMING_LOST, "parse", "h2_framing_lost"},
     {AS_CNT_FRAMING_LOST, "parse", "framing_lost"},
     {AS_CNT_HEAD_TOO_LONG, "parse", "head_too_long"},
     {AS_CNT_TOO_MANY_ITEMS, "parse", "too_many_messages_in_buffer"},
@@ -107,7 +110,8 @@ std::vector<MetricFamily> SelfCollector::Collect() const {
     auto dropped = fam("apiscope_events_dropped_total",
                        "Requests not counted, by reason.", MetricType::Counter);
     auto parse = fam("apiscope_parse_failures_total",
-                     "Bytes on a connection that could not be framed as HTTP/1, by reason.", MetricType::Counter);
+                     "Bytes on a connection that could not be framed as HTTP/1 or HTTP/2, by reason.",
+                     MetricType::Counter);
     auto overflow = fam("apiscope_route_overflow_requests_total",
                         "Requests counted under http_route=\"_other\" because their service "
                         "reached routes.max_per_service in the kernel.",
@@ -118,7 +122,7 @@ std::vector<MetricFamily> SelfCollector::Collect() const {
     auto requests = fam("apiscope_requests_observed_total",
                         "Requests counted in the kernel, both sides.", MetricType::Counter);
     auto conns = fam("apiscope_connections_observed_total",
-                     "Connections on which HTTP/1 was seen.", MetricType::Counter);
+                     "Connections on which HTTP (1.x or 2) was seen.", MetricType::Counter);
     auto label_overflow = fam("apiscope_header_label_overflow_total",
                               "Requests whose header label value was exported as \"_other\" because "
                               "the service reached headers.max_label_values for that header.",

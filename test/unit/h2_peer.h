@@ -76,6 +76,21 @@ public:
         }, stream, !trailers.empty());
     }
     void reset(int32_t stream, uint32_t code) { nghttp2_submit_rst_stream(s_, NGHTTP2_FLAG_NONE, stream, code); }
+    // After an HTTP/1 request with Upgrade: h2c and its 101: stream 1 is that
+    // request. Returns the HTTP2-Settings payload a client sends.
+    std::string upgrade(const std::string& settings = "") {
+        std::string payload = settings;
+        if (payload.empty()) {
+            uint8_t buf[64];
+            nghttp2_settings_entry iv[] = {{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 100}};
+            ssize_t n = nghttp2_pack_settings_payload(buf, sizeof(buf), iv, 1);
+            payload.assign(reinterpret_cast<char*>(buf), n);
+        }
+        if (nghttp2_session_upgrade2(s_, reinterpret_cast<const uint8_t*>(payload.data()), payload.size(), 0,
+                                     nullptr))
+            throw std::runtime_error("nghttp2 upgrade");
+        return payload;
+    }
 
     size_t padding = 0;                         // padding bytes asked for each frame that may have it
     std::vector<int32_t> begun;                 // requests the server got, in order

@@ -315,3 +315,78 @@ TEST_CASE("http2: the first look tells frames from other binary protocols", "[ht
     CHECK_FALSE(look(std::string("\x00\x00\x00\x00\x00\x00", 6)));                  // too short to tell
     CHECK_FALSE(look("*3\r\n$3\r\nSET\r\n"));                                            // Redis
 }
+
+TEST_CASE("http2: a server's SETTINGS written before it reads the preface", "[http2]") {
+    // TLS servers (nginx) send their SETTINGS as soon as the handshake ends:
+    // the kernel's first look takes that frame for a connection seen from its
+    // middle, and the preface read next says it is the start after all
+    Harness h;
+    H2Peer client(false), server(true);
+    std::string settings = server.send();
+    h.h2_midstream();
+    REQUIRE(h.feed(OUT, settings, 10) == 0);
+    CHECK(h.conn.role == AS_ROLE_UNKNOWN);
+    int32_t id = client.request("GET", "/items/1", {{"x-tenant", "acme"}});
+    std::string c = client.send();
+    h.feed(IN, c, 20);
+    server.recv(c);
+    CHECK(h.conn.role == AS_ROLE_SERVER);
+    CHECK(h.conn.h2_mid == 0);
+    server.respond(id, "200", {}, "item");
+    h.feed(OUT, server.send(), 30);
+    auto got = exchanges();
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].unknown == 0);
+    CHECK(value_of(got[0].request, "x-tenant") == "acme");
+}
+
+TEST_CASE("http2: Upgrade: h2c, 101, and the request answered on stream 1", "[http2]") {
+    for (bool together : {false, true}) {
+        Harness h;
+        H2Peer client(false), server(true);
+        h.feed(IN,
+               "GET /items/5 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+               "HTTP2-Settings: AAMAAABk\r\n\r\n",
+               100);
+        std::string payload = client.upgrade();
+        server.upgrade(payload);
+        server.respond(1, "200", {{"x-up", "yes"}}, "upgraded");
+        std::string frames = server.send();
+        std::string switching = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
+        if (together) {  // the 101 and the first frames in one write
+            h.feed(OUT, switching + frames, 200);
+        } else {
+            h.feed(OUT, switching, 200);
+            CHECK(h.records.empty());
+            h.feed(OUT, frames, 300);
+        }
+        INFO("101 and frames " << (together ? "together" : "apart"));
+        CHECK(h.conn.proto == AS_PROTO_H2);
+        CHECK(h.conn.role == AS_ROLE_SERVER);
+        client.recv(frames);
+        std::string preface = client.send();  // the client's preface comes after the server's frames
+        h.feed(IN, preface, 400);
+        server.recv(preface);
+        CHECK(h.records.empty());        // not an HTTP/1 exchange: an HTTP/2 one
+        REQUIRE(h.h2_ends.size() == 1);
+        CHECK(h.h2_ends[0].stream == 1);
+        CHECK(h.h2_ends[0].st.req_ns == 100);
+        CHECK(h.h2_ends[0].st.method == AS_METHOD_GET);
+        CHECK(h.route(as_record{.route_id = h.h2_ends[0].st.route_id}) == "/items/{id}");
+        CHECK(h.h2_ends[0].st.resp_bytes == 8);
+        // the client's next request is an HTTP/2 one on stream 3
+        int32_t id = client.request("GET", "/after");
+        std::string c = client.send();
+        h.feed(IN, c, 500);
+        server.recv(c);
+        server.respond(id, "204");
+        h.feed(OUT, server.send(), 600);
+        auto got = exchanges();
+        REQUIRE(got.size() == 2);
+        CHECK(got[0].stream == 1);
+        CHECK(got[0].unknown == 0);  // its request was HTTP/1: the kernel sent its method and route
+        CHECK(value_of(got[0].response, ":status") == "200");
+        CHECK(value_of(got[1].request, ":path") == "/after");
+        CHECK(got[1].unknown == 0);
+    }
+}
