@@ -112,39 +112,100 @@ AS_INLINE int as_could_be_h2(const __u8 *b, __u32 n)
 	return as_h2_plausible(as_h2_head_of(b));
 }
 
-/*
- * Which end wrote a header block, from its first byte: pseudo-header fields
- * come first (RFC 9113 8.3), and a request's (:method, :scheme, :authority,
- * :path) are static table entries 1-7, a response's :status 8-14. An
- * indexed field or a literal whose name is indexed tells it; a dynamic table
- * size update may come before. Returns 1 request, 2 response, 0 unknown.
- */
-AS_INLINE int as_h2_block_side(const __u8 *b, __u32 n)
+/* An HPACK integer with an n-bit prefix at w[*i] (RFC 7541 5.1), within
+ * the first m bytes; -1 if it runs past them. */
+AS_INLINE __s64 as_hpack_int(const struct as_window *w, __u32 m, __u32 *i, __u32 n)
 {
-	__u32 i, idx = 0;
+	__u32 mask = (1u << n) - 1, shift = 0, k;
+	__s64 v;
+	__u8 c;
 
-	for (i = 0; i < 4 && i < n; i++) {
-		__u8 c = b[i];
-
-		if ((c & 0xe0) == 0x20) { /* size update: skip its integer */
-			if ((c & 0x1f) != 0x1f)
-				continue;
-			while (++i < n && i < 4 && (b[i] & 0x80))
-				;
-			continue;
-		}
-		if (c & 0x80)
-			idx = c & 0x7f; /* indexed field */
-		else if (c & 0x40)
-			idx = c & 0x3f; /* literal, incremental indexing */
-		else
-			idx = c & 0x0f; /* literal, without or never indexing */
-		break;
+	if (*i >= m)
+		return -1;
+	v = as_byte(w, *i) & mask;
+	*i += 1;
+	if (v < mask)
+		return v;
+	for (k = 0; k < 4; k++, shift += 7) {
+		if (*i >= m)
+			return -1;
+		c = as_byte(w, *i);
+		*i += 1;
+		v += (__s64)(c & 0x7f) << shift;
+		if (!(c & 0x80))
+			return v;
 	}
-	if (idx >= 1 && idx <= 7)
-		return 1;
-	if (idx >= 8 && idx <= 14)
-		return 2;
+	return -1;
+}
+
+#define AS_H2_SIDE_BYTES 32 /* what as_h2_block_side looks at */
+
+struct as_hpack_walk {
+	__u32 i; /* the next representation's first byte */
+	__u32 n; /* bytes there are, at most AS_H2_SIDE_BYTES */
+};
+
+/* One field representation at k->i: 1 a request's pseudo-header, 2 a
+ * response's, 0 says nothing (k->i moves past it), -1 cannot tell. A
+ * function of its own so the verifier checks it once, not per field. */
+AS_API int as_h2_side_step(const struct as_window *w, struct as_hpack_walk *k)
+{
+	__u32 i, n, prefix;
+	__s64 idx, len;
+	__u8 c;
+
+	if (!w || !k)
+		return -1;
+	i = k->i;
+	n = as_min(k->n, AS_H2_SIDE_BYTES);
+	if (i >= n)
+		return -1;
+	c = as_byte(w, i);
+	prefix = (c & 0x80) ? 7 : (c & 0x40) ? 6 : (c & 0x20) ? 5 : 4;
+	idx = as_hpack_int(w, n, &i, prefix);
+	if (idx < 0)
+		return -1;
+	if (prefix != 5) { /* not a table size update */
+		if (idx >= 1 && idx <= 7)
+			return 1;
+		if (idx >= 8 && idx <= 14)
+			return 2;
+	}
+	if (prefix == 4 || prefix == 6) { /* a literal: its name, then its value */
+		if (idx == 0) {
+			len = as_hpack_int(w, n, &i, 7);
+			if (len < 0 || len > n - i)
+				return -1;
+			i += len;
+		}
+		len = as_hpack_int(w, n, &i, 7);
+		if (len < 0 || len > n - i)
+			return -1;
+		i += len;
+	}
+	k->i = i;
+	return 0;
+}
+
+/*
+ * Which end wrote a header block, from its first fields: pseudo-header
+ * fields come first (RFC 9113 8.3), and a request's (:method, :scheme,
+ * :authority, :path) are static table entries 1-7, a response's :status
+ * 8-14. Fields whose name is in the dynamic table are passed over (an
+ * encoder may send :path or :authority first) until one tells. Returns 1
+ * request, 2 response, 0 not known from the first n bytes of w.
+ */
+AS_INLINE int as_h2_block_side(const struct as_window *w, __u32 n)
+{
+	struct as_hpack_walk k = { .i = 0, .n = n };
+	__u32 f;
+	int r;
+
+	for (f = 0; f < 8; f++) {
+		r = as_h2_side_step(w, &k);
+		if (r)
+			return r > 0 ? r : 0;
+	}
 	return 0;
 }
 

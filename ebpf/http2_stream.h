@@ -72,12 +72,12 @@ AS_INLINE void as_h2_headers(struct as_conn *c, struct as_scratch *s, struct as_
 	int req;
 
 	if (c->role == AS_ROLE_UNKNOWN) {
-		__u32 n = as_min(as_min(d->left, s->n - s->off), 4);
+		__u32 n = as_min(as_min(d->left, s->n - s->off), AS_H2_SIDE_BYTES);
 		int side;
 
-		if (!n || AS_READ_USER(s->w.b, n & 7, s->ubuf + s->off))
+		if (!n || AS_READ_USER(s->w.b, n & (2 * AS_H2_SIDE_BYTES - 1), s->ubuf + s->off))
 			return;
-		side = as_h2_block_side(s->w.b, n);
+		side = as_h2_block_side(&s->w, n);
 		if (!side)
 			return;
 		as_learn_role(c, (side == 1) == (dir_in != 0) ? AS_ROLE_SERVER : AS_ROLE_CLIENT);

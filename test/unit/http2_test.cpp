@@ -390,3 +390,19 @@ TEST_CASE("http2: Upgrade: h2c, 101, and the request answered on stream 1", "[ht
         CHECK(got[1].unknown == 0);
     }
 }
+
+TEST_CASE("http2: which end wrote a block, from its first fields", "[http2]") {
+    auto side = [](const std::string& b) {
+        as_window w{};
+        std::memcpy(w.b, b.data(), std::min(b.size(), sizeof w.b));
+        return as_h2_block_side(&w, b.size());
+    };
+    CHECK(side("\x82\x86\x84") == 1);                    // :method GET first
+    CHECK(side("\x88") == 2);                            // :status 200
+    CHECK(side("\x3f\xe1\x1f\x88") == 2);                // a size update (4096) first
+    CHECK(side("\xbe\xbf\x83") == 1);                    // dynamic entries (:path, :authority), then POST
+    CHECK(side("\x44\x04/abc\x83") == 1);                // a literal :path, then :method
+    CHECK(side("\x40\x03x-a\x01v\x48\x03" "200") == 2);  // a new name, then a literal :status
+    CHECK(side("\xbe\xbf") == 0);                        // only dynamic entries: not known
+    CHECK(side("\x40\x7f") == 0);                        // cut
+}

@@ -3,6 +3,8 @@
 
   grpc_app.py server NAME PORT [TLS_CERT TLS_KEY]   serve until killed; prints "ready"
   grpc_app.py client NAME PORT [CA]                 make the calls below; print what came back (JSON)
+  grpc_app.py hold NAME PORT N M                     N Get calls, "ready", then after a line on stdin
+                                                     M more on the same connection; prints M's statuses
 
 Service demo.Items: Get (unary; the id "missing" answers NOT_FOUND, "boom"
 INTERNAL), List (server streaming: one message per byte of the request),
@@ -89,6 +91,22 @@ def main():
     set_comm(name)
     if mode == "server":
         serve(port, *sys.argv[4:6])
+        return
+    if mode == "hold":  # one long-lived connection, before and after apiscope starts
+        with grpc.insecure_channel("127.0.0.1:%d" % port) as channel:
+            get = channel.unary_unary("/%s/Get" % SERVICE)
+            for i in range(int(sys.argv[4])):
+                get(b"%d" % i, timeout=10)
+            print("ready", flush=True)
+            sys.stdin.readline()
+            statuses = []
+            for i in range(int(sys.argv[5])):
+                try:
+                    get(b"missing" if i % 4 == 3 else b"%d" % i, timeout=10)
+                    statuses.append("OK")
+                except grpc.RpcError as e:
+                    statuses.append(e.code().name)
+        print(json.dumps(statuses))
         return
     if len(sys.argv) > 4:
         with open(sys.argv[4], "rb") as f:
