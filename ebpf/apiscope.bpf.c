@@ -140,16 +140,24 @@ static __always_inline int as_exit(__s32 nr, long ret)
 	c = bpf_map_lookup_elem(&conns, &key);
 	/* a plaintext HTTP connection already known is not OpenSSL's: no need
 	 * to look at the thread's TLS state (a helper call per syscall) */
-	if (tls_on && ret > 0 && (!c || c->tls) &&
-	    (st = bpf_task_storage_get(&stash, task, 0, 0)) && st->tls_ssl) {
-		/* a thread that uses OpenSSL: which sockets its SSL calls are on */
-		bool sock = key.fd == st->tls_fd || key.fd == st->last_read_fd || as_fd_is_socket(key.fd);
+	if (tls_on && ret > 0 && (!c || c->tls)) {
+		/* which sockets a thread's SSL calls are on: the one read inside
+		 * the call, or for memory BIOs the one it last read, also before
+		 * its first SSL call (the thread's state is made then) */
+		bool sock = false;
 
-		if (sock && dir_in)
-			st->last_read_fd = key.fd;
-		if (st->tls_kind) {
+		st = bpf_task_storage_get(&stash, task, 0, 0);
+		if (dir_in && (st || !c)) {
+			sock = nr == AS_NR_RECVFROM || kind == AS_IO_MSG || (st && key.fd == st->last_read_fd) ||
+			       as_fd_is_socket(key.fd);
+			if (sock && !st)
+				st = bpf_task_storage_get(&stash, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+			if (sock && st)
+				st->last_read_fd = key.fd;
+		}
+		if (st && st->tls_kind) {
 			/* ciphertext of the SSL call in progress, or a file OpenSSL reads */
-			if (sock)
+			if (sock || key.fd == st->tls_fd || as_fd_is_socket(key.fd))
 				as_tls_learn_fd(st, key.tgid, key.fd);
 			return 0;
 		}

@@ -15,14 +15,19 @@
  * request becomes stream 1 and the connection HTTP/2; otherwise the exchange
  * was the 101 and the connection is no longer HTTP (WebSocket, ...).
  */
-AS_INLINE int as_h1_upgraded(struct as_conn *c, struct as_scratch *s)
+AS_API int as_h1_upgraded(struct as_conn *c, struct as_scratch *s)
 {
-	__u32 n = as_min(s->n - s->off, AS_H2_PREFACE_LEN);
-	struct as_pending *p = &c->q[c->q_head & (AS_PIPELINE - 1)];
 	struct as_h2_stream *st;
-	__u8 role = c->upgrade;
+	struct as_pending *p;
 	int h2 = 0;
+	__u32 n;
+	__u8 role;
 
+	if (!c || !s)
+		return -1;
+	n = as_min(s->n - s->off, AS_H2_PREFACE_LEN);
+	p = &c->q[c->q_head & (AS_PIPELINE - 1)];
+	role = c->upgrade;
 	c->upgrade = 0;
 	c->role = role;
 	if (n && !AS_READ_USER(s->w.b, n & 31, s->ubuf + s->off))

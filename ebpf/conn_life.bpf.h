@@ -75,7 +75,7 @@ static __always_inline void as_close_conn(struct as_conn_key *key, struct as_con
 
 /* A connection seen for the first time: only if its first n bytes could be
  * HTTP and it is a stream socket, both checked before any map write. */
-static __always_inline struct as_conn *as_conn_new(struct as_conn_key *key, __u64 ubuf, __u64 n)
+static __noinline struct as_conn *as_conn_new(struct as_conn_key *key, __u64 ubuf, __u64 n)
 {
 	struct as_sock_info si = {};
 	struct as_conn *c;

@@ -201,6 +201,7 @@ struct as_scratch {
 	struct as_norm norm;
 	struct as_start st;
 	struct as_record rec;
+	struct as_metric_key mkey; /* as_hook_record: the series rec counts in (off the stack) */
 	struct as_label_text lt; /* a header label value being looked up */
 	__u64 ubuf; /* user address of the buffer being fed */
 	__u64 now;  /* ns, when the syscall returned */

@@ -31,14 +31,16 @@ __attribute__((noinline)) int as_hook_body(struct as_conn *c, struct as_scratch 
 
 __attribute__((noinline)) int as_hook_record(struct as_conn *c, struct as_scratch *s)
 {
-	struct as_metric_key key = {};
 	struct as_hdr_vals *req = NULL, *resp = NULL;
+	struct as_metric_key *key;
 	struct as_record *rec;
 	__u32 l;
 
 	if (!c || !s)
 		return 0;
 	rec = &s->rec;
+	key = &s->mkey;
+	__builtin_memset(key, 0, sizeof(*key));
 	if (capture_on || rec->genai) {
 		req = as_cap_of(s, rec->slot & (AS_PIPELINE - 1), rec->start_ns);
 		resp = as_cap_of(s, AS_CAP_SLOT_RESP, rec->resp_start_ns);
@@ -47,11 +49,11 @@ __attribute__((noinline)) int as_hook_record(struct as_conn *c, struct as_scratc
 		for (l = 0; l < AS_MAX_LABELS; l++) {
 			if (l >= capture_cfg.n_labels)
 				break;
-			key.labels[l] = as_label_id(c, s, capture_cfg.labels[l].dir ? resp : req, l);
+			key->labels[l] = as_label_id(c, s, capture_cfg.labels[l].dir ? resp : req, l);
 		}
 	}
-	as_metric_key_fill(&key, c, rec);
-	if (as_metric_add(&key, rec))
+	as_metric_key_fill(key, c, rec);
+	if (as_metric_add(key, rec))
 		return 0;
 	as_hook_count(AS_CNT_REQUESTS);
 	if (genai_on && rec->genai)

@@ -11,6 +11,7 @@ INTERNAL), List (server streaming: one message per byte of the request),
 Collect (client streaming), Chat (bidirectional).
 """
 import json
+import os
 import sys
 import threading
 import time
@@ -69,9 +70,10 @@ def call(channel):
     """Each kind of call, some failing; returns the status code of each."""
     out = {"Get": [], "List": [], "Collect": [], "Chat": []}
     get = channel.unary_unary("/%s/Get" % SERVICE)
-    for item in [b"1", b"2", b"3", b"missing", b"boom", b"4"]:
+    secret = os.environ.get("GRPC_TEST_SECRET", "not-a-secret")
+    for i, item in enumerate([b"1", b"2", b"3", b"missing", b"boom", b"4"]):
         try:
-            get(item, timeout=10)
+            get(item, timeout=10, metadata=(("x-request-id", "get-%d" % i), ("authorization", "Bearer " + secret)))
             out["Get"].append("OK")
         except grpc.RpcError as e:
             out["Get"].append(e.code().name)
