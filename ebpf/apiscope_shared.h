@@ -342,6 +342,7 @@ enum as_h2_rec_kind {
 	AS_H2R_BLOCK = 1, /* header block bytes: struct as_h2_rec, then len bytes */
 	AS_H2R_END = 2,   /* a stream finished: struct as_h2_end */
 	AS_H2R_CLOSE = 3, /* the connection is gone: struct as_h2_end, stream 0 */
+	AS_H2R_GENAI = 4, /* body windows of a stream about to end: struct as_h2_rec, then struct as_genai_call */
 };
 
 enum as_h2_rec_flag {
@@ -366,8 +367,19 @@ struct as_h2_stream {
 	__u64 resp_bytes;
 	__u64 route_id;   /* stream 1 upgraded from HTTP/1 (h2c): its request's route */
 	__u8 method;      /* and method */
-	__u8 pad[7];
+	__u8 genai;       /* enum as_h2_genai */
+	__u8 pad[6];
 };
+
+/* Whether a stream's body windows are kept for the exporter, which alone
+ * knows its route (HPACK): those of every stream whose request body is JSON,
+ * in genai_calls under slot AS_GENAI_H2_SLOT | stream id. */
+enum as_h2_genai {
+	AS_H2_GENAI_UNDECIDED = 0, /* no request body yet */
+	AS_H2_GENAI_KEPT = 1,
+	AS_H2_GENAI_NO = 2,
+};
+#define AS_GENAI_H2_SLOT 0x80000000u
 
 #define AS_H2_CHUNK 4096 /* header block bytes in one record, at most */
 

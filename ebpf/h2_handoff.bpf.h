@@ -60,6 +60,37 @@ __attribute__((noinline)) int as_hook_h2_block(struct as_conn *c, struct as_scra
 	return 0;
 }
 
+__attribute__((noinline)) int as_hook_h2_body(struct as_conn *c, struct as_scratch *s, __u32 off, __u32 len)
+{
+	if (!c || !s)
+		return 0;
+	return as_h2_body(c, s, off, len);
+}
+
+/* The body windows kept of a stream (as_h2_body), just before its end
+ * record; the exporter reads them if its route is an LLM or MCP one. */
+static __always_inline void as_h2_genai_rec(struct as_conn *c, struct as_scratch *s, struct as_h2_stream *st,
+					    __u32 stream)
+{
+	struct as_cap_key k = {.tgid = s->key.tgid, .fd = s->key.fd, .slot = AS_GENAI_H2_SLOT | stream};
+	struct as_genai_call *g = as_genai_get(&s->key, k.slot, st->req_ns, false);
+	struct as_h2_rec *r;
+
+	if (!g)
+		return;
+	r = bpf_ringbuf_reserve(&h2_events, sizeof(*r) + sizeof(*g), 0);
+	if (r) {
+		as_h2_rec_fill(r, c, &s->key, s->now, stream, AS_H2R_GENAI, 0);
+		if (bpf_probe_read_kernel(r + 1, sizeof(*g), g))
+			bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
+		else
+			bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+	} else {
+		as_count(AS_CNT_GENAI_EVENTS_LOST);
+	}
+	bpf_map_delete_elem(&genai_calls, &k);
+}
+
 __attribute__((noinline)) int as_hook_h2_end(struct as_conn *c, struct as_scratch *s, struct as_h2_stream *st,
 					     __u32 stream, __u32 why)
 {
@@ -68,6 +99,8 @@ __attribute__((noinline)) int as_hook_h2_end(struct as_conn *c, struct as_scratc
 
 	if (!c || !s || !st)
 		return 0;
+	if (st->genai == AS_H2_GENAI_KEPT)
+		as_h2_genai_rec(c, s, st, stream);
 	e = bpf_ringbuf_reserve(&h2_events, sizeof(*e), 0);
 	if (e) {
 		as_h2_end_fill(e, c, &s->key, s->now, st, stream, why);

@@ -14,6 +14,7 @@
 #ifndef APISCOPE_HTTP2_STREAM_H
 #define APISCOPE_HTTP2_STREAM_H
 
+#include "genai_window.h"
 #include "http1_match.h"
 
 #define AS_H2_MAX_STEPS 1024 /* framing steps per buffer: a frame takes two or three */
@@ -96,6 +97,53 @@ AS_INLINE void as_h2_headers(struct as_conn *c, struct as_scratch *s, struct as_
 	} else if (!req && st->conn == c->id && !st->resp_ns) {
 		st->resp_ns = s->now;
 	}
+}
+
+/* Do body bytes start a JSON object or array (after blanks)? */
+AS_INLINE int as_json_start(const __u8 *b, __u32 n)
+{
+	__u32 i;
+
+	for (i = 0; i < 8 && i < n; i++)
+		if (b[i] != ' ' && b[i] != '\t' && b[i] != '\r' && b[i] != '\n')
+			return b[i] == '{' || b[i] == '[';
+	return 0;
+}
+
+/*
+ * len DATA payload bytes at s->ubuf + off. LLM and MCP calls are JSON; which
+ * route a stream is on only the exporter knows (its HPACK decoders), so the
+ * body windows of every stream whose request body starts with JSON are kept
+ * (genai_window.h) and handed over at its end, for the exporter to read if
+ * its route is an LLM or MCP one.
+ */
+AS_INLINE int as_h2_body(struct as_conn *c, struct as_scratch *s, __u32 off, __u32 len)
+{
+	struct as_h2_dir *d = &c->h2[s->dir_in & 1];
+	__u32 slot = AS_GENAI_H2_SLOT | d->stream;
+	struct as_genai_call *g = 0;
+	struct as_h2_stream *st;
+	int req;
+
+	if (c->role == AS_ROLE_UNKNOWN || !len || !(st = as_h2_find(c, s, d->stream)))
+		return 0;
+	req = as_h2_is_request(c, s->dir_in & 1);
+	if (st->genai == AS_H2_GENAI_UNDECIDED) {
+		__u32 n = as_min(len, 8);
+
+		st->genai = AS_H2_GENAI_NO;
+		if (!req || AS_READ_USER(s->w.b, n & 15, s->ubuf + off) || !as_json_start(s->w.b, n))
+			return 0;
+		g = AS_GENAI_GET(s, slot, st->req_ns, 1);
+		if (!g)
+			return 0;
+		st->genai = AS_H2_GENAI_KEPT;
+	} else if (st->genai == AS_H2_GENAI_KEPT) {
+		g = AS_GENAI_GET(s, slot, st->req_ns, 0);
+	}
+	if (g)
+		as_genai_copy(g, !req, s->ubuf + off, len, s->now);
+	return 0;
 }
 
 /* A DATA frame's payload is all read (bytes without padding). */
@@ -275,6 +323,8 @@ AS_API int as_h2_step(struct as_conn *c, struct as_scratch *s)
 			if (take)
 				as_hook_h2_block(c, s, off, take, as_h2_block_flags(c, s, d, take == d->left));
 			d->first = 0;
+		} else if (AS_GENAI_ON && d->type == AS_H2_DATA && take) {
+			as_hook_h2_body(c, s, off, take);
 		}
 		d->left -= take;
 		s->off = off + take;

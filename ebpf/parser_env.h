@@ -78,6 +78,9 @@ AS_HOOK int as_hook_count(__u32 counter);
 /* HTTP/2: len header block bytes at s->ubuf + off of stream `stream` (flags:
  * enum as_h2_rec_flag) for the exporter's HPACK decoder. */
 AS_HOOK int as_hook_h2_block(struct as_conn *c, struct as_scratch *s, __u32 off, __u32 len, __u32 flags);
+/* HTTP/2: len DATA payload bytes at s->ubuf + off of the stream of the
+ * frame being read; called only with AS_GENAI_ON, wraps as_h2_body. */
+AS_HOOK int as_hook_h2_body(struct as_conn *c, struct as_scratch *s, __u32 off, __u32 len);
 /* HTTP/2: stream `stream`, followed in st, ended (why: enum as_error << 16
  * | the RST_STREAM code); hand it over and forget st. */
 AS_HOOK int as_hook_h2_end(struct as_conn *c, struct as_scratch *s, struct as_h2_stream *st, __u32 stream,

@@ -89,12 +89,16 @@ int main(int argc, char** argv) {
         if (cfg.access_log.enabled()) log = std::make_unique<AccessLog>(bpf, cfg, routes);
         UserSeries user(cfg);
         std::vector<std::shared_ptr<prometheus::Collectable>> collectors;
-        // HTTP/2 first: it drains its ring before the HTTP collector merges its series
-        if (cfg.http2.enabled) collectors.push_back(std::make_shared<H2Collector>(&bpf, cfg, routes, user, log.get()));
+        std::shared_ptr<GenaiCollector> genai;
+        if (cfg.genai.enabled) genai = std::make_shared<GenaiCollector>(&bpf, cfg, log.get());
+        // HTTP/2 first: it drains its ring (HTTP/2's LLM and MCP calls too) before
+        // the HTTP and GenAI collectors report
+        if (cfg.http2.enabled)
+            collectors.push_back(std::make_shared<H2Collector>(&bpf, cfg, routes, user, log.get(), genai.get()));
         collectors.push_back(std::make_shared<HttpCollector>(bpf, cfg, routes, user, stats));
         collectors.push_back(std::make_shared<SelfCollector>(bpf, cfg, stats, log.get()));
         collectors.push_back(std::make_shared<TlsProbes>(bpf, cfg));
-        if (cfg.genai.enabled) collectors.push_back(std::make_shared<GenaiCollector>(&bpf, cfg, log.get()));
+        if (genai) collectors.push_back(genai);
         WebServer server(cfg.listen_address, cfg.telemetry_path, collectors, web, web_tls,
                          cfg.web_max_connections);
         std::cerr << "apiscope " << APISCOPE_VERSION << ": serving " << cfg.telemetry_path << " on "

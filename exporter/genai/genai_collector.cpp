@@ -182,6 +182,11 @@ void GenaiCollector::handle(const as_genai_call& g) {
         llm(g, route, service, client);
 }
 
+void GenaiCollector::add(const as_genai_call& g) {
+    std::lock_guard<std::mutex> lk(mu_);
+    handle(g);
+}
+
 std::vector<LogField> GenaiCollector::log_fields(const as_genai_call& g, const GenaiRouteInfo& route,
                                                  const std::string& service, bool client) const {
     char secs[32];

@@ -40,6 +40,8 @@ public:
 
     // One finished call; now_ns is CLOCK_MONOTONIC (sessions expire by it).
     void handle(const as_genai_call& g);
+    // One finished call from another thread (HTTP/2's, which user space puts together).
+    void add(const as_genai_call& g);
     void expire_sessions(uint64_t now_ns);
     // Mcp-Session-Id as the access log shows it: a SipHash keyed from
     // headers.redact_key_file (stable across restarts), or from a key of this

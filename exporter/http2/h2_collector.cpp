@@ -2,6 +2,7 @@
 
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <ctime>
@@ -116,12 +117,14 @@ bool capture(as_hdr_vals& v, const as_capture_cfg& cfg, int dir, const std::vect
 }  // namespace
 
 H2Collector::H2Collector(const BpfProgram* bpf, const Config& cfg, RouteTable& routes, UserSeries& series,
-                         AccessLog* log)
+                         AccessLog* log, GenaiCollector* genai)
     : bpf_(bpf),
       cfg_(cfg),
       routes_(routes),
       series_(series),
       log_(log),
+      genai_(genai),
+      genai_routes_(genai ? genai_route_table(cfg.genai) : std::vector<GenaiRouteInfo>{}),
       capture_(capture_rodata(cfg)),
       labels_(apiscope::header_labels(cfg)),
       bounds_(KernelBounds::of(cfg)),
@@ -200,6 +203,36 @@ void H2Collector::handle(H2Exchange&& x) {
         rpc(x, service, client);
     else
         http(x, service, client);
+    if (genai_) genai(x);
+}
+
+// An LLM or MCP call, if its route is one: with the body windows the kernel
+// kept if its request body was JSON (an MCP DELETE has none, and ends a
+// session all the same).
+void H2Collector::genai(const H2Exchange& x) {
+    const std::string* path = field(x.request, ":path");
+    if (!path) return;
+    std::string route = kernel_route(*path);
+    auto it = std::find_if(genai_routes_.begin(), genai_routes_.end(),
+                           [&](const GenaiRouteInfo& r) { return r.route == route; });
+    if (it == genai_routes_.end()) return;
+    as_genai_call g{};
+    if (x.genai) g = *x.genai;
+    g.call = x.call;
+    g.call.duration_ns = x.end_ns > x.call.start_ns ? x.end_ns - x.call.start_ns : 0;  // to the response's end
+    if (const std::string* s = field(x.response, ":status"))
+        g.call.status = static_cast<uint16_t>(std::strtoul(s->c_str(), nullptr, 10));
+    if (const std::string* m = field(x.request, ":method")) g.call.method = method_of(*m);
+    g.kind = 1 + (it - genai_routes_.begin());
+    auto put = [](char* to, size_t max, const std::string* v) -> uint8_t {
+        size_t n = v ? std::min(v->size(), max) : 0;
+        if (n) memcpy(to, v->data(), n);
+        return n;
+    };
+    g.session_len[0] = put(g.session[0], AS_HDR_VAL_MAX, field(x.request, "mcp-session-id"));
+    g.session_len[1] = put(g.session[1], AS_HDR_VAL_MAX, field(x.response, "mcp-session-id"));
+    g.proto_len = put(g.proto, AS_GENAI_PROTO_MAX, field(x.request, "mcp-protocol-version"));
+    genai_->add(g);
 }
 
 std::vector<std::string> H2Collector::header_labels(const H2Exchange& x, const std::string& service) {

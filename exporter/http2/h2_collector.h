@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "access_log/access_log.h"
+#include "genai/genai_collector.h"
 #include "http2/h2_tracker.h"
 #include "kernel/bpf_program.h"
 #include "kernel/capture_rodata.h"
@@ -28,9 +29,10 @@ namespace apiscope {
 
 class H2Collector : public prometheus::Collectable {
 public:
-    // bpf may be null (unit tests call handle() directly); log may be null.
+    // bpf may be null (unit tests call handle() directly); log and genai
+    // (which gets the LLM and MCP calls) may be null.
     H2Collector(const BpfProgram* bpf, const Config& cfg, RouteTable& routes, UserSeries& series,
-                AccessLog* log = nullptr);
+                AccessLog* log = nullptr, GenaiCollector* genai = nullptr);
     ~H2Collector() override;
     // The RPC histograms and HTTP/2's self-metrics, after draining the ring.
     std::vector<prometheus::MetricFamily> Collect() const override;
@@ -48,12 +50,15 @@ private:
     void log(const H2Exchange& x, uint16_t status, uint64_t duration_ns, std::string method, std::string route,
              std::string error, std::vector<LogField> extra);
     void unknown(const H2Exchange& x);
+    void genai(const H2Exchange& x);
 
     const BpfProgram* bpf_;
     const Config& cfg_;
     RouteTable& routes_;
     UserSeries& series_;
     AccessLog* log_;
+    GenaiCollector* genai_;
+    std::vector<GenaiRouteInfo> genai_routes_;
     as_capture_cfg capture_;
     std::vector<HeaderLabel> labels_;
     KernelBounds bounds_;

@@ -63,6 +63,16 @@ void H2Tracker::record(const void* data, size_t size) {
         if (size < sizeof(h) + h.len) break;
         if (c) block(*c, h, static_cast<const char*>(data) + sizeof(h));
         return;
+    case AS_H2R_GENAI: {  // comes just before the stream's end record
+        if (size < sizeof(h) + sizeof(as_genai_call)) break;
+        if (!c) return;
+        auto it = c->streams.find(h.stream);
+        if (it == c->streams.end()) return;  // its headers were not followed: its route is not known
+        auto g = std::make_shared<as_genai_call>();
+        memcpy(g.get(), static_cast<const char*>(data) + sizeof(h), sizeof(*g));
+        it->second.genai = std::move(g);
+        return;
+    }
     case AS_H2R_END:
     case AS_H2R_CLOSE: {
         as_h2_end e;
@@ -154,6 +164,7 @@ H2Exchange H2Tracker::exchange(Conn& c, uint32_t stream, Stream&& s, const as_ca
     x.request_seen = s.request_seen;
     x.response_seen = s.response_seen;
     x.unknown = s.unknown;
+    x.genai = std::move(s.genai);
     // a block never came: lost, or before apiscope (the request of stream 1
     // after an h2c upgrade was HTTP/1: the kernel sent its method and route)
     if ((!x.request_seen && !call.route_id) || (!x.response_seen && !call.error)) x.unknown++;

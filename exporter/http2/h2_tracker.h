@@ -28,6 +28,7 @@ struct H2Exchange {
     bool request_seen = false, response_seen = false;
     size_t unknown = 0;  // fields of its blocks that referred to an unknown table
     TableLoss loss = TableLoss::None;  // why they did (the connection's reason)
+    std::shared_ptr<const as_genai_call> genai;  // body windows, if its request body was JSON
 };
 
 // The part of HTTP/2 tracking the exporter reports on.
@@ -58,6 +59,7 @@ private:
         std::vector<HeaderField> request, response, trailers;
         bool request_seen = false, response_seen = false;
         size_t unknown = 0;
+        std::shared_ptr<const as_genai_call> genai;
     };
     struct Conn {
         explicit Conn(size_t max_table) : dec{HpackDecoder(max_table), HpackDecoder(max_table)} {}

@@ -299,6 +299,10 @@ std::optional<as_h2_stream> BpfProgram::take_h2_stream(uint32_t tgid, uint32_t f
     as_h2_stream st;
     if (bpf_map__lookup_and_delete_elem(skel_->maps.h2_streams, &k, sizeof(k), &st, sizeof(st), 0))
         return std::nullopt;
+    if (st.genai == AS_H2_GENAI_KEPT) {  // its body windows: the stream did not end, nothing to read
+        k.slot |= AS_GENAI_H2_SLOT;
+        bpf_map__delete_elem(skel_->maps.genai_calls, &k, sizeof(k), 0);
+    }
     return st;
 }
 

@@ -23,6 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!size) return 0;
     Harness h;
     capture({"x-tenant", "authorization"}, {"content-type"}, 16, {"authorization"});
+    as_test_genai_on = data[0] & 4;  // LLM/MCP body windows kept of JSON request bodies
     // how the connection starts: its preface read (a server), written (a
     // client), or first seen in its middle
     uint8_t start = data[0] % 3;
@@ -53,6 +54,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             }
     }
     for (const auto& b : Harness::h2_blocks) check(b.bytes.size() <= AS_H2_CHUNK, "a record's block bytes bounded");
+    for (const auto& [slot, g] : Harness::genai_calls)
+        for (int dir = 0; dir < 2; dir++) {
+            check(g.head_len[dir] <= AS_GENAI_HEAD, "a body window within bounds");
+            for (int k = 0; k < AS_GENAI_TAILS; k++) check(g.tail_len[dir][k] <= AS_GENAI_TAIL, "tails within bounds");
+        }
     for (const auto& e : Harness::h2_ends) {
         check(e.st.conn == h.conn.id, "a stream ended is one of this connection");
         check(e.st.req_ns <= e.now, "a stream ends after it starts");

@@ -12,11 +12,11 @@ import tempfile
 import time
 import unittest
 
-from harness import Apiscope, Server, main, value
+from harness import Apiscope, Server, main, value, wait_for_count
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NODE_DIR = os.path.join(os.path.dirname(HERE), "node")
-PROVIDER, PROVIDER_TLS, GATEWAY, MCP = 18221, 18222, 18223, 18224
+PROVIDER, PROVIDER_TLS, GATEWAY, MCP, PROVIDER_H2, MCP_H2 = 18221, 18222, 18223, 18224, 18225, 18226
 NAMES = ["llm-provider", "llm-client", "llm-gateway", "mcp-server", "mcp-client"]
 
 
@@ -47,10 +47,11 @@ class GenaiApps:
         self.env = dict(os.environ, NODE_EXTRA_CA_CERTS=d + "/cert.pem")
         self.servers = [
             Server([d + "/llm-provider", NODE_DIR + "/llm_provider.mjs", str(PROVIDER), str(PROVIDER_TLS),
-                    d + "/cert.pem", d + "/key.pem"], PROVIDER),
+                    d + "/cert.pem", d + "/key.pem", str(PROVIDER_H2)], PROVIDER),
             Server([d + "/llm-gateway", NODE_DIR + "/llm_gateway.mjs", str(GATEWAY),
                     "https://localhost:%d/v1" % PROVIDER_TLS], GATEWAY, env=self.env),
-            Server([d + "/mcp-server", NODE_DIR + "/mcp_server.mjs", str(MCP)], MCP),
+            Server([d + "/mcp-server", NODE_DIR + "/mcp_server.mjs", str(MCP), str(MCP_H2), d + "/cert.pem",
+                    d + "/key.pem"], MCP),
         ]
 
     def __enter__(self):
@@ -68,17 +69,20 @@ class GenaiApps:
                 s.__exit__()
         shutil.rmtree(self.d, ignore_errors=True)
 
-    def run(self, name, script, *args):
-        r = subprocess.run([os.path.join(self.d, name), os.path.join(NODE_DIR, script), *args], env=self.env,
-                           capture_output=True, text=True, timeout=120)
+    def run(self, name, script, *args, env=None):
+        r = subprocess.run([os.path.join(self.d, name), os.path.join(NODE_DIR, script), *args],
+                           env=dict(self.env, **(env or {})), capture_output=True, text=True, timeout=120)
         if r.returncode != 0:
             raise AssertionError("%s %s failed: %s" % (script, args, r.stderr))
         return json.loads(r.stdout)
 
-    def llm(self, base, scenario):
-        return self.run("llm-client", "llm_client.mjs", base, scenario)
+    def llm(self, base, scenario, http2=False):
+        return self.run("llm-client", "llm_client.mjs", base, scenario, env={"LLM_HTTP2": "1"} if http2 else None)
 
-    def mcp(self, *args):
+    def mcp(self, *args, http2=False):
+        if http2:
+            return self.run("mcp-client", "mcp_client.mjs", "https://localhost:%d/mcp" % MCP_H2, *args,
+                            env={"MCP_HTTP2": "1"})
         return self.run("mcp-client", "mcp_client.mjs", "http://127.0.0.1:%d/mcp" % MCP, *args)
 
 
@@ -233,6 +237,64 @@ class Genai(unittest.TestCase):
                                 http_route="/v1/chat/completions"),
                          self.v("gen_ai_server_request_duration_seconds_count", service_name="llm-provider",
                                 gen_ai_operation_name="chat"))
+
+
+class Http2(unittest.TestCase):
+    """The same SDKs with their requests over HTTP/2 (TLS, ALPN h2): the
+    calls are read as over HTTP/1."""
+
+    @classmethod
+    def setUpClass(cls):
+        with Apiscope(*TARGETS, port=19498) as scope, GenaiApps() as apps:
+            cls.llm = apps.llm("https://localhost:%d/v1" % PROVIDER_H2, "http2", http2=True)
+            cls.mcp = apps.mcp(http2=True)
+            wait_for_count(scope, "gen_ai_client_operation_duration_seconds_count", 4)
+            cls.m = wait_for_count(scope, "mcp_client_operation_duration_seconds_count", 10)
+            if os.environ.get("APISCOPE_TEST_DUMP"):
+                print("\n".join("%s %s %s" % x for x in cls.m if not x[0].endswith("_bucket")))
+
+    def v(self, name, **labels):
+        return value(self.m, name, **labels)
+
+    def test_llm_calls(self):
+        for side, dur, tokens, ttft in (
+                (dict(service_name="llm-provider"), "gen_ai_server_request_duration_seconds",
+                 "gen_ai_server_token_usage", "gen_ai_server_time_to_first_token_seconds"),
+                (dict(service_name="llm-client", server_port=str(PROVIDER_H2)),
+                 "gen_ai_client_operation_duration_seconds", "gen_ai_client_token_usage",
+                 "gen_ai_client_operation_time_to_first_chunk_seconds")):
+            for model in ("gpt-h2", "gpt-h2s"):
+                calls = [c for c in self.llm if c["model"] == model]
+                self.assertEqual(self.v(dur + "_count", gen_ai_request_model=model,
+                                        gen_ai_response_model=model + "-2026", gen_ai_operation_name="chat",
+                                        **side), 2, (side, model))
+                for kind in ("input", "output"):
+                    self.assertEqual(self.v(tokens + "_sum", gen_ai_request_model=model, gen_ai_token_type=kind,
+                                            **side), sum(c[kind] for c in calls), (side, model, kind))
+            # streamed: the first chunk after the server's 60 ms, before the end
+            self.assertEqual(self.v(ttft + "_count", gen_ai_request_model="gpt-h2s", **side), 2)
+            self.assertEqual(self.v(ttft + "_count", gen_ai_request_model="gpt-h2", **side), 0)
+            first = self.v(ttft + "_sum", gen_ai_request_model="gpt-h2s", **side)
+            self.assertGreaterEqual(first, 2 * 0.055, side)
+            self.assertLess(first, self.v(dur + "_sum", gen_ai_request_model="gpt-h2s", **side), side)
+        self.assertEqual(self.v("http_server_request_duration_seconds_count", service_name="llm-provider",
+                                http_route="/v1/chat/completions", network_protocol_version="2"), 4)
+
+    def test_mcp_calls(self):
+        self.assertEqual(self.mcp["add"], ["1", "2", "3"])
+        for side, name in (("mcp-server", "mcp_server_operation_duration_seconds_count"),
+                           ("mcp-client", "mcp_client_operation_duration_seconds_count")):
+            v = lambda **l: self.v(name, service_name=side, **l)  # noqa: E731
+            self.assertEqual(v(mcp_method_name="initialize"), 1, side)
+            self.assertEqual(v(mcp_method_name="tools/list"), 1, side)
+            self.assertEqual(v(mcp_method_name="tools/call", gen_ai_tool_name="add", error_type=""), 3, side)
+            self.assertEqual(v(mcp_method_name="tools/call", gen_ai_tool_name="fail", error_type="tool_error"), 2,
+                             side)
+            self.assertEqual(v(mcp_protocol_version=self.mcp["protocolVersion"], mcp_method_name="tools/call"), 6,
+                             side)
+        # the session opened by initialize, ended by the DELETE
+        self.assertEqual(self.v("mcp_server_session_duration_seconds_count", service_name="mcp-server"), 1)
+        self.assertEqual(self.v("mcp_server_active_sessions", service_name="mcp-server"), 0)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,14 @@
 // Calls an OpenAI-compatible server with the official openai SDK and prints,
-// as JSON, every call it made and the usage the server reported.
+// as JSON, every call it made and the usage the server reported. With
+// LLM_HTTP2=1 the SDK's requests go over HTTP/2 (Node's http2 module), as a
+// gateway written in Go would send them.
 // usage: node llm_client.mjs BASE_URL SCENARIO   (NODE_EXTRA_CA_CERTS for HTTPS)
 import OpenAI from "openai";
+import { fetchHttp2, closeHttp2 } from "./fetch_http2.mjs";
 
 const [baseURL, scenario] = process.argv.slice(2);
-const client = new OpenAI({ baseURL, apiKey: "sk-test-not-a-secret", maxRetries: 0 });
+const client = new OpenAI({ baseURL, apiKey: "sk-test-not-a-secret", maxRetries: 0,
+  ...(process.env.LLM_HTTP2 ? { fetch: fetchHttp2 } : {}) });
 const calls = [];
 
 async function chat(model, stream, max_tokens, text) {
@@ -37,7 +41,11 @@ if (scenario === "direct") {
 } else if (scenario === "tls") {
   await chat("gpt-tls", false, 3, "over https");
   await chat("gpt-tls", true, 6, "streamed over https");
+} else if (scenario === "http2") {
+  for (let i = 0; i < 2; i++) await chat("gpt-h2", false, 3 + i, "over http two");
+  for (let i = 0; i < 2; i++) await chat("gpt-h2s", true, 6, "streamed over http two");
 } else if (scenario === "gateway") {
   for (let i = 0; i < 2; i++) await chat("gpt-gw", false, 2, "through the gateway");
 }
+closeHttp2();
 console.log(JSON.stringify(calls));

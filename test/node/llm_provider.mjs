@@ -1,13 +1,15 @@
-// A model server speaking the OpenAI-compatible API, over HTTP and HTTPS:
+// A model server speaking the OpenAI-compatible API, over HTTP, HTTPS and
+// (with H2_PORT) HTTP/2 over TLS:
 // chat completions (streamed as SSE or not, with usage) and embeddings.
 // Its token counts are deterministic: input = words in the messages,
 // output = max_tokens (default 5). Model "overloaded" gets a 429.
-// usage: node llm_provider.mjs HTTP_PORT HTTPS_PORT CERT KEY
+// usage: node llm_provider.mjs HTTP_PORT HTTPS_PORT CERT KEY [H2_PORT]
 import fs from "node:fs";
 import http from "node:http";
+import http2 from "node:http2";
 import https from "node:https";
 
-const [httpPort, httpsPort, cert, key] = process.argv.slice(2);
+const [httpPort, httpsPort, cert, key, h2Port] = process.argv.slice(2);
 const words = (messages) => messages.map((m) => String(m.content).split(/\s+/).filter(Boolean).length)
   .reduce((a, b) => a + b, 0);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -56,5 +58,6 @@ async function handle(req, res) {
 
 const serve = (req, res) => handle(req, res).catch((e) => { res.writeHead(500); res.end(String(e)); });
 http.createServer(serve).listen(Number(httpPort), "127.0.0.1");
-https.createServer({ cert: fs.readFileSync(cert), key: fs.readFileSync(key) }, serve)
-  .listen(Number(httpsPort), "127.0.0.1");
+const tls = { cert: fs.readFileSync(cert), key: fs.readFileSync(key) };
+https.createServer(tls, serve).listen(Number(httpsPort), "127.0.0.1");
+if (h2Port) http2.createSecureServer(tls, serve).listen(Number(h2Port), "127.0.0.1");

@@ -1,7 +1,10 @@
 // An MCP server built with the official SDK, over Streamable HTTP with
 // sessions, at /mcp: tool "add" works, tool "fail" returns isError.
-// usage: node mcp_server.mjs PORT
+// With H2_PORT CERT KEY, also over HTTP/2 with TLS.
+// usage: node mcp_server.mjs PORT [H2_PORT CERT KEY]
+import fs from "node:fs";
 import http from "node:http";
+import http2 from "node:http2";
 import { randomUUID } from "node:crypto";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
@@ -19,7 +22,7 @@ function newServer() {
   return server;
 }
 
-http.createServer(async (req, res) => {
+async function serve(req, res) {
   let raw = "";
   for await (const chunk of req) raw += chunk;
   const body = raw ? JSON.parse(raw) : undefined;
@@ -39,4 +42,10 @@ http.createServer(async (req, res) => {
     return;
   }
   await transport.handleRequest(req, res, body);
-}).listen(Number(process.argv[2]), "127.0.0.1");
+}
+
+const [port, h2Port, cert, key] = process.argv.slice(2);
+http.createServer(serve).listen(Number(port), "127.0.0.1");
+if (h2Port)
+  http2.createSecureServer({ cert: fs.readFileSync(cert), key: fs.readFileSync(key) }, serve)
+    .listen(Number(h2Port), "127.0.0.1");

@@ -206,8 +206,20 @@ static int as_hook_h2_block(struct as_conn* c, struct as_scratch* s, __u32 off, 
     return 0;
 }
 
+static int as_hook_h2_body(struct as_conn* c, struct as_scratch* s, __u32 off, __u32 len) {
+    return as_h2_body(c, s, off, len);
+}
+
 static int as_hook_h2_end(struct as_conn* c, struct as_scratch* s, struct as_h2_stream* st, __u32 stream, __u32 why) {
     Harness::h2_ends.push_back({stream, why, *st, s->now});
+    if (st->genai == AS_H2_GENAI_KEPT)
+        if (auto* g = harness_genai(AS_GENAI_H2_SLOT | stream, st->req_ns, false)) {
+            as_h2_rec r;
+            as_h2_rec_fill(&r, c, &s->key, s->now, stream, AS_H2R_GENAI, 0);
+            Harness::h2_ring.push_back(std::string(reinterpret_cast<const char*>(&r), sizeof(r)) +
+                                       std::string(reinterpret_cast<const char*>(g), sizeof(*g)));
+            Harness::genai_calls.erase(AS_GENAI_H2_SLOT | stream);
+        }
     as_h2_end e;
     as_h2_end_fill(&e, c, &s->key, s->now, st, stream, why);
     Harness::h2_ring.emplace_back(reinterpret_cast<const char*>(&e), sizeof(e));

@@ -5,6 +5,7 @@
 
 #include "bpf_harness.h"
 #include "h2_peer.h"
+#include "genai/genai_parse.h"
 #include "http2/h2_tracker.h"
 
 using namespace apiscope;
@@ -405,4 +406,36 @@ TEST_CASE("http2: which end wrote a block, from its first fields", "[http2]") {
     CHECK(side("\x40\x03x-a\x01v\x48\x03" "200") == 2);  // a new name, then a literal :status
     CHECK(side("\xbe\xbf") == 0);                        // only dynamic entries: not known
     CHECK(side("\x40\x7f") == 0);                        // cut
+}
+
+TEST_CASE("http2: body windows kept of streams whose request body is JSON", "[http2][genai]") {
+    ServerSide x;
+    as_test_genai_on = true;
+    std::string ask = R"( {"model":"m-1","stream":true,"messages":[]})";
+    int32_t chat = x.client.request("POST", "/v1/chat/completions", {{"content-type", "application/json"}}, ask);
+    int32_t get = x.client.request("GET", "/v1/models");
+    int32_t bin = x.client.request("POST", "/pkg.Svc/Get", {{"content-type", "application/grpc"}},
+                                   std::string("\0\0\0\0\x02{}", 7));
+    x.to_server(x.client.send());
+    x.server.respond(chat, "200", {{"content-type", "text/event-stream"}},
+                     "data: {\"model\":\"m-1-x\"}\n\ndata: {\"usage\":{\"prompt_tokens\":3}}\n\n");
+    x.server.respond(get, "200", {}, "{}");
+    x.server.respond(bin, "200", {}, "{}");
+    x.to_client(x.server.send());
+    as_test_genai_on = false;
+    auto got = exchanges();
+    REQUIRE(got.size() == 3);
+    for (const auto& e : got) {
+        INFO("stream " << e.stream);
+        if (e.stream != uint32_t(chat)) {
+            CHECK_FALSE(e.genai);  // no body, or not JSON
+            continue;
+        }
+        REQUIRE(e.genai);
+        CHECK(e.genai->call.start_ns == e.call.start_ns);
+        CHECK(genai_window(*e.genai, 0) == ask);
+        CHECK(genai_window(*e.genai, 1).find("prompt_tokens") != std::string::npos);
+        CHECK(e.genai->first_body_ns > e.call.start_ns);
+    }
+    CHECK(Harness::genai_calls.empty());  // handed over at the stream's end
 }
