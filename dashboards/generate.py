@@ -84,7 +84,25 @@ class Board:
         }
 
 
-SERVICES = 'label_values({__name__=~"http_(server|client)_request_duration_seconds_count"}, service_name)'
+SERVICES = ('label_values({__name__=~"http_(server|client)_request_duration_seconds_count|'
+            'rpc_(server|client)_call_duration_seconds_count"}, service_name)')
+RPC_METHODS = 'label_values(rpc_server_call_duration_seconds_count{%s}, rpc_method)' % S
+
+
+def grpc_panels(b, side, sel):
+    """gRPC calls of one side: rate and errors by method and status, latency."""
+    m = "rpc_%s_call_duration_seconds" % side
+    b.panel("timeseries", "gRPC calls by method", [target(
+        'sum by (service_name, rpc_method) (rate(%s_count{%s}[%s]))' % (m, sel, RI), "{{service_name}} {{rpc_method}}")],
+        "reqps", description="Calls per second completed, streaming calls at the stream's end.")
+    b.panel("timeseries", "gRPC errors by method and status", [target(
+        'sum by (rpc_method, rpc_response_status_code) (rate(%s_count{%s, rpc_response_status_code!="OK"}[%s]))'
+        % (m, sel, RI), "{{rpc_method}} {{rpc_response_status_code}}")], "reqps",
+        description="Calls whose grpc-status was not OK (a reset or a lost connection included).")
+    b.panel("timeseries", "gRPC latency p50 / p99", [target(
+        'histogram_quantile(%s, sum by (le) (rate(%s_bucket{%s}[%s])))' % (q, m, sel, RI), n, ref)
+        for q, n, ref in (("0.5", "p50", "A"), ("0.99", "p99", "B"))], "s",
+        description="From the request's first header byte to the end of the response stream.")
 
 
 def overview():
@@ -111,12 +129,15 @@ def overview():
         b.panel("timeseries", "Response payload: average and p95", [
             target('sum(rate(%s_sum{%s}[%s])) / sum(rate(%s_count{%s}[%s]))' % (sz, SR, RI, sz, SR, RI), "average"),
             target('histogram_quantile(0.95, sum by (le) (rate(%s_bucket{%s}[%s])))' % (sz, SR, RI), "p95", "B")],
-            "bytes", w=12)
+            "bytes")
         rq = "http_%s_request_body_size_bytes" % side
         b.panel("timeseries", "Request payload: average and p95", [
             target('sum(rate(%s_sum{%s}[%s])) / sum(rate(%s_count{%s}[%s]))' % (rq, SR, RI, rq, SR, RI), "average"),
             target('histogram_quantile(0.95, sum by (le) (rate(%s_bucket{%s}[%s])))' % (rq, SR, RI), "p95", "B")],
-            "bytes", w=12)
+            "bytes")
+        b.panel("timeseries", "Requests by protocol version", [target(
+            'sum by (network_protocol_version) (rate(%s_count{%s}[%s]))' % (m, SR, RI),
+            "HTTP/{{network_protocol_version}}")], "reqps", description="HTTP/1.0, HTTP/1.1 and HTTP/2 (h2 and h2c).")
         by = "service_name, http_request_method, http_route" + (", server_address, server_port" if side == "client" else "")
         b.panel("table", "Top endpoints", [
             target('topk(20, sum by (%s) (rate(%s_count{%s}[%s])))' % (by, m, SR, RI), "", "A", True, "table"),
@@ -128,6 +149,9 @@ def overview():
             transformations=[{"id": "merge", "options": {}},
                              {"id": "organize", "options": {"excludeByName": {"Time": True}, "renameByName": {
                                  "Value #A": "req/s", "Value #B": "error %", "Value #C": "p99 (s)", "Value #D": "avg response bytes"}}}])
+    for side in ("server", "client"):
+        b.row("gRPC %s side (%s)" % (side, "calls served" if side == "server" else "calls made"))
+        grpc_panels(b, side, S)
     return b
 
 
@@ -136,7 +160,8 @@ def endpoint():
               "One route over time: latency distribution, status codes, payload sizes and its callers.",
               [("service_name", SERVICES, False),
                ("http_route", 'label_values(http_server_request_duration_seconds_count{%s}, http_route)' % S, False),
-               ("http_request_method", 'label_values(http_server_request_duration_seconds_count{%s}, http_request_method)' % S, True)])
+               ("http_request_method", 'label_values(http_server_request_duration_seconds_count{%s}, http_request_method)' % S, True),
+               ("rpc_method", RPC_METHODS, True)])
     m = "http_server_request_duration_seconds"
     b.row("Served")
     b.panel("heatmap", "Latency distribution", [target(
@@ -163,6 +188,13 @@ def endpoint():
     b.panel("timeseries", "Callers: p99 as they see it", [target(
         'histogram_quantile(0.99, sum by (le, service_name) (rate(%s_bucket{http_route=~"$http_route", http_request_method=~"$http_request_method"}[%s])))'
         % (c, RI), "{{service_name}}")], "s", w=12)
+    rs = S + ', rpc_method=~"$rpc_method"'
+    b.row("gRPC methods served")
+    grpc_panels(b, "server", rs)
+    b.panel("timeseries", "gRPC callers by server", [target(
+        'sum by (service_name, server_address, server_port) (rate(rpc_client_call_duration_seconds_count{rpc_method=~"$rpc_method"}[%s]))'
+        % RI, "{{service_name}} -> {{server_address}}:{{server_port}}")], "reqps", w=24,
+        description="Every process calling these methods, as its client side sees them.")
     return b
 
 
@@ -192,6 +224,15 @@ def health():
     b.panel("timeseries", "Route overflow", [
         target('sum by (instance) (rate(apiscope_route_overflow_requests_total[%s]))' % RI, "{{instance}} requests/s to _other"),
         target('apiscope_route_overflow_routes', "{{instance}} routes folded at export", "B")], "short")
+    b.row("HTTP/2")
+    b.panel("timeseries", "Requests with headers not known, by reason", [target(
+        'sum by (instance, reason) (rate(apiscope_http2_requests_unknown_total[%s]))' % RI, "{{instance}} {{reason}}")],
+        "reqps", description="Counted with _unknown where a header table was not known (attached mid-connection, "
+                             "records lost, tables past http2.max_table_bytes).")
+    b.panel("timeseries", "Connections followed", [target('apiscope_http2_connections', "{{instance}}")], "short",
+            description="HTTP/2 connections whose header tables the exporter keeps (bound: http2.max_connections).")
+    b.panel("timeseries", "Not followed, by reason", [target(
+        'sum by (instance, reason) (rate(apiscope_http2_dropped_total[%s]))' % RI, "{{instance}} {{reason}}")], "ops")
     b.row("Exporter")
     b.panel("timeseries", "Scrape duration", [target('apiscope_scrape_duration_seconds', "{{instance}}")], "s")
     b.panel("timeseries", "Series exported", [target('apiscope_http_series', "{{instance}}")], "short")

@@ -14,20 +14,22 @@ import unittest
 import urllib.parse
 import urllib.request
 
-from harness import Apiscope, api_server, client, curl, main
+from harness import APPS, Apiscope, Server, api_server, client, curl, main
 from test_genai import GATEWAY, PROVIDER, TARGETS as GENAI_TARGETS, GenaiApps
+from test_http2 import DEBIAN_PYTHON
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PORT, PROM, SCOPE = 18085, 19090, 19481
+PORT, PROM, SCOPE, GRPC = 18085, 19090, 19481, 18087
 RULES = os.path.join(REPO, "deploy", "prometheus", "apiscope.rules.yml")
 
 # what Grafana would put in for each variable, as PromQL regexes
 VARIABLES = {
     "${datasource}": "prometheus",
     "$__rate_interval": "15s",
-    "$service_name": "api-server|e2e-client|llm-provider|llm-client|llm-gateway|mcp-server|mcp-client",
+    "$service_name": "api-server|e2e-client|llm-provider|llm-client|llm-gateway|mcp-server|mcp-client|grpc-srv|grpc-cli",
     "$http_route": r"/api/users/\\{id\\}",  # regex-escaped, then escaped for a PromQL string
     "$http_request_method": "GET",
+    "$rpc_method": "demo.Items/.*",
 }
 
 PROM_CONF = """
@@ -115,10 +117,12 @@ class DashboardsAgainstPrometheus(unittest.TestCase):
             ["prometheus", "--config.file", conf, "--storage.tsdb.path", os.path.join(cls.dir, "data"),
              "--web.listen-address", "127.0.0.1:%d" % PROM, "--log.level", "warn"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        cls.scope = Apiscope("--target.comm", "api-server", "--target.comm", "e2e-client",
-                             "--target.comm", "curl", *GENAI_TARGETS, port=SCOPE).__enter__()
+        cls.scope = Apiscope("--target.comm", "api-server", "--target.comm", "e2e-client", "--target.comm", "curl",
+                             "--target.comm", "grpc-srv", "--target.comm", "grpc-cli", *GENAI_TARGETS,
+                             port=SCOPE).__enter__()
+        grpc = [DEBIAN_PYTHON, os.path.join(APPS, "grpc_app.py")]
         try:
-            with api_server(PORT), GenaiApps() as apps:
+            with api_server(PORT), GenaiApps() as apps, Server(grpc + ["server", "grpc-srv", str(GRPC)], GRPC):
                 deadline = time.monotonic() + 25  # bounded traffic mix, rates need a few scrapes
                 while time.monotonic() < deadline:
                     client("e2e-client", "keepalive", PORT, "/api/users/1", 20)
@@ -128,6 +132,8 @@ class DashboardsAgainstPrometheus(unittest.TestCase):
                     apps.llm("http://127.0.0.1:%d/v1" % PROVIDER, "direct")
                     apps.llm("http://127.0.0.1:%d/v1" % GATEWAY, "gateway")
                     apps.mcp()
+                    subprocess.run(grpc + ["client", "grpc-cli", str(GRPC)], check=True, capture_output=True,
+                                   timeout=60, cwd=APPS)  # OK and failing calls, unary and streaming
                 apps.mcp("keep")  # a session left open
                 time.sleep(3)  # a last scrape and rule evaluation
         except BaseException:
