@@ -2,10 +2,10 @@
 /*
  * HTTP/2 records to the exporter (ring h2_events): header block bytes, in
  * order per connection, for its HPACK decoders; a finished stream; a
- * connection gone. No wake-up is asked for: the exporter drains the ring on a
- * timer and before every scrape. A record the ring has no room for is
- * counted, and the next record of that connection says so (AS_H2R_LOST):
- * its decoders can no longer know its tables.
+ * connection gone. The exporter drains the ring on a timer and before every
+ * scrape, and is woken only when the ring is half full. A record the ring
+ * has no room for is counted, and the next record of that connection says
+ * so (AS_H2R_LOST): its decoders can no longer know its tables.
  */
 #ifndef APISCOPE_H2_HANDOFF_BPF_H
 #define APISCOPE_H2_HANDOFF_BPF_H
@@ -20,6 +20,16 @@ static __always_inline void as_h2_lost_rec(struct as_conn *c)
 	as_count(AS_CNT_H2_RECORDS_LOST);
 }
 
+/* Submitted without a wake-up while the ring is less than half full: the
+ * exporter drains it on its timer; past that, under a burst, it is woken. */
+static __always_inline void as_h2_submit(void *r)
+{
+	__u64 flags = bpf_ringbuf_query(&h2_events, BPF_RB_AVAIL_DATA) > h2_wake_bytes ? BPF_RB_FORCE_WAKEUP
+										      : BPF_RB_NO_WAKEUP;
+
+	bpf_ringbuf_submit(r, flags);
+}
+
 __attribute__((noinline)) int as_hook_h2_block(struct as_conn *c, struct as_scratch *s, __u32 off, __u32 len,
 					       __u32 flags)
 {
@@ -29,9 +39,13 @@ __attribute__((noinline)) int as_hook_h2_block(struct as_conn *c, struct as_scra
 
 	if (!c || !s || len > AS_H2_CHUNK)
 		return 0;
-	/* three sizes of record: most blocks after a connection's first are a
+	/* four sizes of record: most blocks after a connection's first are a
 	 * few dozen bytes */
-	if (len <= 256 - head) {
+	if (len <= 64 - head) {
+		r = bpf_ringbuf_reserve(&h2_events, 64, 0);
+		if (r && len)
+			err = bpf_probe_read_user(r + 1, len, (const void *)(s->ubuf + off));
+	} else if (len <= 256 - head) {
 		r = bpf_ringbuf_reserve(&h2_events, 256, 0);
 		if (r && len)
 			err = bpf_probe_read_user(r + 1, len, (const void *)(s->ubuf + off));
@@ -55,7 +69,7 @@ __attribute__((noinline)) int as_hook_h2_block(struct as_conn *c, struct as_scra
 		as_h2_lost_rec(c);
 		return 0;
 	}
-	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+	as_h2_submit(r);
 	c->h2_lost = 0;
 	return 0;
 }
@@ -84,7 +98,7 @@ static __always_inline void as_h2_genai_rec(struct as_conn *c, struct as_scratch
 		if (bpf_probe_read_kernel(r + 1, sizeof(*g), g))
 			bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
 		else
-			bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+			as_h2_submit(r);
 	} else {
 		as_count(AS_CNT_GENAI_EVENTS_LOST);
 	}
@@ -104,7 +118,7 @@ __attribute__((noinline)) int as_hook_h2_end(struct as_conn *c, struct as_scratc
 	e = bpf_ringbuf_reserve(&h2_events, sizeof(*e), 0);
 	if (e) {
 		as_h2_end_fill(e, c, &s->key, s->now, st, stream, why);
-		bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+		as_h2_submit(e);
 		c->h2_lost = 0;
 	} else {
 		as_h2_lost_rec(c);
@@ -126,7 +140,7 @@ static __always_inline void as_h2_close_rec(struct as_conn_key *key, struct as_c
 		return;
 	}
 	as_h2_end_fill(e, c, key, bpf_ktime_get_ns(), 0, 0, 0);
-	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	as_h2_submit(e);
 }
 
 #endif

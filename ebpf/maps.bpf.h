@@ -237,6 +237,9 @@ struct {
 
 /* HTTP/2 (http2_stream.h, h2_handoff.bpf.h). */
 const volatile bool h2_on = false;
+/* the exporter is woken once this much waits in h2_events (half of it):
+ * below, it drains on its timer */
+const volatile __u32 h2_wake_bytes = 0;
 
 /* Streams followed, per (connection, stream id): deleted when handed over;
  * LRU: streams of connections gone quietly make room. */

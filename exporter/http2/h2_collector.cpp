@@ -3,9 +3,12 @@
 #include <bpf/libbpf.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstring>
 #include <ctime>
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "kernel/kernel_route.h"
 #include "metrics/labels.h"
@@ -150,23 +153,34 @@ H2Collector::H2Collector(const BpfProgram* bpf, const Config& cfg, RouteTable& r
         },
         this, nullptr);
     if (!rb_) throw BpfError(std::string("HTTP/2: reading the kernel ring buffer failed: ") + strerror(errno));
+    epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+    stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    epoll_event ring{EPOLLIN, {}}, stop{EPOLLIN, {}};
+    if (epoll_fd_ < 0 || stop_fd_ < 0 || epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, ring_buffer__epoll_fd(rb_), &ring) ||
+        epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, stop_fd_, &stop))
+        throw BpfError(std::string("HTTP/2: waiting on the kernel ring buffer failed: ") + strerror(errno));
     thread_ = std::thread([this] { run(); });
 }
 
 H2Collector::~H2Collector() {
     stop_ = true;
-    cv_.notify_all();
+    uint64_t one = 1;
+    if (stop_fd_ >= 0 && write(stop_fd_, &one, sizeof(one)) < 0) {
+        // the thread still ends at its next tick
+    }
     if (thread_.joinable()) thread_.join();
     if (rb_) ring_buffer__free(rb_);
+    for (int fd : {epoll_fd_, stop_fd_})
+        if (fd >= 0) close(fd);
 }
 
 void H2Collector::run() {
     uint64_t next_sweep = monotonic_ns() + kIdleNs;
+    epoll_event ev[2];
     while (!stop_) {
-        {
-            std::unique_lock<std::mutex> lk(cv_mu_);
-            cv_.wait_for(lk, std::chrono::milliseconds(kTickMs), [this] { return stop_.load(); });
-        }
+        // the timer, or the kernel's wake-up when the ring is half full, or the stop
+        epoll_wait(epoll_fd_, ev, 2, kTickMs);
+        if (stop_) break;
         drain();
         uint64_t now = monotonic_ns();
         if (now < next_sweep) continue;

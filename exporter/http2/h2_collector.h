@@ -10,7 +10,6 @@
 #include <prometheus/registry.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -70,9 +69,8 @@ private:
     prometheus::Family<prometheus::Histogram>* rpc_duration_[2];
     std::map<TableLoss, uint64_t> unknown_;  // requests counted with fields not known, by why
     ring_buffer* rb_ = nullptr;
+    int epoll_fd_ = -1, stop_fd_ = -1;  // the ring's wake-ups and the stop
     std::atomic<bool> stop_{false};
-    std::condition_variable cv_;
-    std::mutex cv_mu_;
     std::thread thread_;
 };
 

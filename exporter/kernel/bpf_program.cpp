@@ -240,6 +240,7 @@ void BpfProgram::configure(const Config& cfg) {
     bpf_program__set_autoattach(skel_->progs.process_exec, cfg.tls_enabled);
     set_entries(skel_->maps.log_events, log.enabled() ? log.buffer_bytes : 4096);
     ro->h2_on = cfg.http2.enabled;
+    ro->h2_wake_bytes = cfg.http2.buffer_bytes / 2;
     set_entries(skel_->maps.h2_events, cfg.http2.enabled ? cfg.http2.buffer_bytes : 4096);
     set_entries(skel_->maps.h2_streams, cfg.http2.enabled ? cfg.maps.h2_streams : 1);
     ro->genai_on = cfg.genai.enabled;
