@@ -26,7 +26,8 @@ def build_dir():
 
 
 class Nginx:
-    """nginx with one worker pinned to CPU 0, serving `return 200` and a static file."""
+    """nginx with one worker pinned to CPU 0, serving `return 200` and a static
+    file over HTTP/1 and HTTP/2, cleartext and TLS."""
 
     CONF = """
 worker_processes 1;
@@ -47,6 +48,8 @@ http {{
     server {{
         listen 127.0.0.1:{port};
         listen 127.0.0.1:{tls_port} ssl;
+        listen 127.0.0.1:{h2c_port} http2;
+        listen 127.0.0.1:{h2_port} ssl http2;
         ssl_certificate {d}/cert.pem;
         ssl_certificate_key {d}/key.pem;
         root {d}/www;
@@ -67,8 +70,9 @@ http {{
 }}
 """
 
-    def __init__(self, port=18100, tls_port=18101, log_port=18102):
+    def __init__(self, port=18100, tls_port=18101, log_port=18102, h2c_port=18103, h2_port=18104):
         self.port, self.tls_port, self.log_port = port, tls_port, log_port
+        self.h2c_port, self.h2_port = h2c_port, h2_port
         self.dir = tempfile.mkdtemp(prefix="apiscope-bench-")
         os.chmod(self.dir, 0o755)
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
@@ -78,7 +82,8 @@ http {{
         with open(os.path.join(self.dir, "www", "static", "4k.bin"), "wb") as f:
             f.write(b"x" * 4096)
         with open(os.path.join(self.dir, "nginx.conf"), "w") as f:
-            f.write(self.CONF.format(d=self.dir, port=port, tls_port=tls_port, log_port=log_port))
+            f.write(self.CONF.format(d=self.dir, port=port, tls_port=tls_port, log_port=log_port, h2c_port=h2c_port,
+                                     h2_port=h2_port))
         self.access_log = os.path.join(self.dir, "access.log")
 
     def __enter__(self):
@@ -363,6 +368,15 @@ def metric(text, name, **labels):
 
 # Header elements an API request typically carries; the same for every agent.
 WRK_HEADERS = ["X-Request-Id: 5f0c2a9e-bench", "X-Tenant: acme", "User-Agent: wrk-bench/4.1"]
+
+
+def h2load(url, seconds, conns=16, streams=1):
+    """Runs h2load (HTTP/2) on CPU 1; returns requests/s and the mean request time in µs."""
+    out = subprocess.run(["taskset", "-c", "1", "h2load", "-t1", "-c%d" % conns, "-m%d" % streams,
+                          "-D%d" % seconds, url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"finished in [\d.]+s, ([\d.]+) req/s", out).group(1))
+    m = re.search(r"time for request:\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)", out)
+    return rps, float(m.group(1)) * {"us": 1, "ms": 1000, "s": 1e6}[m.group(2)]
 
 
 def wrk(url, seconds, conns=16, close=False, script=None):

@@ -20,14 +20,15 @@ static __always_inline void as_h2_lost_rec(struct as_conn *c)
 	as_count(AS_CNT_H2_RECORDS_LOST);
 }
 
-/* Submitted without a wake-up while the ring is less than half full: the
- * exporter drains it on its timer; past that, under a burst, it is woken. */
-static __always_inline void as_h2_submit(void *r)
+/* Submitted without a wake-up: the exporter drains the ring on its timer;
+ * under a burst, the record of size bytes that fills it past half wakes it
+ * (that one only: a wake-up is work for this CPU too). */
+static __always_inline void as_h2_submit(void *r, __u32 size)
 {
-	__u64 flags = bpf_ringbuf_query(&h2_events, BPF_RB_AVAIL_DATA) > h2_wake_bytes ? BPF_RB_FORCE_WAKEUP
-										      : BPF_RB_NO_WAKEUP;
+	__u64 avail = bpf_ringbuf_query(&h2_events, BPF_RB_AVAIL_DATA);
 
-	bpf_ringbuf_submit(r, flags);
+	bpf_ringbuf_submit(r, avail >= h2_wake_bytes && avail < h2_wake_bytes + size ? BPF_RB_FORCE_WAKEUP
+										      : BPF_RB_NO_WAKEUP);
 }
 
 __attribute__((noinline)) int as_hook_h2_block(struct as_conn *c, struct as_scratch *s, __u32 off, __u32 len,
@@ -35,29 +36,28 @@ __attribute__((noinline)) int as_hook_h2_block(struct as_conn *c, struct as_scra
 {
 	const __u32 head = sizeof(struct as_h2_rec);
 	struct as_h2_rec *r;
+	__u32 size;
 	long err = 0;
 
 	if (!c || !s || len > AS_H2_CHUNK)
 		return 0;
 	/* four sizes of record: most blocks after a connection's first are a
-	 * few dozen bytes */
+	 * few dozen bytes (the verifier wants each size a constant) */
 	if (len <= 64 - head) {
+		size = 64;
 		r = bpf_ringbuf_reserve(&h2_events, 64, 0);
-		if (r && len)
-			err = bpf_probe_read_user(r + 1, len, (const void *)(s->ubuf + off));
 	} else if (len <= 256 - head) {
+		size = 256;
 		r = bpf_ringbuf_reserve(&h2_events, 256, 0);
-		if (r && len)
-			err = bpf_probe_read_user(r + 1, len, (const void *)(s->ubuf + off));
 	} else if (len <= 1024 - head) {
+		size = 1024;
 		r = bpf_ringbuf_reserve(&h2_events, 1024, 0);
-		if (r)
-			err = bpf_probe_read_user(r + 1, len, (const void *)(s->ubuf + off));
 	} else {
+		size = head + AS_H2_CHUNK;
 		r = bpf_ringbuf_reserve(&h2_events, head + AS_H2_CHUNK, 0);
-		if (r)
-			err = bpf_probe_read_user(r + 1, len, (const void *)(s->ubuf + off));
 	}
+	if (r && len)
+		err = bpf_probe_read_user(r + 1, len & (AS_H2_CHUNK * 2 - 1), (const void *)(s->ubuf + off));
 	if (!r) {
 		as_h2_lost_rec(c);
 		return 0;
@@ -69,7 +69,7 @@ __attribute__((noinline)) int as_hook_h2_block(struct as_conn *c, struct as_scra
 		as_h2_lost_rec(c);
 		return 0;
 	}
-	as_h2_submit(r);
+	as_h2_submit(r, size);
 	c->h2_lost = 0;
 	return 0;
 }
@@ -98,7 +98,7 @@ static __always_inline void as_h2_genai_rec(struct as_conn *c, struct as_scratch
 		if (bpf_probe_read_kernel(r + 1, sizeof(*g), g))
 			bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
 		else
-			as_h2_submit(r);
+			as_h2_submit(r, sizeof(*r) + sizeof(*g));
 	} else {
 		as_count(AS_CNT_GENAI_EVENTS_LOST);
 	}
@@ -118,7 +118,7 @@ __attribute__((noinline)) int as_hook_h2_end(struct as_conn *c, struct as_scratc
 	e = bpf_ringbuf_reserve(&h2_events, sizeof(*e), 0);
 	if (e) {
 		as_h2_end_fill(e, c, &s->key, s->now, st, stream, why);
-		as_h2_submit(e);
+		as_h2_submit(e, sizeof(*e));
 		c->h2_lost = 0;
 	} else {
 		as_h2_lost_rec(c);
@@ -140,7 +140,7 @@ static __always_inline void as_h2_close_rec(struct as_conn_key *key, struct as_c
 		return;
 	}
 	as_h2_end_fill(e, c, key, bpf_ktime_get_ns(), 0, 0, 0);
-	as_h2_submit(e);
+	as_h2_submit(e, sizeof(*e));
 }
 
 #endif

@@ -17,6 +17,10 @@ namespace apiscope {
 namespace {
 
 constexpr int kTickMs = 200;
+// Under load the ring is drained every few ms: a tick's worth of records at
+// tens of thousands of requests a second would not fit in it.
+constexpr int kBusyTickMs = 5;
+constexpr int kBusyRecords = 256;  // a drain that found this many: busy
 constexpr uint64_t kIdleNs = 300ULL * 1000000000ULL;  // a connection silent this long is checked for
 
 uint64_t monotonic_ns() {
@@ -117,6 +121,22 @@ bool capture(as_hdr_vals& v, const as_capture_cfg& cfg, int dir, const std::vect
     return !fields.empty();
 }
 
+// The fields this collector reads: the rest of a header block need not be
+// decoded (only what changes the table is).
+std::vector<std::string> wanted_fields(const as_capture_cfg& cap, const std::vector<HeaderLabel>& labels) {
+    std::vector<std::string> w = {":method",     ":path",          ":status",
+                                  "content-type", "grpc-status",    "mcp-session-id",
+                                  "mcp-protocol-version"};
+    auto add = [&](std::string n) {
+        if (std::find(w.begin(), w.end(), n) == w.end()) w.push_back(std::move(n));
+    };
+    for (int dir = 0; dir < 2; dir++)
+        for (unsigned k = 0; k < cap.n[dir] && k < AS_MAX_HDRS; k++)
+            add(std::string(cap.hdr[dir][k].name, strnlen(cap.hdr[dir][k].name, cap.hdr[dir][k].len)));
+    for (const auto& l : labels) add(l.header);
+    return w;
+}
+
 }  // namespace
 
 H2Collector::H2Collector(const BpfProgram* bpf, const Config& cfg, RouteTable& routes, UserSeries& series,
@@ -134,7 +154,8 @@ H2Collector::H2Collector(const BpfProgram* bpf, const Config& cfg, RouteTable& r
       tracker_(cfg.http2.max_connections, cfg.http2.max_table_bytes, [this](H2Exchange&& x) { handle(std::move(x)); },
                [bpf](uint32_t tgid, uint32_t fd, uint32_t stream) {
                    return bpf ? bpf->take_h2_stream(tgid, fd, stream) : std::nullopt;
-               }),
+               },
+               wanted_fields(capture_, labels_)),
       rpc_methods_(cfg.routes_max_per_service),
       label_values_(cfg.headers.max_label_values),
       registry_(std::make_shared<prometheus::Registry>()) {
@@ -177,11 +198,12 @@ H2Collector::~H2Collector() {
 void H2Collector::run() {
     uint64_t next_sweep = monotonic_ns() + kIdleNs;
     epoll_event ev[2];
+    int tick = kTickMs;
     while (!stop_) {
         // the timer, or the kernel's wake-up when the ring is half full, or the stop
-        epoll_wait(epoll_fd_, ev, 2, kTickMs);
+        epoll_wait(epoll_fd_, ev, 2, tick);
         if (stop_) break;
-        drain();
+        tick = drain() >= kBusyRecords ? kBusyTickMs : kTickMs;
         uint64_t now = monotonic_ns();
         if (now < next_sweep) continue;
         next_sweep = now + kIdleNs;
@@ -193,9 +215,9 @@ void H2Collector::run() {
     }
 }
 
-void H2Collector::drain() const {
+int H2Collector::drain() const {
     std::lock_guard<std::mutex> g(mu_);
-    if (rb_) ring_buffer__consume(rb_);
+    return rb_ ? ring_buffer__consume(rb_) : 0;
 }
 
 void H2Collector::record(const void* data, size_t size) {

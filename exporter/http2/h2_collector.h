@@ -42,7 +42,7 @@ public:
 
 private:
     void run();
-    void drain() const;
+    int drain() const;  // records read
     void http(const H2Exchange& x, const std::string& service, bool client);
     void rpc(const H2Exchange& x, const std::string& service, bool client);
     std::vector<std::string> header_labels(const H2Exchange& x, const std::string& service);

@@ -23,8 +23,13 @@ bool interim(const std::vector<HeaderField>& fields) {
 
 }  // namespace
 
-H2Tracker::H2Tracker(size_t max_connections, size_t max_table, Sink sink, StreamLookup lookup)
-    : max_connections_(max_connections), max_table_(max_table), sink_(std::move(sink)), lookup_(std::move(lookup)) {}
+H2Tracker::H2Tracker(size_t max_connections, size_t max_table, Sink sink, StreamLookup lookup,
+                     std::vector<std::string> wanted)
+    : max_connections_(max_connections),
+      max_table_(max_table),
+      sink_(std::move(sink)),
+      lookup_(std::move(lookup)),
+      wanted_(std::move(wanted)) {}
 
 H2Tracker::Conn* H2Tracker::conn(const as_h2_rec& h) {
     Key key{h.tgid, h.fd, h.conn};
@@ -35,7 +40,7 @@ H2Tracker::Conn* H2Tracker::conn(const as_h2_rec& h) {
             stats_.connections_refused++;
             return nullptr;
         }
-        it = conns_.emplace(key, std::make_unique<Conn>(max_table_)).first;
+        it = conns_.emplace(key, std::make_unique<Conn>(max_table_, wanted_.empty() ? nullptr : &wanted_)).first;
         stats_.connections++;
     }
     Conn& c = *it->second;
@@ -93,7 +98,7 @@ void H2Tracker::record(const void* data, size_t size) {
         } else {  // a connection past the bound: counted, its headers unknown
             Stream none;
             none.unknown = 1;
-            Conn scratch(0);
+            Conn scratch(0, nullptr);
             H2Exchange x = exchange(scratch, h.stream, std::move(none), e.call);
             x.end_ns = e.end_ns;
             x.code = e.code;

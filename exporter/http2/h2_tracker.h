@@ -45,7 +45,10 @@ public:
     using StreamLookup = std::function<std::optional<as_h2_stream>(uint32_t tgid, uint32_t fd, uint32_t stream)>;
     using Sink = std::function<void(H2Exchange&&)>;
 
-    H2Tracker(size_t max_connections, size_t max_table, Sink sink, StreamLookup lookup = {});
+    // wanted: the field names its user reads (empty: all); only those are
+    // decoded, and the fields that change the header tables.
+    H2Tracker(size_t max_connections, size_t max_table, Sink sink, StreamLookup lookup = {},
+              std::vector<std::string> wanted = {});
     // One record as the ring holds it.
     void record(const void* data, size_t size);
     // Connections with no record since before cutoff_ns whose kernel entry
@@ -62,7 +65,8 @@ private:
         std::shared_ptr<const as_genai_call> genai;
     };
     struct Conn {
-        explicit Conn(size_t max_table) : dec{HpackDecoder(max_table), HpackDecoder(max_table)} {}
+        Conn(size_t max_table, const std::vector<std::string>* wanted)
+            : dec{HpackDecoder(max_table, wanted), HpackDecoder(max_table, wanted)} {}
         HpackDecoder dec[2];       // blocks written [0] and read [1] by the process
         std::string block[2];      // a block being put together
         uint32_t block_stream[2] = {};
@@ -83,6 +87,7 @@ private:
     size_t max_connections_, max_table_;
     Sink sink_;
     StreamLookup lookup_;
+    std::vector<std::string> wanted_;
     std::map<Key, std::unique_ptr<Conn>> conns_;
     H2Stats stats_;
 };

@@ -4,8 +4,6 @@
 
 #include <algorithm>
 
-#include "http2/hpack_split.h"
-
 namespace apiscope {
 namespace {
 
@@ -18,7 +16,40 @@ constexpr std::string_view kUnknownName = ":unknown";
 
 }  // namespace
 
-HpackDecoder::HpackDecoder(size_t max_table) : max_table_(max_table) { reset(kDefaultTable); }
+HpackDecoder::HpackDecoder(size_t max_table, const std::vector<std::string>* wanted)
+    : max_table_(max_table), wanted_(wanted) {
+    reset(kDefaultTable);
+    for (size_t i = 1; i <= kStaticEntries && inflater_; i++) {
+        const nghttp2_nv* nv = nghttp2_hd_inflate_get_table_entry(inflater_, i);
+        static_wanted_[i] = nv && want({reinterpret_cast<const char*>(nv->name), nv->namelen});
+    }
+}
+
+bool HpackDecoder::want(std::string_view name) const {
+    return !wanted_ || name == kUnknownName || std::find(wanted_->begin(), wanted_->end(), name) != wanted_->end();
+}
+
+// The block without the representations that neither change the table nor
+// give a wanted field (indexed ones and literals not indexed, under a name
+// not wanted): the inflater decodes only the rest, the same table results.
+std::string_view HpackDecoder::wanted_block(std::string_view block) {
+    if (!wanted_ || !split_block(block, reps_)) return block;
+    kept_.clear();
+    bool moved = false;  // the block changed the table: its dynamic indexes no longer match the inflater's
+    for (const auto& r : reps_) {
+        if ((r.kind == RepKind::Indexed || r.kind == RepKind::Literal) && r.index > 0) {
+            if (r.index <= kStaticEntries) {
+                if (!static_wanted_[r.index]) continue;
+            } else if (const nghttp2_nv* nv = moved ? nullptr : nghttp2_hd_inflate_get_table_entry(inflater_, r.index)) {
+                if (!want({reinterpret_cast<const char*>(nv->name), nv->namelen})) continue;
+            }  // else kept: the inflater knows (or says it is past the table)
+        } else if (r.kind == RepKind::Incremental || r.kind == RepKind::SizeUpdate) {
+            moved = true;
+        }
+        kept_.append(block.substr(r.begin, r.end - r.begin));
+    }
+    return kept_;
+}
 
 HpackDecoder::~HpackDecoder() {
     if (inflater_) nghttp2_hd_inflate_del(inflater_);
@@ -62,7 +93,7 @@ bool HpackDecoder::feed(std::string_view in, DecodedBlock* out) {
         if (rv < 0) return false;
         p += rv;
         left -= static_cast<size_t>(rv);
-        if ((flags & NGHTTP2_HD_INFLATE_EMIT) && out)
+        if ((flags & NGHTTP2_HD_INFLATE_EMIT) && out && want({reinterpret_cast<char*>(nv.name), nv.namelen}))
             out->fields.push_back({std::string(reinterpret_cast<char*>(nv.name), nv.namelen),
                                    std::string(reinterpret_cast<char*>(nv.value), nv.valuelen)});
         if (flags & NGHTTP2_HD_INFLATE_FINAL) {
@@ -83,7 +114,8 @@ void HpackDecoder::lose(TableLoss why) {
 DecodedBlock HpackDecoder::decode(std::string_view block) {
     if (loss_ != TableLoss::None) return decode_partly(block);
     DecodedBlock out;
-    if (feed(block, &out)) return out;
+    out.fields.reserve(8);
+    if (feed(wanted_block(block), &out)) return out;
     // a size update past max_table_ is the one failure a well-formed peer causes
     std::vector<Rep> reps;
     bool too_large = split_block(block, reps) && !reps.empty() && reps[0].kind == RepKind::SizeUpdate &&

@@ -10,11 +10,14 @@
 // to it come out as unknown; nothing is ever guessed from a wrong table.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "http2/hpack_split.h"
 
 struct nghttp2_hd_inflater;
 
@@ -42,7 +45,9 @@ enum class TableLoss {
 class HpackDecoder {
 public:
     // max_table: the most bytes a peer's dynamic table may hold here.
-    explicit HpackDecoder(size_t max_table);
+    // wanted, if given (it must outlive the decoder): the only field names
+    // that come out; the others are not decoded unless they change the table.
+    explicit HpackDecoder(size_t max_table, const std::vector<std::string>* wanted = nullptr);
     ~HpackDecoder();
     HpackDecoder(const HpackDecoder&) = delete;
     HpackDecoder& operator=(const HpackDecoder&) = delete;
@@ -59,12 +64,18 @@ private:
     bool feed(std::string_view bytes, DecodedBlock* out);
     DecodedBlock decode_partly(std::string_view block);
     size_t dynamic_entries() const;
+    bool want(std::string_view name) const;
+    std::string_view wanted_block(std::string_view block);
 
     size_t max_table_;
     nghttp2_hd_inflater* inflater_ = nullptr;
     bool primed_ = false;  // the first block needs a size update before it (see reset)
     size_t first_size_ = 4096;
     TableLoss loss_ = TableLoss::None;
+    const std::vector<std::string>* wanted_;
+    std::array<bool, 62> static_wanted_{};  // by static table index
+    std::vector<Rep> reps_;                 // scratch of wanted_block
+    std::string kept_;
 };
 
 }  // namespace apiscope

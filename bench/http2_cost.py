@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""apiscope's cost per HTTP/2 request against its cost per HTTP/1.1
+keep-alive request, on the same nginx, rounds interleaved: wrk for HTTP/1.1,
+h2load for HTTP/2 (one stream at a time per connection, and ten), cleartext
+and TLS, 16 connections each. The cost is the BPF time plus the exporter's
+CPU time (HPACK decoding and the HTTP/2 series are in user space), per
+request; each HTTP/2 row is also given as a ratio to the HTTP/1.1 row of the
+same transport. Records the ring lost are printed (they would make HTTP/2
+look cheaper than it is).
+
+usage: bench/http2_cost.py [--rounds 5] [--seconds 5] [--smoke]
+"""
+import argparse
+
+from benchlib import (apiscope_agent, bpf_prog_stats, h2load, med, metric, Nginx, no_agent, process_tree_cpu,
+                      require_root, scrape, spread, wrk)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--smoke", action="store_true", help="one short round, to check the script")
+    args = ap.parse_args()
+    require_root()
+    if args.smoke:
+        args.rounds, args.seconds = 1, 1
+    # server side only: wrk and h2load link OpenSSL too, and their sides are not the same work
+    agents = [("none", no_agent()), ("apiscope", apiscope_agent("--target.comm", "nginx"))]
+    with Nginx() as nginx:
+        scenarios = [
+            ("cleartext", "HTTP/1.1", lambda s: wrk("http://127.0.0.1:%d/ok" % nginx.port, s)[:2]),
+            ("cleartext", "HTTP/2, 1 stream", lambda s: h2load("http://127.0.0.1:%d/ok" % nginx.h2c_port, s)),
+            ("cleartext", "HTTP/2, 10 streams", lambda s: h2load("http://127.0.0.1:%d/ok" % nginx.h2c_port, s,
+                                                                  streams=10)),
+            ("TLS", "HTTP/1.1", lambda s: wrk("https://127.0.0.1:%d/ok" % nginx.tls_port, s)[:2]),
+            ("TLS", "HTTP/2, 1 stream", lambda s: h2load("https://127.0.0.1:%d/ok" % nginx.h2_port, s)),
+            ("TLS", "HTTP/2, 10 streams", lambda s: h2load("https://127.0.0.1:%d/ok" % nginx.h2_port, s,
+                                                            streams=10)),
+        ]
+        if args.smoke:
+            scenarios = scenarios[:2]
+        res = {(t, p, a): {k: [] for k in ("rps", "lat", "bpf", "cpu", "app", "lost")}
+               for t, p, _ in scenarios for a, _ in agents}
+        for _ in range(args.rounds):
+            for transport, proto, load in scenarios:
+                for name, agent in agents:
+                    with agent:
+                        load(1)  # warm up connections and caches
+                        ns0, _ = bpf_prog_stats()
+                        cpu0, app0 = agent.cpu_seconds(), process_tree_cpu(nginx.proc.pid)
+                        rps, lat = load(args.seconds)
+                        cpu1, app1 = agent.cpu_seconds(), process_tree_cpu(nginx.proc.pid)
+                        ns1, _ = bpf_prog_stats()
+                        if agent.cmd:  # a scrape drains what is still in the ring: then count the exporter
+                            text = scrape(agent.metrics_port)
+                            cpu1 = agent.cpu_seconds()
+                    requests = rps * args.seconds
+                    r = res[(transport, proto, name)]
+                    r["rps"].append(rps)
+                    r["lat"].append(lat)
+                    r["bpf"].append((ns1 - ns0) / requests if agent.cmd else 0)
+                    r["cpu"].append((cpu1 - cpu0) * 1e9 / requests if agent.cmd else 0)
+                    r["app"].append((app1 - app0) * 1e9 / requests)
+                    r["lost"].append(metric(text, "apiscope_events_dropped_total", reason="h2_records_lost")
+                                     if agent.cmd else 0)
+        print("\n## apiscope's cost per request, HTTP/2 against HTTP/1.1 (nginx `return 200`, %d rounds x %d s)"
+              % (args.rounds, args.seconds))
+        print("| transport | protocol | req/s none | req/s apiscope | vs none | mean latency µs vs none "
+              "| BPF ns/request | exporter CPU ns/request | apiscope ns/request | vs HTTP/1.1 | ring records lost |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        for transport, proto, _ in scenarios:
+            base, a = res[(transport, proto, "none")], res[(transport, proto, "apiscope")]
+            h1 = res[(transport, "HTTP/1.1", "apiscope")]
+            cost = med([b + c for b, c in zip(a["bpf"], a["cpu"])])
+            h1_cost = med([b + c for b, c in zip(h1["bpf"], h1["cpu"])])
+            print("| %s | %s | %.0f | %.0f ± %.1f%% | %.3f | %.3f | %.0f | %.0f | %.0f | %.2f | %d |" % (
+                transport, proto, med(base["rps"]), med(a["rps"]), spread(a["rps"]), med(a["rps"]) / med(base["rps"]),
+                med(a["lat"]) / med(base["lat"]), med(a["bpf"]), med(a["cpu"]), cost, cost / h1_cost,
+                max(a["lost"])))
+
+
+if __name__ == "__main__":
+    main()
