@@ -32,10 +32,11 @@ class Nginx:
     CONF = """
 worker_processes 1;
 worker_cpu_affinity 01;
+worker_rlimit_nofile 40000;
 daemon off;
 pid {d}/nginx.pid;
 error_log {d}/error.log;
-events {{ worker_connections 4096; }}
+events {{ worker_connections 20000; }}
 http {{
     access_log off;
     sendfile on;

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Every line of issue 8's budget at the checked-out commit, one benchmark after
+# Every line of the budget at the checked-out commit, one benchmark after
 # another (about 30 minutes on the 2-core VM). Build first; run as root.
 # Usage: bench/budget.sh > budget.txt   (docs/benchmarks.md, "The budget at one commit")
 set -e
@@ -19,4 +19,6 @@ python3 bench/python_api.py --rounds 7 --seconds 5
 python3 bench/non_target.py
 python3 bench/scrape_cost.py
 python3 bench/map_memory.py
+python3 bench/http2_cost.py --rounds 5 --seconds 5
+python3 bench/http2_memory.py --connections 10000
 echo "done $(date -u '+%H:%M UTC')"
