@@ -10,7 +10,7 @@
 FROM debian:bookworm-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
-      prometheus-cpp-dev libcli11-dev libyaml-cpp-dev libssl-dev libnghttp2-dev \
+      prometheus-cpp-dev libcli11-dev libyaml-cpp-dev libssl-dev libnghttp2-dev libcapstone-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -23,7 +23,7 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
       libbpf1 libelf1 zlib1g libcivetweb1 libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 \
-      libyaml-cpp0.7 libssl3 libnghttp2-14 \
+      libyaml-cpp0.7 libssl3 libnghttp2-14 libcapstone4 \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/apiscope /usr/local/bin/apiscope
 COPY config/apiscope.yaml /etc/apiscope/apiscope.yaml

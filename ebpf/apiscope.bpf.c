@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The programs: the syscall tracepoints that hand what a process read or
- * wrote to the parser, the close and process lifetime tracepoints, and (in
- * tls.bpf.h) the OpenSSL uprobes. Everything that decides what the bytes mean
+ * wrote to the parser, the close and process lifetime tracepoints, and the
+ * uprobes on OpenSSL (tls.bpf.h) and Go's crypto/tls (go_tls.bpf.h). Everything that decides what the bytes mean
  * is in the parser headers; this file only moves bytes.
  */
 #include "vmlinux_min.h"
@@ -16,6 +16,7 @@
 #include "conn_life.bpf.h"   /* connections made, fed and forgotten */
 #include "target.bpf.h"      /* which processes and sockets */
 #include "tls.bpf.h"         /* the OpenSSL uprobes */
+#include "go_tls.bpf.h"      /* the Go crypto/tls uprobes */
 
 /* Node.js writes each chunk of a chunked body as four pieces (size, CRLF,
  * data, CRLF) and a burst of chunks in one writev. Pieces past these are
@@ -161,6 +162,9 @@ static __always_inline int as_exit(__s32 nr, long ret)
 				as_tls_learn_fd(st, key.tgid, key.fd);
 			return 0;
 		}
+		/* a goroutine inside crypto/tls: its socket, and ciphertext */
+		if (go_seen && (sock || as_fd_is_socket(key.fd)) && as_go_learn_fd(key.tgid, regs->r14, key.fd, dir_in))
+			return 0;
 	}
 
 	if (c && c->tls && ret > 0)

@@ -266,6 +266,7 @@ enum as_tls_kind {
 	AS_TLS_WRITE,    /* SSL_write */
 	AS_TLS_READ_EX,  /* SSL_read_ex: returns 1, the count goes to *tls_count */
 	AS_TLS_WRITE_EX, /* SSL_write_ex */
+	AS_TLS_HANDSHAKE, /* Go's handshake: no plaintext, its syscalls name the socket */
 };
 
 /* Per thread, while it is inside an OpenSSL call (tls.bpf.h). */
@@ -294,6 +295,50 @@ struct {
 	__type(key, struct as_ssl_key);
 	__type(value, __s32);
 } ssl_fds SEC(".maps");
+
+/* Set once a Go crypto/tls call has been seen: until then the syscall path
+ * does not look for Go calls. */
+volatile __u32 go_seen = 0;
+
+/* Go crypto/tls calls in flight, by goroutine: a goroutine that waits on
+ * the network may wake on another thread. */
+struct as_go_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 g; /* the goroutine (its g, in r14 under Go's register ABI) */
+};
+
+struct as_go_call {
+	__u64 conn; /* the *tls.Conn */
+	__u64 buf;
+	__u64 len;
+	__s32 fd;   /* the socket, once a syscall inside the call named it; -1 before */
+	__u8 kind;  /* AS_TLS_READ, AS_TLS_WRITE or AS_TLS_HANDSHAKE */
+	__u8 fed;   /* a Write's plaintext went to the parser (at its first socket write) */
+	__u8 pad[2];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct as_go_key);
+	__type(value, struct as_go_call);
+} go_calls SEC(".maps");
+
+/* The socket under each *tls.Conn of a process: a Read served from what
+ * crypto/tls already buffered makes no syscall. */
+struct as_go_conn_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 conn;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct as_go_conn_key);
+	__type(value, __s32);
+} go_conns SEC(".maps");
 
 /* New target processes, for the exporter to find OpenSSL in them. */
 struct {

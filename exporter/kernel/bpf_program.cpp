@@ -1,5 +1,7 @@
 #include "kernel/bpf_program.h"
 
+#include <algorithm>
+
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <sys/mount.h>
@@ -344,6 +346,41 @@ std::string BpfProgram::attach_openssl(const std::string& path, const std::set<s
     std::lock_guard<std::mutex> lock(links_mu_);
     links_.insert(links_.end(), made.begin(), made.end());
     return "";
+}
+
+std::vector<bpf_link*> BpfProgram::attach_go(const std::string& path, const GoBinary& go, pid_t pid) {
+    std::vector<bpf_link*> made;
+    auto attach = [&](bpf_program* prog, uint64_t offset, const char* what) {
+        LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = false);
+        bpf_link* link = bpf_program__attach_uprobe_opts(prog, pid, path.c_str(), offset, &opts);
+        if (!link) {
+            std::string why = std::string(what) + ": " + strerror(errno);
+            for (auto* l : made) bpf_link__destroy(l);
+            throw BpfError(why);
+        }
+        made.push_back(link);
+    };
+    attach(skel_->progs.go_tls_read_enter, go.read.entry, "crypto/tls.(*Conn).Read");
+    attach(skel_->progs.go_tls_write_enter, go.write.entry, "crypto/tls.(*Conn).Write");
+    if (!go.handshake.rets.empty())
+        attach(skel_->progs.go_tls_handshake_enter, go.handshake.entry, "crypto/tls.(*Conn).handshakeContext");
+    for (const auto* f : {&go.read, &go.write})
+        for (uint64_t ret : f->rets) attach(skel_->progs.go_tls_ret, ret, "a RET of crypto/tls.(*Conn)");
+    for (uint64_t ret : go.handshake.rets)
+        attach(skel_->progs.go_tls_handshake_ret, ret, "a RET of crypto/tls.(*Conn).handshakeContext");
+    std::lock_guard<std::mutex> lock(links_mu_);
+    links_.insert(links_.end(), made.begin(), made.end());
+    return made;
+}
+
+void BpfProgram::detach(const std::vector<bpf_link*>& links) {
+    std::lock_guard<std::mutex> lock(links_mu_);
+    for (auto* l : links) {
+        auto it = std::find(links_.begin(), links_.end(), l);
+        if (it == links_.end()) continue;
+        bpf_link__destroy(l);
+        links_.erase(it);
+    }
 }
 
 std::vector<MapInfo> BpfProgram::maps() const {

@@ -15,6 +15,7 @@
 
 #include "apiscope_shared.h"
 #include "config/config.h"
+#include "tls/go_binary.h"
 
 struct apiscope_bpf;
 struct bpf_link;
@@ -66,6 +67,11 @@ public:
     // process pid, or with -1 for every process that maps it. Returns "" or
     // why it failed. Thread-safe.
     std::string attach_openssl(const std::string& path, const std::set<std::string>& funcs, pid_t pid = -1);
+    // Attaches the Go crypto/tls uprobes at the sites of `go` (file offsets in
+    // the file at path), for pid or every process (-1). Returns the links
+    // made (for detach), or throws BpfError naming what failed. Thread-safe.
+    std::vector<struct bpf_link*> attach_go(const std::string& path, const GoBinary& go, pid_t pid = -1);
+    void detach(const std::vector<struct bpf_link*>& links);
     std::vector<MapInfo> maps() const;  // the maps whose fill is exported
     std::vector<ProgramStats> program_stats() const;
 

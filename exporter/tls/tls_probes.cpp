@@ -2,6 +2,7 @@
 
 #include <bpf/libbpf.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 
 #include "metrics/labels.h"
 #include "tls/elf_symbols.h"
+#include "tls/go_binary.h"
 
 namespace apiscope {
 namespace {
@@ -132,6 +134,56 @@ const TlsProbes::FileState& TlsProbes::attach_file(const std::string& path, cons
     return files_.emplace(key, fs).first->second;
 }
 
+const TlsProbes::FileState& TlsProbes::attach_go(const std::string& path, const std::string& shown, pid_t pid,
+                                                  std::string* library) {
+    static const FileState missing{"", ""};
+    // offsets are read from, and the probes put on, this very file (through
+    // its fd): a binary replaced on disk meanwhile is never probed at offsets
+    // of another
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        if (fd >= 0) close(fd);
+        return missing;
+    }
+    auto key = std::make_tuple(st.st_dev, st.st_ino, pid);
+    auto it = go_files_.find(key);
+    if (it != go_files_.end() && it->second.mtime.tv_sec == st.st_mtim.tv_sec &&
+        it->second.mtime.tv_nsec == st.st_mtim.tv_nsec) {
+        close(fd);
+        *library = it->second.version;
+        return it->second.fs;
+    }
+    if (it != go_files_.end()) {  // rewritten in place: its old probes are at stale offsets
+        bpf_.detach(it->second.links);
+        go_files_.erase(it);
+    }
+    GoFile g;
+    g.mtime = st.st_mtim;
+    try {
+        GoBinary go = go_binary(fd);
+        g.version = go.version;
+        if (go.version.empty()) {
+            close(fd);
+            return missing;
+        }
+        if (!go.unsupported.empty()) {
+            g.fs = {"unsupported", go.unsupported};
+        } else {
+            g.links = bpf_.attach_go("/proc/self/fd/" + std::to_string(fd), go, pid);
+            g.fs = {"attached", ""};
+        }
+    } catch (const std::exception& e) {
+        g.fs = {"failed", e.what()};
+    }
+    close(fd);
+    if (!g.fs.reason.empty())
+        std::cerr << "apiscope: TLS: " << shown << " (" << g.version << "): " << g.fs.state << ": " << g.fs.reason
+                  << "\n";
+    *library = g.version;
+    return go_files_.emplace(key, std::move(g)).first->second.fs;
+}
+
 void TlsProbes::inspect(pid_t pid, bool report) {
     std::string proc = "/proc/" + std::to_string(pid);
     std::string comm = read_first_line(proc + "/comm");
@@ -149,19 +201,26 @@ void TlsProbes::inspect(pid_t pid, bool report) {
         const auto& fs = attach_file(proc + "/root" + lib, lib, true, only);
         if (!fs.state.empty()) found.push_back({lib, fs.state});
     }
-    // OpenSSL linked into the executable (Node.js and other static builds)
+    // OpenSSL linked into the executable (Node.js and other static builds),
+    // or a Go program with its own crypto/tls
     if (found.empty()) {
         char exe[4096];
         ssize_t n = readlink((proc + "/exe").c_str(), exe, sizeof(exe) - 1);
         if (n > 0) {
-            std::string shown(exe, n);
+            std::string shown(exe, n), go;
             const auto& fs = attach_file(proc + "/exe", shown, false, only);
-            if (fs.state == "attached" || fs.state == "failed") found.push_back({shown, fs.state});
+            if (fs.state == "attached" || fs.state == "failed") {
+                found.push_back({shown, fs.state});
+            } else {
+                const auto& gs = attach_go(proc + "/exe", shown, only, &go);
+                // a Go program that is not served over TLS says so only when it has a socket
+                if (!gs.state.empty() && (gs.state != "unsupported" || report)) found.push_back({go, gs.state});
+            }
         }
     }
     if (found.empty()) {
         if (!report) return;
-        found.push_back({"", "unsupported"});  // no OpenSSL: Go crypto/tls, rustls, stripped binaries
+        found.push_back({"", "unsupported"});  // no OpenSSL nor Go: rustls, stripped binaries, ...
     }
     for (const auto& [lib, state] : found) {
         auto key = std::make_tuple(service, lib, state);
@@ -196,8 +255,9 @@ std::vector<prometheus::MetricFamily> TlsProbes::Collect() const {
     if (!cfg_.tls_enabled) return {};
     prometheus::MetricFamily f;
     f.name = "apiscope_tls_probe_status";
-    f.help = "Per service and OpenSSL library: 1 for the state the TLS uprobes are in (attached; "
-             "unsupported: no OpenSSL symbols; failed: see the log).";
+    f.help = "Per service and TLS library (an OpenSSL file, or the Go version of a Go program): 1 for the "
+             "state the TLS uprobes are in (attached; unsupported: no OpenSSL nor Go crypto/tls, or a Go "
+             "version or architecture not probed, see the log; failed: see the log).";
     f.type = prometheus::MetricType::Gauge;
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& key : status_) {

@@ -1,8 +1,8 @@
-// HTTPS through OpenSSL: finds libssl (shared, or linked into an executable)
-// in target processes, attaches the uprobes once per file (once per file and
-// process with --target.pid), follows new processes through exec events, and
-// reports per service whether TLS is attached, unsupported or failed
-// (apiscope_tls_probe_status).
+// HTTPS through OpenSSL and Go's crypto/tls: finds libssl (shared, or linked
+// into an executable) and Go executables in target processes, attaches the
+// uprobes once per file (once per file and process with --target.pid),
+// follows new processes through exec events, and reports per service whether
+// TLS is attached, unsupported or failed (apiscope_tls_probe_status).
 #pragma once
 
 #include <prometheus/collectable.h>
@@ -50,6 +50,9 @@ private:
     // path inside the process.
     const FileState& attach_file(const std::string& path, const std::string& shown, bool must_have_ssl,
                                  pid_t pid);
+    // The same for a Go executable; `library` is set to its Go version. An
+    // empty state: not a Go program.
+    const FileState& attach_go(const std::string& path, const std::string& shown, pid_t pid, std::string* library);
     bool wanted(pid_t pid, const std::string& comm) const;
     void run();
     static int on_exec(void* ctx, void* data, size_t size);
@@ -61,6 +64,13 @@ private:
     // microseconds, so processes apiscope ignores do not pay it.
     const bool per_process_;
     std::map<std::tuple<dev_t, ino_t, pid_t>, FileState> files_;
+    struct GoFile {
+        FileState fs;
+        std::string version;
+        struct timespec mtime;  // a file rewritten in place gets its probes again
+        std::vector<struct bpf_link*> links;
+    };
+    std::map<std::tuple<dev_t, ino_t, pid_t>, GoFile> go_files_;
     mutable std::mutex mu_;
     // (service_name, library, state) seen
     std::set<std::tuple<std::string, std::string, std::string>> status_;
