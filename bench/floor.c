@@ -1,7 +1,7 @@
 // Attaches the empty programs of floor.bpf.c to the hooks apiscope uses and
 // waits for SIGINT/SIGTERM: the baseline apiscope's overhead is measured against.
 //
-// usage: bench_floor [--enter] [--raw] [--pid] [--tls] [--read TGID...]
+// usage: bench_floor [--enter] [--raw] [--pid] [--tls] [--read TGID...] [--go PATH OFFSET...]
 // --enter also attaches to the syscalls' entry tracepoints, as apiscope did
 //         until it read the arguments at exit (the floor of the earlier records);
 // --raw   one BTF raw tracepoint on every syscall's exit instead of the
@@ -13,7 +13,9 @@
 //         message heads does: arguments, connection lookup, a clock read,
 //         a copy of the first 256 bytes;
 // --tls   empty uprobes on the system libssl's SSL_read/SSL_write(_ex), entry
-//         and return, as apiscope attaches them.
+//         and return, as apiscope attaches them;
+// --go PATH OFFSET...  empty uprobes at those file offsets of a Go executable
+//         (the sites apiscope probes: `build/test/go_sites --offsets PATH`).
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <signal.h>
@@ -28,6 +30,26 @@ static const char *syscalls[] = {"read",    "write",   "readv",   "writev",     
 				  "recvmsg", "sendmsg", "sendfile64", "accept", "accept4", "connect"};
 static const char *ssl_functions[] = {"SSL_read", "SSL_write", "SSL_read_ex", "SSL_write_ex"};
 static const char *libssl = "/usr/lib/x86_64-linux-gnu/libssl.so.3";
+
+/* Empty uprobes at the file offsets after "--go PATH" (the sites apiscope
+ * probes in a Go executable). */
+static int attach_go(struct floor_bpf *skel, int argc, char **argv)
+{
+	for (int i = 1; i + 1 < argc; i++) {
+		if (strcmp(argv[i], "--go"))
+			continue;
+		for (int j = i + 2; j < argc && argv[j][0] != '-'; j++) {
+			LIBBPF_OPTS(bpf_uprobe_opts, opts);
+
+			if (!bpf_program__attach_uprobe_opts(skel->progs.floor_tls_enter, -1, argv[i + 1],
+							     strtoull(argv[j], NULL, 0), &opts)) {
+				fprintf(stderr, "floor: cannot attach at %s in %s\n", argv[j], argv[i + 1]);
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
 
 static int has(int argc, char **argv, const char *opt)
 {
@@ -84,6 +106,8 @@ int main(int argc, char **argv)
 		for (int i = 1, n = 0; i < argc; i++) {
 			if (!strcmp(argv[i], "--read"))
 				read = 1;
+			else if (argv[i][0] == '-' && read)
+				break; /* the TGIDs end at the next option */
 			else if (read && argv[i][0] != '-' && n < max_targets)
 				skel->rodata->target_tgids[n++] = strtoul(argv[i], NULL, 10);
 		}
@@ -107,7 +131,7 @@ int main(int argc, char **argv)
 		if (!raw && !bpf_program__attach_tracepoint(exit_prog, "syscalls", tp))
 			return 1;
 	}
-	if (floor_bpf__attach(skel) || (has(argc, argv, "--tls") && attach_tls(skel)))
+	if (floor_bpf__attach(skel) || (has(argc, argv, "--tls") && attach_tls(skel)) || attach_go(skel, argc, argv))
 		return 1;
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);

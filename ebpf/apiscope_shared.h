@@ -410,6 +410,30 @@ struct as_h2_end {
 };
 AS_STATIC_ASSERT(sizeof(struct as_h2_end) == 136, "h2 end layout");
 
+/* Go crypto/tls (go_tls.bpf.h): a call in flight, by goroutine (map
+ * go_calls), and the socket under each *tls.Conn (map go_conns). */
+struct as_go_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 g; /* the goroutine (its g, in r14 under Go's register ABI) */
+};
+
+struct as_go_call {
+	__u64 conn; /* the *tls.Conn */
+	__u64 buf;
+	__u64 len;
+	__s32 fd;   /* the socket, once a syscall inside the call named it; -1 before */
+	__u8 kind;  /* AS_TLS_READ, AS_TLS_WRITE or AS_TLS_HANDSHAKE */
+	__u8 fed;   /* a Write's plaintext went to the parser (at its first socket write) */
+	__u8 pad[2];
+};
+
+struct as_go_conn_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 conn;
+};
+
 /* target_verdicts: tgids per 64-bit word, two bits each (maps.bpf.h). */
 #define AS_VERDICTS_PER_WORD 32
 

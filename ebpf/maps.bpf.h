@@ -302,21 +302,7 @@ volatile __u32 go_seen = 0;
 
 /* Go crypto/tls calls in flight, by goroutine: a goroutine that waits on
  * the network may wake on another thread. */
-struct as_go_key {
-	__u32 tgid;
-	__u32 pad;
-	__u64 g; /* the goroutine (its g, in r14 under Go's register ABI) */
-};
 
-struct as_go_call {
-	__u64 conn; /* the *tls.Conn */
-	__u64 buf;
-	__u64 len;
-	__s32 fd;   /* the socket, once a syscall inside the call named it; -1 before */
-	__u8 kind;  /* AS_TLS_READ, AS_TLS_WRITE or AS_TLS_HANDSHAKE */
-	__u8 fed;   /* a Write's plaintext went to the parser (at its first socket write) */
-	__u8 pad[2];
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -327,11 +313,6 @@ struct {
 
 /* The socket under each *tls.Conn of a process: a Read served from what
  * crypto/tls already buffered makes no syscall. */
-struct as_go_conn_key {
-	__u32 tgid;
-	__u32 pad;
-	__u64 conn;
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -383,6 +383,21 @@ void BpfProgram::detach(const std::vector<bpf_link*>& links) {
     }
 }
 
+void BpfProgram::forget_go_processes(const std::function<bool(uint32_t)>& gone) {
+    auto sweep = [&](bpf_map* map, auto key) {
+        int fd = bpf_map__fd(map);
+        std::vector<decltype(key)> old;
+        decltype(key) k, next;
+        for (int rc = bpf_map_get_next_key(fd, nullptr, &next); rc == 0; rc = bpf_map_get_next_key(fd, &k, &next)) {
+            k = next;
+            if (gone(k.tgid)) old.push_back(k);
+        }
+        for (const auto& o : old) bpf_map_delete_elem(fd, &o);
+    };
+    sweep(skel_->maps.go_calls, as_go_key{});
+    sweep(skel_->maps.go_conns, as_go_conn_key{});
+}
+
 std::vector<MapInfo> BpfProgram::maps() const {
     std::vector<MapInfo> out;
     out.push_back({"metrics", metrics_fd(), bpf_map__max_entries(metrics_map())});

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -72,6 +73,9 @@ public:
     // made (for detach), or throws BpfError naming what failed. Thread-safe.
     std::vector<struct bpf_link*> attach_go(const std::string& path, const GoBinary& go, pid_t pid = -1);
     void detach(const std::vector<struct bpf_link*>& links);
+    // Forgets the Go crypto/tls calls and sockets of the processes for which
+    // `gone` is true (exited, or exec'd into another program).
+    void forget_go_processes(const std::function<bool(uint32_t tgid)>& gone);
     std::vector<MapInfo> maps() const;  // the maps whose fill is exported
     std::vector<ProgramStats> program_stats() const;
 

@@ -2,6 +2,7 @@
 
 #include <bpf/libbpf.h>
 #include <dirent.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,6 +31,7 @@ const char* kSystemLibssl[] = {
 
 constexpr auto kSecondLook = std::chrono::milliseconds(300);  // after exec: libraries mapped, sockets open
 constexpr size_t kMaxStatus = 1000;                           // label sets, whatever runs on the host
+constexpr auto kGoSweep = std::chrono::seconds(30);            // state of Go processes gone, forgotten
 
 std::string read_first_line(const std::string& path) {
     std::ifstream in(path);
@@ -232,6 +234,8 @@ int TlsProbes::on_exec(void* ctx, void* data, size_t size) {
     auto* self = static_cast<TlsProbes*>(ctx);
     if (size < sizeof(uint32_t)) return 0;
     pid_t pid = *static_cast<uint32_t*>(data);
+    // the program it was: its Go calls and sockets are no more
+    self->bpf_.forget_go_processes([pid](uint32_t tgid) { return tgid == static_cast<uint32_t>(pid); });
     // at once: an executable with OpenSSL linked in, or libssl linked directly
     self->inspect(pid, false);
     self->later_.push_back({std::chrono::steady_clock::now() + kSecondLook, pid});
@@ -239,8 +243,13 @@ int TlsProbes::on_exec(void* ctx, void* data, size_t size) {
 }
 
 void TlsProbes::run() {
+    auto next_sweep = std::chrono::steady_clock::now() + kGoSweep;
     while (!stop_) {
         ring_buffer__poll(rb_, 100);
+        if (std::chrono::steady_clock::now() >= next_sweep) {  // Go processes that exited
+            next_sweep = std::chrono::steady_clock::now() + kGoSweep;
+            bpf_.forget_go_processes([](uint32_t tgid) { return kill(static_cast<pid_t>(tgid), 0) && errno == ESRCH; });
+        }
         // a second look: libssl loaded with dlopen, and whether it serves
         auto now = std::chrono::steady_clock::now();
         while (!later_.empty() && later_.front().first <= now) {
