@@ -46,7 +46,7 @@ def main():
     sites = subprocess.run([os.path.join(build_dir(), "test", "go_sites"), "--offsets", exe], capture_output=True,
                            text=True, check=True).stdout.split()
     server = subprocess.Popen(["taskset", "-c", "0", exe, "127.0.0.1:%d" % PORT, d + "/cert.pem", d + "/key.pem"],
-                              stdout=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_port(PORT)
         agents = [("none", no_agent()), ("floor uprobes", floor("--go", exe, *sites)),
