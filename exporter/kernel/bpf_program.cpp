@@ -1,6 +1,7 @@
 #include "kernel/bpf_program.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -384,13 +385,16 @@ void BpfProgram::detach(const std::vector<bpf_link*>& links) {
 }
 
 void BpfProgram::forget_go_processes(const std::function<bool(uint32_t)>& gone) {
+    std::unordered_map<uint32_t, bool> seen;  // a process asked once per sweep, however many sockets it has
     auto sweep = [&](bpf_map* map, auto key) {
         int fd = bpf_map__fd(map);
         std::vector<decltype(key)> old;
         decltype(key) k, next;
         for (int rc = bpf_map_get_next_key(fd, nullptr, &next); rc == 0; rc = bpf_map_get_next_key(fd, &k, &next)) {
             k = next;
-            if (gone(k.tgid)) old.push_back(k);
+            auto [it, fresh] = seen.try_emplace(k.tgid, false);
+            if (fresh) it->second = gone(k.tgid);
+            if (it->second) old.push_back(k);
         }
         for (const auto& o : old) bpf_map_delete_elem(fd, &o);
     };
@@ -401,7 +405,8 @@ void BpfProgram::forget_go_processes(const std::function<bool(uint32_t)>& gone) 
 std::vector<MapInfo> BpfProgram::maps() const {
     std::vector<MapInfo> out;
     out.push_back({"metrics", metrics_fd(), bpf_map__max_entries(metrics_map())});
-    for (bpf_map* m : {skel_->maps.routes, skel_->maps.conns, skel_->maps.h2_streams})
+    for (bpf_map* m : {skel_->maps.routes, skel_->maps.conns, skel_->maps.h2_streams, skel_->maps.go_calls,
+                       skel_->maps.go_conns})
         out.push_back({bpf_map__name(m), bpf_map__fd(m), bpf_map__max_entries(m)});
     return out;
 }

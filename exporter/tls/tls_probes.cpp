@@ -31,7 +31,7 @@ const char* kSystemLibssl[] = {
 
 constexpr auto kSecondLook = std::chrono::milliseconds(300);  // after exec: libraries mapped, sockets open
 constexpr size_t kMaxStatus = 1000;                           // label sets, whatever runs on the host
-constexpr auto kGoSweep = std::chrono::seconds(30);            // state of Go processes gone, forgotten
+constexpr auto kGoSweep = std::chrono::seconds(2);             // state of Go processes gone, forgotten
 
 std::string read_first_line(const std::string& path) {
     std::ifstream in(path);
@@ -139,29 +139,16 @@ const TlsProbes::FileState& TlsProbes::attach_file(const std::string& path, cons
 const TlsProbes::FileState& TlsProbes::attach_go(const std::string& path, const std::string& shown, pid_t pid,
                                                   std::string* library) {
     static const FileState missing{"", ""};
+    if (auto it = go_procs_.find(pid); it != go_procs_.end()) {
+        *library = it->second.version;
+        return it->second.fs;
+    }
     // offsets are read from, and the probes put on, this very file (through
     // its fd): a binary replaced on disk meanwhile is never probed at offsets
     // of another
     int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        if (fd >= 0) close(fd);
-        return missing;
-    }
-    auto key = std::make_tuple(st.st_dev, st.st_ino, pid);
-    auto it = go_files_.find(key);
-    if (it != go_files_.end() && it->second.mtime.tv_sec == st.st_mtim.tv_sec &&
-        it->second.mtime.tv_nsec == st.st_mtim.tv_nsec) {
-        close(fd);
-        *library = it->second.version;
-        return it->second.fs;
-    }
-    if (it != go_files_.end()) {  // rewritten in place: its old probes are at stale offsets
-        bpf_.detach(it->second.links);
-        go_files_.erase(it);
-    }
-    GoFile g;
-    g.mtime = st.st_mtim;
+    if (fd < 0) return missing;
+    GoProcess g;
     try {
         GoBinary go = go_binary(fd);
         g.version = go.version;
@@ -174,6 +161,7 @@ const TlsProbes::FileState& TlsProbes::attach_go(const std::string& path, const 
         } else {
             g.links = bpf_.attach_go("/proc/self/fd/" + std::to_string(fd), go, pid);
             g.fs = {"attached", ""};
+            go_probed_++;
         }
     } catch (const std::exception& e) {
         g.fs = {"failed", e.what()};
@@ -183,7 +171,17 @@ const TlsProbes::FileState& TlsProbes::attach_go(const std::string& path, const 
         std::cerr << "apiscope: TLS: " << shown << " (" << g.version << "): " << g.fs.state << ": " << g.fs.reason
                   << "\n";
     *library = g.version;
-    return go_files_.emplace(key, std::move(g)).first->second.fs;
+    return go_procs_.emplace(pid, std::move(g)).first->second.fs;
+}
+
+void TlsProbes::drop_go(pid_t pid) {
+    auto it = go_procs_.find(pid);
+    if (it == go_procs_.end()) return;
+    if (!it->second.links.empty())
+        detaching_.push_back(std::async(std::launch::async, [this, links = std::move(it->second.links)] {
+            bpf_.detach(links);
+        }));
+    go_procs_.erase(it);
 }
 
 void TlsProbes::inspect(pid_t pid, bool report) {
@@ -214,7 +212,7 @@ void TlsProbes::inspect(pid_t pid, bool report) {
             if (fs.state == "attached" || fs.state == "failed") {
                 found.push_back({shown, fs.state});
             } else {
-                const auto& gs = attach_go(proc + "/exe", shown, only, &go);
+                const auto& gs = attach_go(proc + "/exe", shown, pid, &go);
                 // a Go program that is not served over TLS says so only when it has a socket
                 if (!gs.state.empty() && (gs.state != "unsupported" || report)) found.push_back({go, gs.state});
             }
@@ -234,8 +232,12 @@ int TlsProbes::on_exec(void* ctx, void* data, size_t size) {
     auto* self = static_cast<TlsProbes*>(ctx);
     if (size < sizeof(uint32_t)) return 0;
     pid_t pid = *static_cast<uint32_t*>(data);
-    // the program it was: its Go calls and sockets are no more
+    // the program it was: its Go calls, sockets and probes are no more
     self->bpf_.forget_go_processes([pid](uint32_t tgid) { return tgid == static_cast<uint32_t>(pid); });
+    {
+        std::lock_guard<std::mutex> lock(self->mu_);
+        self->drop_go(pid);
+    }
     // at once: an executable with OpenSSL linked in, or libssl linked directly
     self->inspect(pid, false);
     self->later_.push_back({std::chrono::steady_clock::now() + kSecondLook, pid});
@@ -248,7 +250,16 @@ void TlsProbes::run() {
         ring_buffer__poll(rb_, 100);
         if (std::chrono::steady_clock::now() >= next_sweep) {  // Go processes that exited
             next_sweep = std::chrono::steady_clock::now() + kGoSweep;
-            bpf_.forget_go_processes([](uint32_t tgid) { return kill(static_cast<pid_t>(tgid), 0) && errno == ESRCH; });
+            auto gone = [](pid_t pid) { return kill(pid, 0) && errno == ESRCH; };
+            bpf_.forget_go_processes([&](uint32_t tgid) { return gone(static_cast<pid_t>(tgid)); });
+            std::lock_guard<std::mutex> lock(mu_);
+            for (auto it = go_procs_.begin(); it != go_procs_.end();) {
+                pid_t pid = (it++)->first;
+                if (gone(pid)) drop_go(pid);
+            }
+            std::erase_if(detaching_, [](const std::future<void>& f) {
+                return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+            });
         }
         // a second look: libssl loaded with dlopen, and whether it serves
         auto now = std::chrono::steady_clock::now();
@@ -275,7 +286,13 @@ std::vector<prometheus::MetricFamily> TlsProbes::Collect() const {
         m.gauge.value = 1;
         f.metric.push_back(std::move(m));
     }
-    return {f};
+    prometheus::MetricFamily go;
+    go.name = "apiscope_go_tls_processes_probed_total";
+    go.help = "Go processes whose crypto/tls was probed (each process is probed on its own, a few "
+              "milliseconds after it starts).";
+    go.type = prometheus::MetricType::Counter;
+    go.metric.emplace_back().counter.value = static_cast<double>(go_probed_);
+    return {f, go};
 }
 
 }  // namespace apiscope

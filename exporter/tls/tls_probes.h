@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <future>
 #include <map>
 #include <mutex>
 #include <string>
@@ -50,8 +51,8 @@ private:
     // path inside the process.
     const FileState& attach_file(const std::string& path, const std::string& shown, bool must_have_ssl,
                                  pid_t pid);
-    // The same for a Go executable; `library` is set to its Go version. An
-    // empty state: not a Go program.
+    // The same for a Go executable, for process pid; `library` is set to its
+    // Go version. An empty state: not a Go program.
     const FileState& attach_go(const std::string& path, const std::string& shown, pid_t pid, std::string* library);
     bool wanted(pid_t pid, const std::string& comm) const;
     void run();
@@ -64,13 +65,20 @@ private:
     // microseconds, so processes apiscope ignores do not pay it.
     const bool per_process_;
     std::map<std::tuple<dev_t, ino_t, pid_t>, FileState> files_;
-    struct GoFile {
+    // Go programs are probed per process, never per file: a file rewritten
+    // in place (same inode, other code) is then never run with probes at the
+    // offsets of its old code, which would break its instructions.
+    struct GoProcess {
         FileState fs;
         std::string version;
-        struct timespec mtime;  // a file rewritten in place gets its probes again
         std::vector<struct bpf_link*> links;
     };
-    std::map<std::tuple<dev_t, ino_t, pid_t>, GoFile> go_files_;
+    std::map<pid_t, GoProcess> go_procs_;
+    uint64_t go_probed_ = 0;
+    // Removes the probes of a process that exited or exec'd, in the
+    // background: each uprobe's removal waits for the kernel (about 0.1 s).
+    void drop_go(pid_t pid);
+    std::vector<std::future<void>> detaching_;
     mutable std::mutex mu_;
     // (service_name, library, state) seen
     std::set<std::tuple<std::string, std::string, std::string>> status_;

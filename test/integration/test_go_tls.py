@@ -62,10 +62,10 @@ func main() {
 """
 
 
-def go_build(d, src, out, strip=False):
+def go_build(d, src, out, strip=False, flags=()):
     env = dict(os.environ, GOCACHE=os.path.join(d, "gocache"), GOPATH=os.path.join(d, "gopath"), GO111MODULE="off",
                CGO_ENABLED="0")
-    flags = ["-ldflags", "-s -w"] if strip else []
+    flags = (["-ldflags", "-s -w"] if strip else []) + list(flags)
     r = subprocess.run(["go", "build", *flags, "-o", os.path.join(d, out), os.path.join(GO_SRC, src)], env=env,
                        capture_output=True, text=True, timeout=300)
     if r.returncode != 0:
@@ -83,6 +83,7 @@ class GoTls(unittest.TestCase):
         go_build(d, "tls_server.go", "go-srv")
         go_build(d, "tls_server.go", "go-strip", strip=True)
         go_build(d, "tls_server.go", "go-exec")
+        go_build(d, "tls_server.go", "go-noopt", flags=["-gcflags", "all=-N -l"])  # the same functions elsewhere
         go_build(d, "tls_client.go", "go-cli")
         cls.scope = Apiscope(*[a for n in NAMES for a in ("--target.comm", n)], port=19507).__enter__()
         try:
@@ -98,26 +99,26 @@ class GoTls(unittest.TestCase):
         shutil.rmtree(cls.d, ignore_errors=True)
 
     @classmethod
-    def attached(cls, service):
-        """Until apiscope has probed the service's crypto/tls (a program is
-        probed some milliseconds after it starts)."""
+    def probed(cls):
+        return value(cls.scope.scrape(), "apiscope_go_tls_processes_probed_total")
+
+    @classmethod
+    def wait_probed(cls, n):
+        """Until apiscope has probed the crypto/tls of n Go processes since it
+        started (a process is probed some milliseconds after each exec)."""
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            s = cls.scope.scrape()
-            for n, l, v in s:
-                if (n == "apiscope_tls_probe_status" and l.get("service_name") == service and v and
-                        l.get("state") == "attached" and l.get("library", "").startswith("go1.")):
-                    return
-            time.sleep(0.2)
-        raise AssertionError("%s's crypto/tls was not probed: %s" % (
-            service, [x for x in cls.scope.scrape() if x[0] == "apiscope_tls_probe_status"]))
+        while cls.probed() < n:
+            if time.monotonic() > deadline:
+                raise AssertionError("%d Go processes probed, not %d" % (cls.probed(), n))
+            time.sleep(0.1)
 
     @classmethod
     def go_client(cls, *args):
+        n = cls.probed()
         p = subprocess.Popen([os.path.join(cls.d, "go-cli"), args[0], args[1], cls.d + "/cert.pem", *map(str, args[2:])],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
-            cls.attached("go-cli")
+            cls.wait_probed(n + 1)
             out, err = p.communicate("go\n", timeout=120)
         finally:
             p.kill()
@@ -131,12 +132,12 @@ class GoTls(unittest.TestCase):
         srv = lambda name, port, *pre: Server([os.path.join(d, name), *pre, "127.0.0.1:%d" % port,  # noqa: E731
                                                d + "/cert.pem", d + "/key.pem"], port)
         node = shutil.which("node")
+        n = cls.probed()
         os.symlink(node, os.path.join(d, "llm-provider"))
         with srv("go-srv", SRV), srv("go-strip", STRIP), nginx(d, NGINX_SERVER % {"port": NGINX, "dir": d}, NGINX), \
                 Server([os.path.join(d, "llm-provider"), os.path.join(NODE_DIR, "llm_provider.mjs"), str(LLM_HTTP),
                         str(LLM), d + "/cert.pem", d + "/key.pem"], LLM_HTTP):
-            cls.attached("go-srv")
-            cls.attached("go-strip")
+            cls.wait_probed(n + 2)
             for port in (SRV, STRIP):
                 for i in range(5):  # curl: HTTP/2 by ALPN, then HTTP/1.1
                     assert curl("-k", "https://127.0.0.1:%d/items/%d" % (port, i)) == 200
@@ -152,13 +153,37 @@ class GoTls(unittest.TestCase):
             cls.nginx_h2 = cls.go_client("h2", "https://localhost:%d" % NGINX, 10)
             cls.nginx_h1 = cls.go_client("h1", "https://localhost:%d" % NGINX, 7)
             cls.llm = cls.go_client("llm", "https://localhost:%d/v1" % LLM, 3)
-            # a Go program that execs itself as the server
+            # a Go program that execs itself as the server: probed at each exec
+            n = cls.probed()
             with srv("go-exec", 18406, "exec"):
-                cls.attached("go-exec")
+                cls.wait_probed(n + 2)
                 for i in range(4):
                     assert curl("-k", "https://127.0.0.1:18406/items/%d" % i) == 200
                 cls.samples = wait_for_count(cls.scope, DUR, 4, service_name="go-exec")
+            # go-exec rewritten in place (same file, other code) and run again:
+            # probed at its new offsets, never at the old ones
+            with open(os.path.join(d, "go-noopt"), "rb") as src, open(os.path.join(d, "go-exec"), "r+b") as dst:
+                shutil.copyfileobj(src, dst)
+                dst.truncate()
+            n = cls.probed()
+            with srv("go-exec", 18406):
+                cls.wait_probed(n + 1)
+                for i in range(3):
+                    assert curl("-k", "--http1.1", "https://127.0.0.1:18406/items/%d" % i) == 200
+                cls.samples = wait_for_count(cls.scope, DUR, 7, service_name="go-exec")
             cls.samples = wait_for_count(cls.scope, CDUR, 30 + 12 + 80 + 10 + 7 + 3, service_name="go-cli")
+        # every Go program has exited: what the kernel kept of them goes too
+        cls.go_state_live = cls.go_state(cls.samples)
+        deadline = time.monotonic() + 15
+        while True:
+            cls.go_state_left = cls.go_state(cls.scope.scrape())
+            if not any(cls.go_state_left.values()) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+
+    @staticmethod
+    def go_state(samples):
+        return {m: value(samples, "apiscope_bpf_map_entries", map=m) for m in ("go_conns", "go_calls")}
 
     def v(self, name, **labels):
         return value(self.samples, name, **labels)
@@ -175,7 +200,7 @@ class GoTls(unittest.TestCase):
                                     http_response_status_code="404"), 1, server)
             self.assertEqual(self.v(DUR, service_name=server, http_route="/size/{id}"), 8 + (80 if server == "go-srv"
                                                                                               else 0), server)
-        self.assertEqual(self.v(DUR, service_name="go-exec", http_route="/items/{id}"), 4)
+        self.assertEqual(self.v(DUR, service_name="go-exec", http_route="/items/{id}"), 4 + 3)
 
     def test_body_sizes_exact(self):
         # Python asked /size/1000 and /size/10 four times each, on each server
@@ -220,6 +245,10 @@ class GoTls(unittest.TestCase):
                          self.llm["output_tokens"])
         self.assertEqual(self.v("gen_ai_client_token_usage_sum", gen_ai_token_type="input", **labels),
                          self.llm["input_tokens"])
+
+    def test_no_state_left_by_go_programs_gone(self):
+        self.assertGreater(self.go_state_live["go_conns"], 0)  # the servers' sockets, while they ran
+        self.assertEqual(self.go_state_left, {"go_conns": 0, "go_calls": 0})
 
     def test_probe_status(self):
         got = {(l["service_name"], l["state"]) for n, l, v in self.samples if n == "apiscope_tls_probe_status" and v
