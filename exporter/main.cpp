@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
     }
     Config cfg;
     WebConfig web;
-    TlsContext web_tls;
+    std::unique_ptr<TlsCredentials> web_tls;
     try {
         auto req = parse_cli(argc, argv);
         if (req.exit_code) return *req.exit_code;
@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
         }
         check_targets_exist(cfg);
         if (!cfg.web_config_file.empty()) web = load_web_config(cfg.web_config_file);
-        if (web.tls.enabled()) web_tls = make_tls_context(web.tls);
+        if (web.tls.enabled()) web_tls = std::make_unique<TlsCredentials>(web.tls);
     } catch (const ConfigError& e) {
         std::cerr << "apiscope: config error: " << e.what() << "\n";
         return 2;
@@ -105,10 +105,11 @@ int main(int argc, char** argv) {
         collectors.push_back(std::make_shared<SelfCollector>(bpf, cfg, stats, log.get()));
         collectors.push_back(std::make_shared<TlsProbes>(bpf, cfg));
         if (genai) collectors.push_back(genai);
-        WebServer server(cfg.listen_address, cfg.telemetry_path, collectors, web, web_tls,
-                         cfg.web_max_connections);
+        bool https = web_tls != nullptr;
+        WebServer server(cfg.listen_address, cfg.telemetry_path, collectors, web, std::move(web_tls),
+                         {cfg.web_max_connections, cfg.web_max_connections_per_ip, cfg.web_read_timeout_seconds});
         std::cerr << "apiscope " << APISCOPE_VERSION << ": serving " << cfg.telemetry_path << " on "
-                  << cfg.listen_address << (web_tls ? " (HTTPS)" : "") << "\n";
+                  << cfg.listen_address << (https ? " (HTTPS)" : "") << "\n";
         int sig = 0;
         while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP)
             if (log) log->reopen();  // logrotate moved the file

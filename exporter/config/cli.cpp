@@ -19,7 +19,7 @@ CliRequest parse_cli(int argc, char** argv) {
     std::optional<bool> bpf_stats, tls, genai, http2;
     std::vector<std::string> mcp_paths;
     std::string log_output, web_config;
-    std::optional<uint32_t> max_connections;
+    std::optional<uint32_t> max_connections, max_per_ip, read_timeout;
     std::optional<double> log_sample;
     std::optional<uint32_t> log_rate;
 
@@ -31,7 +31,12 @@ CliRequest parse_cli(int argc, char** argv) {
     app.add_option("--web.config.file", web_config,
                    "TLS and basic auth for the endpoint (Prometheus exporter-toolkit format)");
     app.add_option("--web.max-connections,--web.max-requests", max_connections,
-                   "Connections to the endpoint served at once (default 4; --web.max-requests is its old name)");
+                   "Connections to the endpoint open at once (default 64; --web.max-requests is its old name)");
+    app.add_option("--web.max-connections-per-ip", max_per_ip,
+                   "Connections to the endpoint open at once from one client address (default 16)");
+    app.add_option("--web.read-timeout-seconds", read_timeout,
+                   "Close a connection to the endpoint silent this long: idle, a slow head, a stalled TLS "
+                   "handshake (default 10)");
     app.add_option("--target.pid", pids, "Measure only these PIDs (repeatable)");
     app.add_option("--target.comm", comms, "Measure only processes with these names (repeatable)");
     app.add_option("--target.port", ports, "Measure only connections on these local or remote ports");
@@ -67,6 +72,8 @@ CliRequest parse_cli(int argc, char** argv) {
     if (!path.empty()) cfg.telemetry_path = path;
     if (!web_config.empty()) cfg.web_config_file = web_config;
     if (max_connections) cfg.web_max_connections = *max_connections;
+    if (max_per_ip) cfg.web_max_connections_per_ip = *max_per_ip;
+    if (read_timeout) cfg.web_read_timeout_seconds = *read_timeout;
     if (!service.empty()) cfg.service_name = service;
     if (!pids.empty()) cfg.targets.pids = pids;
     if (!comms.empty()) cfg.targets.comms = comms;

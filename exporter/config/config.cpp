@@ -212,10 +212,15 @@ static Config parse_config(const std::string& text, const std::string& origin) {
     check_keys(root, "", {"web", "service_name", "targets", "routes", "histograms", "maps",
                           "bpf_stats", "headers", "access_log", "tls", "genai", "http2"});
     if (auto web = root["web"]) {
-        check_keys(web, "web", {"listen_address", "telemetry_path", "config_file", "max_connections", "max_requests"});
+        check_keys(web, "web", {"listen_address", "telemetry_path", "config_file", "max_connections", "max_requests",
+                                "max_connections_per_ip", "read_timeout_seconds"});
         if (web["config_file"]) cfg.web_config_file = scalar<std::string>(web["config_file"], "web.config_file");
         if (web["max_requests"]) cfg.web_max_connections = u32(web["max_requests"], "web.max_requests");  // its old name
         if (web["max_connections"]) cfg.web_max_connections = u32(web["max_connections"], "web.max_connections");
+        if (web["max_connections_per_ip"])
+            cfg.web_max_connections_per_ip = u32(web["max_connections_per_ip"], "web.max_connections_per_ip");
+        if (web["read_timeout_seconds"])
+            cfg.web_read_timeout_seconds = u32(web["read_timeout_seconds"], "web.read_timeout_seconds");
         if (web["listen_address"])
             cfg.listen_address = scalar<std::string>(web["listen_address"], "web.listen_address");
         if (web["telemetry_path"])
@@ -382,8 +387,13 @@ void validate(const Config& cfg) {
     auto range = [](uint32_t v, const char* key) {
         if (v < 16 || v > 4'000'000) fail(key, "must be 16-4000000 (got " + std::to_string(v) + ")");
     };
-    if (cfg.web_max_connections < 1 || cfg.web_max_connections > 64)
-        fail("web.max_connections", "must be 1-64 (got " + std::to_string(cfg.web_max_connections) + ")");
+    if (cfg.web_max_connections < 1 || cfg.web_max_connections > 10000)
+        fail("web.max_connections", "must be 1-10000 (got " + std::to_string(cfg.web_max_connections) + ")");
+    if (cfg.web_max_connections_per_ip < 1 || cfg.web_max_connections_per_ip > cfg.web_max_connections)
+        fail("web.max_connections_per_ip", "must be 1 to web.max_connections (got " +
+                                               std::to_string(cfg.web_max_connections_per_ip) + ")");
+    if (cfg.web_read_timeout_seconds < 1 || cfg.web_read_timeout_seconds > 3600)
+        fail("web.read_timeout_seconds", "must be 1-3600 (got " + std::to_string(cfg.web_read_timeout_seconds) + ")");
     check_headers(cfg);
     check_access_log(cfg.access_log);
     range(cfg.maps.captures, "maps.captures");

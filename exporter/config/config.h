@@ -93,7 +93,9 @@ struct Config {
     std::string listen_address = ":9478";
     std::string telemetry_path = "/metrics";
     std::string web_config_file;   // TLS and basic auth for the endpoint (exporter-toolkit format)
-    uint32_t web_max_connections = 4;  // connections to the endpoint served at once
+    uint32_t web_max_connections = 64;        // connections to the endpoint open at once
+    uint32_t web_max_connections_per_ip = 16;  // of them from one client address
+    uint32_t web_read_timeout_seconds = 10;    // a connection silent this long is closed
     std::string service_name;  // empty: each process's name
     TargetConfig targets;
     uint32_t routes_max_per_service = 1000;

@@ -10,7 +10,6 @@
 #include "kernel/capture_rodata.h"
 #include "kernel/map_reader.h"
 #include "version.h"
-#include "web/web_routes.h"
 
 namespace apiscope {
 namespace {
@@ -170,15 +169,6 @@ std::vector<MetricFamily> SelfCollector::Collect() const {
                    MetricType::Gauge);
     add(dur, {}, stats_.last_duration_seconds);
     out.push_back(std::move(dur));
-    auto rejected = fam("apiscope_web_requests_rejected_total",
-                        "Requests to the endpoint refused: wrong or missing credentials (unauthorized), a "
-                        "connection that failed the TLS handshake (not TLS, no valid client certificate), or one "
-                        "that closed or stayed idle without sending anything (no_request, HTTPS only).",
-                        MetricType::Counter);
-    add(rejected, {{"reason", "unauthorized"}}, web_rejected(Rejected::Unauthorized));
-    add(rejected, {{"reason", "tls_handshake"}}, web_rejected(Rejected::TlsHandshake));
-    add(rejected, {{"reason", "no_request"}}, web_rejected(Rejected::NoRequest));
-    out.push_back(std::move(rejected));
     auto err = fam("apiscope_scrape_errors_total", "Map reads that failed during scrapes.", MetricType::Counter);
     add(err, {}, stats_.errors);
     out.push_back(std::move(err));

@@ -1,19 +1,29 @@
-// The endpoint: over plain HTTP, prometheus-cpp's Exposer serves the
-// telemetry path and a CivetWeb request hook answers the rest (WebRoutes);
-// with tls_server_config, HttpsServer serves it all.
+// The endpoint, over HTTP or HTTPS, served by libmicrohttpd on one event
+// loop: /metrics (gzip when asked), / and /healthz, basic auth, response
+// headers from the web config. Idle connections, heads sent a byte at a
+// time and stalled TLS handshakes hold a connection slot, never the loop:
+// bounds on connections in total and per client address, and an inactivity
+// deadline, keep them from starving a scraper. Its own metrics
+// (apiscope_web_*) come with every scrape.
 #pragma once
 
 #include <prometheus/collectable.h>
-#include <prometheus/exposer.h>
 
+#include <array>
+#include <atomic>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "web/https_server.h"
+#include "web/basic_auth.h"
+#include "web/tls_credentials.h"
 #include "web/web_config.h"
-#include "web/web_routes.h"
+
+struct MHD_Daemon;
+struct MHD_Connection;
 
 namespace apiscope {
 
@@ -21,23 +31,52 @@ struct WebError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-class WebServer {
-public:
-    // web: basic auth (empty: none); tls: from make_tls_context, or null for
-    // plain HTTP; max_connections: connections served at once.
-    WebServer(const std::string& listen_address, const std::string& telemetry_path,
-              const std::vector<std::shared_ptr<prometheus::Collectable>>& collectables,
-              const WebConfig& web = {}, TlsContext tls = nullptr, unsigned max_connections = 4);
-    ~WebServer();
-    int port() const;
-
-private:
-    std::unique_ptr<WebRoutes> routes_;
-    std::unique_ptr<prometheus::Exposer> exposer_;
-    std::unique_ptr<HttpsServer> https_;
+struct WebLimits {
+    unsigned max_connections = 64;         // open at once
+    unsigned max_connections_per_ip = 16;  // open at once from one client address
+    unsigned read_timeout_seconds = 10;    // a connection silent this long is closed
 };
 
-// ":9478" (all interfaces) → "9478"; anything else as CivetWeb takes it.
-std::string civetweb_listen(const std::string& listen_address);
+class WebServer {
+public:
+    // tls: null for plain HTTP. Throws WebError if the address cannot be bound.
+    WebServer(const std::string& listen_address, const std::string& telemetry_path,
+              std::vector<std::shared_ptr<prometheus::Collectable>> collectables, const WebConfig& web,
+              std::unique_ptr<TlsCredentials> tls, const WebLimits& limits);
+    ~WebServer();
+    WebServer(const WebServer&) = delete;
+    WebServer& operator=(const WebServer&) = delete;
+    int port() const { return port_; }
+
+    // One reply; MHD calls these (public for its C callbacks).
+    int answer(MHD_Connection* c, const char* url, const char* method);
+    bool admit(const void* addr);
+    void opened(MHD_Connection* c, void** context);
+    void closed(MHD_Connection* c, void** context);
+
+private:
+    enum Refusal { kUnauthorized, kTlsHandshake, kNoRequest, kConnectionLimit, kAddressLimit, kRefusals };
+    int reply(MHD_Connection* c, int status, const std::string& type, const std::string& body, bool gzip_ok,
+              bool challenge = false);
+    std::string metrics_text(bool* gzip);
+    std::vector<prometheus::MetricFamily> own_metrics() const;
+
+    std::string telemetry_path_, landing_page_;
+    std::vector<std::shared_ptr<prometheus::Collectable>> collectables_;
+    std::map<std::string, std::string> headers_;
+    BasicAuth auth_;
+    std::unique_ptr<TlsCredentials> tls_;
+    WebLimits limits_;
+    MHD_Daemon* daemon_ = nullptr;
+    int port_ = 0;
+    // all of it touched by MHD's one thread, read by scrapes on that thread too
+    std::map<std::string, unsigned> per_address_;
+    unsigned open_ = 0;
+    std::string buffer_;  // the text of the last scrape, reused
+    std::map<int, uint64_t> by_code_;
+    std::array<uint64_t, kRefusals> refused_{};
+    uint64_t bytes_ = 0, scrapes_ = 0;
+    double scrape_seconds_ = 0;
+};
 
 }  // namespace apiscope

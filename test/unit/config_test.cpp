@@ -1,7 +1,6 @@
 #include <catch2/catch.hpp>
 
 #include "config/config.h"
-#include "web/web_server.h"
 
 using namespace apiscope;
 
@@ -56,9 +55,12 @@ TEST_CASE("bad keys and values name the key", "[config]") {
     CHECK(msg("") == "no error");
 }
 
-TEST_CASE("listen address conversion for CivetWeb", "[config]") {
-    CHECK(civetweb_listen(":9478") == "9478");
-    CHECK(civetweb_listen("127.0.0.1:9478") == "127.0.0.1:9478");
+TEST_CASE("listen addresses", "[config]") {
+    CHECK(parse_listen_address(":9478").host.empty());
+    CHECK(parse_listen_address(":9478").port == 9478);
+    CHECK(parse_listen_address("[::1]:80").host == "::1");
+    CHECK(parse_listen_address("127.0.0.1:0").port == 0);
+    CHECK_THROWS_AS(parse_listen_address("9478"), ConfigError);
 }
 
 TEST_CASE("YAML shapes found by fuzzing are config errors, not crashes", "[config]") {
