@@ -340,8 +340,12 @@ def chosen_agents(agents, args, *baseline_flags):
     return agents
 
 
-def scrape(port):
-    return urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=30).read().decode()
+def scrape(port, gzip=False):
+    """The text of /metrics; with gzip, the compressed body as sent."""
+    req = urllib.request.Request("http://127.0.0.1:%d/metrics" % port,
+                                 headers={"Accept-Encoding": "gzip"} if gzip else {})
+    body = urllib.request.urlopen(req, timeout=30).read()
+    return body if gzip else body.decode()
 
 
 def fill_routes(port, first, last):
