@@ -236,6 +236,16 @@ def health():
     b.row("Exporter")
     b.panel("timeseries", "Scrape duration", [target('apiscope_scrape_duration_seconds', "{{instance}}")], "s")
     b.panel("timeseries", "Series exported", [target('apiscope_http_series', "{{instance}}")], "short")
+    b.panel("timeseries", "Endpoint: mean scrape time", [target(
+        'rate(apiscope_web_scrape_seconds_total[%s]) / rate(apiscope_web_scrapes_total[%s])' % (RI, RI),
+        "{{instance}}")], "s", description="Collecting, writing and compressing a scrape.")
+    b.panel("timeseries", "Endpoint: answers by code", [target(
+        'sum by (instance, code) (rate(apiscope_web_requests_total[%s]))' % RI, "{{instance}} {{code}}")], "reqps")
+    b.panel("timeseries", "Endpoint: refusals by reason", [target(
+        'sum by (instance, reason) (rate(apiscope_web_requests_rejected_total[%s]))' % RI,
+        "{{instance}} {{reason}}")], "ops",
+        description="Wrong credentials, client certificates, TLS handshakes, connections without a request, "
+                    "connection bounds (docs/security.md).")
     b.panel("table", "Build", [target('apiscope_build_info', "", "A", True, "table")], w=8,
             transformations=[{"id": "organize", "options": {"excludeByName": {"Time": True, "Value": True, "__name__": True}}}])
     return b
