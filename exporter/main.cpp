@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "access_log/access_log.h"
@@ -107,7 +108,8 @@ int main(int argc, char** argv) {
         if (genai) collectors.push_back(genai);
         bool https = web_tls != nullptr;
         WebServer server(cfg.listen_address, cfg.telemetry_path, collectors, web, std::move(web_tls),
-                         {cfg.web_max_connections, cfg.web_max_connections_per_ip, cfg.web_read_timeout_seconds});
+                         {cfg.web_max_connections, std::min(cfg.web_max_connections_per_ip, cfg.web_max_connections),
+                          cfg.web_read_timeout_seconds});
         std::cerr << "apiscope " << APISCOPE_VERSION << ": serving " << cfg.telemetry_path << " on "
                   << cfg.listen_address << (https ? " (HTTPS)" : "") << "\n";
         int sig = 0;

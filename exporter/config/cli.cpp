@@ -35,8 +35,7 @@ CliRequest parse_cli(int argc, char** argv) {
     app.add_option("--web.max-connections-per-ip", max_per_ip,
                    "Connections to the endpoint open at once from one client address (default 16)");
     app.add_option("--web.read-timeout-seconds", read_timeout,
-                   "Close a connection to the endpoint silent this long: idle, a slow head, a stalled TLS "
-                   "handshake (default 10)");
+                   "Deadline for the TLS handshake and each request head, and for idling (default 10)");
     app.add_option("--target.pid", pids, "Measure only these PIDs (repeatable)");
     app.add_option("--target.comm", comms, "Measure only processes with these names (repeatable)");
     app.add_option("--target.port", ports, "Measure only connections on these local or remote ports");

@@ -389,8 +389,8 @@ void validate(const Config& cfg) {
     };
     if (cfg.web_max_connections < 1 || cfg.web_max_connections > 10000)
         fail("web.max_connections", "must be 1-10000 (got " + std::to_string(cfg.web_max_connections) + ")");
-    if (cfg.web_max_connections_per_ip < 1 || cfg.web_max_connections_per_ip > cfg.web_max_connections)
-        fail("web.max_connections_per_ip", "must be 1 to web.max_connections (got " +
+    if (cfg.web_max_connections_per_ip < 1 || cfg.web_max_connections_per_ip > 10000)
+        fail("web.max_connections_per_ip", "must be 1-10000 (got " +
                                                std::to_string(cfg.web_max_connections_per_ip) + ")");
     if (cfg.web_read_timeout_seconds < 1 || cfg.web_read_timeout_seconds > 3600)
         fail("web.read_timeout_seconds", "must be 1-3600 (got " + std::to_string(cfg.web_read_timeout_seconds) + ")");

@@ -95,7 +95,7 @@ struct Config {
     std::string web_config_file;   // TLS and basic auth for the endpoint (exporter-toolkit format)
     uint32_t web_max_connections = 64;        // connections to the endpoint open at once
     uint32_t web_max_connections_per_ip = 16;  // of them from one client address
-    uint32_t web_read_timeout_seconds = 10;    // a connection silent this long is closed
+    uint32_t web_read_timeout_seconds = 10;    // deadline for the handshake, each head, and idling
     std::string service_name;  // empty: each process's name
     TargetConfig targets;
     uint32_t routes_max_per_service = 1000;

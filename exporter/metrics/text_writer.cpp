@@ -92,14 +92,18 @@ void value_line(std::string& out, const MetricFamily& f, const ClientMetric& m, 
     tail(out, m);
 }
 
-void histogram(std::string& out, const MetricFamily& f, const ClientMetric& m) {
-    const auto& h = m.histogram;
+void count_and_sum(std::string& out, const MetricFamily& f, const ClientMetric& m, uint64_t count, double sum) {
     head(out, f, m, "_count");
-    number(out, h.sample_count);
+    number(out, count);
     tail(out, m);
     head(out, f, m, "_sum");
-    number(out, h.sample_sum);
+    number(out, sum);
     tail(out, m);
+}
+
+void histogram(std::string& out, const MetricFamily& f, const ClientMetric& m) {
+    const auto& h = m.histogram;
+    count_and_sum(out, f, m, h.sample_count, h.sample_sum);
     double last = -std::numeric_limits<double>::infinity();
     for (const auto& b : h.bucket) {
         head(out, f, m, "_bucket", "le", b.upper_bound);
@@ -116,12 +120,7 @@ void histogram(std::string& out, const MetricFamily& f, const ClientMetric& m) {
 
 void summary(std::string& out, const MetricFamily& f, const ClientMetric& m) {
     const auto& s = m.summary;
-    head(out, f, m, "_count");
-    number(out, s.sample_count);
-    tail(out, m);
-    head(out, f, m, "_sum");
-    number(out, s.sample_sum);
-    tail(out, m);
+    count_and_sum(out, f, m, s.sample_count, s.sample_sum);
     for (const auto& q : s.quantile) {
         head(out, f, m, "", "quantile", q.quantile);
         number(out, q.value);

@@ -21,10 +21,17 @@ namespace {
 
 const char* kMetricsType = "text/plain; version=0.0.4; charset=utf-8";
 
+}  // namespace
+
 struct ConnectionState {
     std::string address;
     uint64_t requests = 0;
+    int fd = -1;
+    std::chrono::steady_clock::time_point deadline;  // for the head awaited (the handshake's too)
+    bool reaped = false;
 };
+
+namespace {
 
 std::string address_key(const sockaddr* sa) {
     char buf[INET6_ADDRSTRLEN] = "";
@@ -112,6 +119,10 @@ MHD_Result on_accept(void* cls, const sockaddr* addr, socklen_t) {
     return static_cast<WebServer*>(cls)->admit(addr) ? MHD_YES : MHD_NO;
 }
 
+void on_completed(void* cls, MHD_Connection* c, void**, MHD_RequestTerminationCode) {
+    static_cast<WebServer*>(cls)->answered(c);
+}
+
 void on_connection(void* cls, MHD_Connection* c, void** context, MHD_ConnectionNotificationCode what) {
     auto* self = static_cast<WebServer*>(cls);
     if (what == MHD_CONNECTION_NOTIFY_STARTED) self->opened(c, context);
@@ -145,6 +156,7 @@ WebServer::WebServer(const std::string& listen_address, const std::string& telem
         {MHD_OPTION_CONNECTION_LIMIT, static_cast<intptr_t>(limits_.max_connections + 8), nullptr},
         {MHD_OPTION_CONNECTION_TIMEOUT, static_cast<intptr_t>(limits_.read_timeout_seconds), nullptr},
         {MHD_OPTION_NOTIFY_CONNECTION, reinterpret_cast<intptr_t>(&on_connection), this},
+        {MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&on_completed), this},
     };
     if (tls_) {
         opts.push_back({MHD_OPTION_HTTPS_CERT_CALLBACK, 0, reinterpret_cast<void*>(&TlsCredentials::retrieve)});
@@ -158,10 +170,39 @@ WebServer::WebServer(const std::string& listen_address, const std::string& telem
         throw WebError("cannot start the endpoint on " + listen_address +
                        (tls_ ? " (libmicrohttpd without TLS support? install libmicrohttpd12 built with GnuTLS)" : ""));
     }
+    reaper_ = std::thread([this] {
+        while (!stop_) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(250));
+            reap();
+        }
+    });
 }
 
 WebServer::~WebServer() {
+    stop_ = true;
+    if (reaper_.joinable()) reaper_.join();
     if (daemon_) MHD_stop_daemon(daemon_);
+}
+
+void WebServer::reap() {
+    auto now = std::chrono::steady_clock::now();
+    std::lock_guard<std::mutex> lock(deadlines_mu_);
+    for (auto* st : waiting_) {
+        if (st->reaped || now < st->deadline) continue;
+        // MHD sees the end of the stream and closes it; the fd is still
+        // MHD's (it is closed after the CLOSED notice, which takes this lock)
+        shutdown(st->fd, SHUT_RDWR);
+        st->reaped = true;
+    }
+}
+
+void WebServer::answered(MHD_Connection* c) {
+    const auto* ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    if (!ci || !ci->socket_context) return;
+    auto* st = static_cast<ConnectionState*>(ci->socket_context);
+    std::lock_guard<std::mutex> lock(deadlines_mu_);  // the next head is awaited from now
+    st->deadline = std::chrono::steady_clock::now() + std::chrono::seconds(limits_.read_timeout_seconds);
+    waiting_.insert(st);
 }
 
 bool WebServer::admit(const void* addr) {
@@ -181,9 +222,15 @@ void WebServer::opened(MHD_Connection* c, void** context) {
     auto* st = new ConnectionState;
     if (const auto* ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS))
         st->address = address_key(ci->client_addr);
+    if (const auto* ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD)) st->fd = ci->connect_fd;
+    st->deadline = std::chrono::steady_clock::now() + std::chrono::seconds(limits_.read_timeout_seconds);
     per_address_[st->address]++;
     open_++;
     *context = st;
+    {
+        std::lock_guard<std::mutex> lock(deadlines_mu_);
+        waiting_.insert(st);
+    }
     if (tls_)
         if (const auto* ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION); ci && ci->tls_session)
             tls_->prepare(static_cast<gnutls_session_t>(ci->tls_session));
@@ -192,6 +239,11 @@ void WebServer::opened(MHD_Connection* c, void** context) {
 void WebServer::closed(MHD_Connection* c, void** context) {
     auto* st = static_cast<ConnectionState*>(*context);
     if (!st) return;
+    {
+        std::lock_guard<std::mutex> lock(deadlines_mu_);
+        waiting_.erase(st);
+    }
+    if (st->reaped) refused_[kHeadTimeout]++;
     if (st->requests == 0) {
         bool handshake_done = true;
         if (tls_)
@@ -223,8 +275,12 @@ int WebServer::reply(MHD_Connection* c, int status, const std::string& type, con
 }
 
 int WebServer::answer(MHD_Connection* c, const char* url, const char* method) {
-    if (const auto* ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT); ci && ci->socket_context)
-        static_cast<ConnectionState*>(ci->socket_context)->requests++;
+    if (const auto* ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT); ci && ci->socket_context) {
+        auto* st = static_cast<ConnectionState*>(ci->socket_context);
+        st->requests++;
+        std::lock_guard<std::mutex> lock(deadlines_mu_);  // the head is in: no deadline while it is answered
+        waiting_.erase(st);
+    }
     std::string path = url;
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
         return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", "GET or HEAD\n", false);
@@ -284,10 +340,11 @@ std::vector<prometheus::MetricFamily> WebServer::own_metrics() const {
     out.push_back(std::move(requests));
     auto refused = family("apiscope_web_requests_rejected_total",
                           "Connections or requests to the endpoint refused, by reason (unauthorized, "
-                          "client_certificate, tls_handshake, no_request, connection_limit, address_limit).",
+                          "client_certificate, tls_handshake, no_request, connection_limit, address_limit, "
+                          "head_timeout).",
                           MetricType::Counter);
     const char* names[kRefusals] = {"unauthorized", "tls_handshake", "no_request", "connection_limit",
-                                    "address_limit"};
+                                    "address_limit", "head_timeout"};
     for (int i = 0; i < kRefusals; i++) counter(refused, {{"reason", names[i]}}, static_cast<double>(refused_[i]));
     counter(refused, {{"reason", "client_certificate"}}, tls_ ? static_cast<double>(tls_->client_cert_refusals()) : 0);
     out.push_back(std::move(refused));

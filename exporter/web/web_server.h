@@ -1,10 +1,10 @@
 // The endpoint, over HTTP or HTTPS, served by libmicrohttpd on one event
 // loop: /metrics (gzip when asked), / and /healthz, basic auth, response
 // headers from the web config. Idle connections, heads sent a byte at a
-// time and stalled TLS handshakes hold a connection slot, never the loop:
-// bounds on connections in total and per client address, and an inactivity
-// deadline, keep them from starving a scraper. Its own metrics
-// (apiscope_web_*) come with every scrape.
+// time and stalled TLS handshakes hold a connection slot, never the loop;
+// bounds on connections in total and per client address, and a deadline for
+// the handshake and each request head, keep them from starving a scraper.
+// Its own metrics (apiscope_web_*) come with every scrape.
 #pragma once
 
 #include <prometheus/collectable.h>
@@ -14,8 +14,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "web/basic_auth.h"
@@ -34,8 +36,10 @@ struct WebError : std::runtime_error {
 struct WebLimits {
     unsigned max_connections = 64;         // open at once
     unsigned max_connections_per_ip = 16;  // open at once from one client address
-    unsigned read_timeout_seconds = 10;    // a connection silent this long is closed
+    unsigned read_timeout_seconds = 10;    // for the handshake and each request head; and silence
 };
+
+struct ConnectionState;
 
 class WebServer {
 public:
@@ -53,9 +57,14 @@ public:
     bool admit(const void* addr);
     void opened(MHD_Connection* c, void** context);
     void closed(MHD_Connection* c, void** context);
+    void answered(MHD_Connection* c);
 
 private:
-    enum Refusal { kUnauthorized, kTlsHandshake, kNoRequest, kConnectionLimit, kAddressLimit, kRefusals };
+    enum Refusal { kUnauthorized, kTlsHandshake, kNoRequest, kConnectionLimit, kAddressLimit, kHeadTimeout,
+                   kRefusals };
+    // Shuts down connections whose handshake or head is past its deadline
+    // (MHD's own timeout counts silence only: a byte now and then resets it).
+    void reap();
     int reply(MHD_Connection* c, int status, const std::string& type, const std::string& body, bool gzip_ok,
               bool challenge = false);
     std::string metrics_text(bool* gzip);
@@ -77,6 +86,10 @@ private:
     std::array<uint64_t, kRefusals> refused_{};
     uint64_t bytes_ = 0, scrapes_ = 0;
     double scrape_seconds_ = 0;
+    std::mutex deadlines_mu_;  // the connections waiting for a head, read by the reaper
+    std::set<ConnectionState*> waiting_;
+    std::atomic<bool> stop_{false};
+    std::thread reaper_;
 };
 
 }  // namespace apiscope

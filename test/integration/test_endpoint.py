@@ -422,6 +422,26 @@ class Starvation(unittest.TestCase):
         finally:
             shutil.rmtree(d, ignore_errors=True)
 
+    def test_head_deadline(self):
+        """A head sent a byte every 0.3 s never goes silent, and is cut at the
+        deadline all the same."""
+        with Apiscope("--web.read-timeout-seconds", "2", port=PORT) as scope:
+            s = socket.create_connection(("127.0.0.1", PORT), timeout=10)
+            start, cut = time.monotonic(), None
+            try:
+                for b in b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * 100:
+                    s.send(bytes([b]))
+                    time.sleep(0.3)
+            except OSError:
+                cut = time.monotonic() - start
+            finally:
+                s.close()
+            self.assertIsNotNone(cut, "the slow head was never cut")
+            self.assertLess(cut, 4.0)
+            s = scope.scrape()
+            self.assertEqual(value(s, "apiscope_web_requests_rejected_total", reason="head_timeout"), 1)
+            self.assertEqual(scope.stop(), 0)
+
     def test_bounds_and_read_timeout(self):
         with Apiscope("--web.max-connections-per-ip", "4", "--web.read-timeout-seconds", "2", port=PORT) as scope:
             holds = self.hold(["idle"] * 4)
