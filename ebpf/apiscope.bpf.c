@@ -271,8 +271,13 @@ int task_rename(struct task_rename_ctx *ctx)
 
 	as_verdict_forget(pid);
 	/* a process naming itself into the targets: the TLS probes look at it
-	 * as at a new process (the tracepoint fires before comm changes) */
-	if (tls_on && filter_comm && pid == bpf_get_current_pid_tgid() >> 32) {
+	 * as at a new process (the tracepoint fires before comm changes). Not
+	 * the name an exec gives: sched_process_exec tells of that one, and a
+	 * second word would have the exporter attach twice. */
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	if (tls_on && filter_comm && pid == bpf_get_current_pid_tgid() >> 32 &&
+	    !BPF_CORE_READ_BITFIELD_PROBED(task, in_execve)) {
 		/* up to its NUL only: prctl(PR_SET_NAME) hands the tracepoint a
 		 * kernel stack buffer whose bytes past the NUL are left over from
 		 * earlier calls, and the map key is all 16 bytes */

@@ -100,6 +100,7 @@ struct task_struct {
 	struct files_struct *files;
 	struct task_struct *group_leader;
 	char comm[16];
+	unsigned int in_execve : 1;
 };
 
 /* x86-64 user registers, as uprobe programs see them. */

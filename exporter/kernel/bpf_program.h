@@ -69,10 +69,11 @@ public:
     // why it failed. Thread-safe.
     std::string attach_openssl(const std::string& path, const std::set<std::string>& funcs, pid_t pid = -1);
     // Attaches the Go crypto/tls uprobes at the sites of `go` (file offsets in
-    // the file at path), for pid or every process (-1). Returns the links
-    // made (for detach), or throws BpfError naming what failed. Thread-safe.
-    std::vector<struct bpf_link*> attach_go(const std::string& path, const GoBinary& go, pid_t pid = -1);
-    void detach(const std::vector<struct bpf_link*>& links);
+    // the file at path), for pid or every process (-1), as a few uprobe_multi
+    // links. Returns their fds (for detach_go), or throws BpfError naming what
+    // failed. Thread-safe.
+    std::vector<int> attach_go(const std::string& path, const GoBinary& go, pid_t pid = -1);
+    void detach_go(const std::vector<int>& links);
     // Forgets the Go crypto/tls calls and sockets of the processes for which
     // `gone` is true (exited, or exec'd into another program).
     void forget_go_processes(const std::function<bool(uint32_t tgid)>& gone);
@@ -89,6 +90,7 @@ private:
 
     apiscope_bpf* skel_ = nullptr;
     std::vector<struct bpf_link*> links_;
+    std::set<int> go_links_;  // uprobe_multi link fds
     std::mutex links_mu_;
     int stats_fd_ = -1;
 };

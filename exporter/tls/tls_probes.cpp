@@ -177,10 +177,7 @@ const TlsProbes::FileState& TlsProbes::attach_go(const std::string& path, const 
 void TlsProbes::drop_go(pid_t pid) {
     auto it = go_procs_.find(pid);
     if (it == go_procs_.end()) return;
-    if (!it->second.links.empty())
-        detaching_.push_back(std::async(std::launch::async, [this, links = std::move(it->second.links)] {
-            bpf_.detach(links);
-        }));
+    bpf_.detach_go(it->second.links);
     go_procs_.erase(it);
 }
 
@@ -224,6 +221,7 @@ void TlsProbes::inspect(pid_t pid, bool report) {
     }
     for (const auto& [lib, state] : found) {
         auto key = std::make_tuple(service, lib, state);
+        std::lock_guard<std::mutex> lock(status_mu_);
         if (status_.size() < kMaxStatus) status_.insert(key);
     }
 }
@@ -257,9 +255,6 @@ void TlsProbes::run() {
                 pid_t pid = (it++)->first;
                 if (gone(pid)) drop_go(pid);
             }
-            std::erase_if(detaching_, [](const std::future<void>& f) {
-                return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
-            });
         }
         // a second look: libssl loaded with dlopen, and whether it serves
         auto now = std::chrono::steady_clock::now();
@@ -279,7 +274,7 @@ std::vector<prometheus::MetricFamily> TlsProbes::Collect() const {
              "state the TLS uprobes are in (attached; unsupported: no OpenSSL nor Go crypto/tls, or a Go "
              "version or architecture not probed, see the log; failed: see the log).";
     f.type = prometheus::MetricType::Gauge;
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::mutex> lock(status_mu_);
     for (const auto& key : status_) {
         prometheus::ClientMetric m;
         m.label = {{"service_name", std::get<0>(key)}, {"library", std::get<1>(key)}, {"state", std::get<2>(key)}};

@@ -12,7 +12,6 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
-#include <future>
 #include <map>
 #include <mutex>
 #include <string>
@@ -71,15 +70,14 @@ private:
     struct GoProcess {
         FileState fs;
         std::string version;
-        std::vector<struct bpf_link*> links;
+        std::vector<int> links;
     };
     std::map<pid_t, GoProcess> go_procs_;
-    uint64_t go_probed_ = 0;
-    // Removes the probes of a process that exited or exec'd, in the
-    // background: each uprobe's removal waits for the kernel (about 0.1 s).
+    std::atomic<uint64_t> go_probed_{0};
+    // Removes the probes of a process that exited or exec'd.
     void drop_go(pid_t pid);
-    std::vector<std::future<void>> detaching_;
-    mutable std::mutex mu_;
+    std::mutex mu_;  // files and processes, held while attaching (which can take a while)
+    mutable std::mutex status_mu_;  // what scrapes read: never held across an attach
     // (service_name, library, state) seen
     std::set<std::tuple<std::string, std::string, std::string>> status_;
     std::deque<std::pair<std::chrono::steady_clock::time_point, pid_t>> later_;  // second looks

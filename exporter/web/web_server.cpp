@@ -150,11 +150,11 @@ WebServer::WebServer(const std::string& listen_address, const std::string& telem
         port_ = ntohs(ss.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
                                                : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | (tls_ ? MHD_USE_TLS : 0);
-    // MHD's own bounds sit above ours, so that ours (counted) refuse first
+    // MHD's own bounds sit above ours, so that ours (counted) act first
     std::vector<MHD_OptionItem> opts = {
         {MHD_OPTION_LISTEN_SOCKET, fd, nullptr},
         {MHD_OPTION_CONNECTION_LIMIT, static_cast<intptr_t>(limits_.max_connections + 8), nullptr},
-        {MHD_OPTION_CONNECTION_TIMEOUT, static_cast<intptr_t>(limits_.read_timeout_seconds), nullptr},
+        {MHD_OPTION_CONNECTION_TIMEOUT, static_cast<intptr_t>(limits_.read_timeout_seconds + 1), nullptr},
         {MHD_OPTION_NOTIFY_CONNECTION, reinterpret_cast<intptr_t>(&on_connection), this},
         {MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&on_completed), this},
     };
@@ -243,14 +243,14 @@ void WebServer::closed(MHD_Connection* c, void** context) {
         std::lock_guard<std::mutex> lock(deadlines_mu_);
         waiting_.erase(st);
     }
-    if (st->reaped) refused_[kHeadTimeout]++;
+    // a connection that served requests and then idled is not refused
     if (st->requests == 0) {
         bool handshake_done = true;
         if (tls_)
             if (const auto* ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION); ci && ci->tls_session)
                 handshake_done = gnutls_handshake_get_last_in(static_cast<gnutls_session_t>(ci->tls_session)) ==
                                  GNUTLS_HANDSHAKE_FINISHED;
-        refused_[handshake_done ? kNoRequest : kTlsHandshake]++;
+        refused_[st->reaped ? kHeadTimeout : handshake_done ? kNoRequest : kTlsHandshake]++;
     }
     if (auto it = per_address_.find(st->address); it != per_address_.end() && --it->second == 0) per_address_.erase(it);
     open_--;
