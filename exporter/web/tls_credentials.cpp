@@ -149,20 +149,17 @@ int TlsCredentials::verify(gnutls_session_t session) {
         l = self->current_;
     }
     std::vector<gnutls_x509_crt_t> chain(n);
-    unsigned imported = 0;
-    for (; imported < n; imported++) {
-        gnutls_x509_crt_init(&chain[imported]);
-        if (gnutls_x509_crt_import(chain[imported], &peers[imported], GNUTLS_X509_FMT_DER) < 0) {
-            imported++;
-            break;
-        }
+    unsigned made = 0;
+    bool parsed = true;
+    for (; made < n && parsed; made++) {
+        gnutls_x509_crt_init(&chain[made]);
+        parsed = gnutls_x509_crt_import(chain[made], &peers[made], GNUTLS_X509_FMT_DER) >= 0;
     }
-    unsigned status = 1;
+    unsigned status = 1;  // not verified
     gnutls_typed_vdata_st purpose = {GNUTLS_DT_KEY_PURPOSE_OID,
                                      reinterpret_cast<unsigned char*>(const_cast<char*>(GNUTLS_KP_TLS_WWW_CLIENT)), 0};
-    if (imported == n)
-        gnutls_x509_trust_list_verify_crt2(l->ca, chain.data(), n, &purpose, 1, 0, &status, nullptr);
-    for (unsigned i = 0; i < imported; i++) gnutls_x509_crt_deinit(chain[i]);
+    if (parsed) gnutls_x509_trust_list_verify_crt2(l->ca, chain.data(), n, &purpose, 1, 0, &status, nullptr);
+    for (unsigned i = 0; i < made; i++) gnutls_x509_crt_deinit(chain[i]);
     if (status == 0) return 0;
     self->refused_++;
     return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
