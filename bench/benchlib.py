@@ -271,18 +271,32 @@ FLOOR_NAMES = {None: "floor", "enter": "floor enter+exit", "raw": "floor raw", "
                "read": "floor read"}
 
 
-def floor_agent(mode=None, *values):
+def round_args(ap):
+    """--rounds, --seconds and --smoke (one round of a second, to check the
+    script) parsed from ap."""
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--smoke", action="store_true", help="one short round, to check the script")
+    args = ap.parse_args()
+    if args.smoke:
+        args.rounds, args.seconds = 1, 1
+    return args
+
+
+def floor_agent(mode=None, *values, name=None):
     """Empty programs on apiscope's hooks, or a variant (bench/floor.c): "enter" adds the
     syscalls' entry (apiscope's hooks before it read the arguments at exit), "raw" is one BTF
     raw tracepoint on every syscall's exit, "pid" reads whose syscall it is and leaves, "tls"
     adds empty uprobes on OpenSSL's read and write functions, "read" (values: up to four tgids)
-    does for those processes' reads and writes the least a design that reads message heads does."""
+    does for those processes' reads and writes the least a design that reads message heads does,
+    "go" (values: a Go executable and its crypto/tls sites) empty uprobes there; name: the
+    agent's, for variants beyond FLOOR_NAMES."""
     def ready(a):
         line = a.proc.stdout.readline()
         if "ready" not in line:
             raise SystemExit("bench_floor failed to start")
     cmd = [os.path.join(build_dir(), "bench", "bench_floor")] + (["--" + mode] if mode else []) + list(values)
-    return Agent(FLOOR_NAMES[mode], cmd, ready, check_exit=True)
+    return Agent(name or FLOOR_NAMES[mode], cmd, ready, check_exit=True)
 
 
 def floor_agents(*modes):

@@ -14,29 +14,16 @@ import os
 import subprocess
 import tempfile
 
-from benchlib import (Agent, apiscope_agent, bpf_prog_stats, build_dir, med, no_agent, require_root, spread,
-                      wait_port, wrk)
+from benchlib import (apiscope_agent, bpf_prog_stats, build_dir, floor_agent, med, no_agent, require_root,
+                      round_args, spread, wait_port, wrk)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PORT = 18130
 
 
-def floor(*args):
-    def ready(a):
-        if a.proc.stdout.readline().strip() != "ready":
-            raise SystemExit("floor did not start")
-    return Agent("floor", [os.path.join(build_dir(), "bench", "bench_floor"), *args], ready)
-
-
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--seconds", type=int, default=5)
-    ap.add_argument("--smoke", action="store_true", help="one short round, to check the script")
-    args = ap.parse_args()
+    args = round_args(argparse.ArgumentParser())
     require_root()
-    if args.smoke:
-        args.rounds, args.seconds = 1, 1
     d = tempfile.mkdtemp(prefix="apiscope-bench-go-")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
                     "-keyout", d + "/key.pem", "-out", d + "/cert.pem"], check=True, capture_output=True)
@@ -49,8 +36,8 @@ def main():
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_port(PORT)
-        agents = [("none", no_agent()), ("floor uprobes", floor("--go", exe, *sites)),
-                  ("floor uprobes+syscalls", floor("--pid", "--go", exe, *sites)),
+        agents = [("none", no_agent()), ("floor uprobes", floor_agent("go", exe, *sites, name="floor uprobes")),
+                  ("floor uprobes+syscalls", floor_agent("pid", "--go", exe, *sites, name="floor uprobes+syscalls")),
                   ("apiscope", apiscope_agent("--target.pid", str(server.pid)))]
         url = "https://127.0.0.1:%d/items/1" % PORT
         res = {name: {k: [] for k in ("rps", "p50", "p99", "ns", "cpu")} for name, _ in agents}

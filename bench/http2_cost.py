@@ -13,18 +13,12 @@ usage: bench/http2_cost.py [--rounds 5] [--seconds 5] [--smoke]
 import argparse
 
 from benchlib import (apiscope_agent, bpf_prog_stats, h2load, med, metric, Nginx, no_agent, process_tree_cpu,
-                      require_root, scrape, spread, wrk)
+                      require_root, round_args, scrape, spread, wrk)
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--seconds", type=int, default=5)
-    ap.add_argument("--smoke", action="store_true", help="one short round, to check the script")
-    args = ap.parse_args()
+    args = round_args(argparse.ArgumentParser())
     require_root()
-    if args.smoke:
-        args.rounds, args.seconds = 1, 1
     # server side only: wrk and h2load link OpenSSL too, and their sides are not the same work
     agents = [("none", no_agent()), ("apiscope", apiscope_agent("--target.comm", "nginx"))]
     with Nginx() as nginx:

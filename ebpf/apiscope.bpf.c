@@ -145,12 +145,13 @@ static __always_inline int as_exit(__s32 nr, long ret)
 		/* which sockets a thread's SSL calls are on: the one read inside
 		 * the call, or for memory BIOs the one it last read, also before
 		 * its first SSL call (the thread's state is made then) */
-		bool sock = false;
+		bool sock = false, known = false; /* known: sock says whether fd is a socket */
 
 		st = bpf_task_storage_get(&stash, task, 0, 0);
 		if (dir_in && (st || !c)) {
 			sock = nr == AS_NR_RECVFROM || kind == AS_IO_MSG || (st && key.fd == st->last_read_fd) ||
 			       as_fd_is_socket(key.fd);
+			known = true;
 			if (sock && !st)
 				st = bpf_task_storage_get(&stash, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 			if (sock && st)
@@ -158,12 +159,13 @@ static __always_inline int as_exit(__s32 nr, long ret)
 		}
 		if (st && st->tls_kind) {
 			/* ciphertext of the SSL call in progress, or a file OpenSSL reads */
-			if (sock || key.fd == st->tls_fd || as_fd_is_socket(key.fd))
+			if (sock || key.fd == st->tls_fd || (!known && as_fd_is_socket(key.fd)))
 				as_tls_learn_fd(st, key.tgid, key.fd);
 			return 0;
 		}
 		/* a goroutine inside crypto/tls: its socket, and ciphertext */
-		if (go_seen && (sock || as_fd_is_socket(key.fd)) && as_go_learn_fd(key.tgid, regs->r14, key.fd, dir_in))
+		if (go_seen && (sock || (!known && as_fd_is_socket(key.fd))) &&
+		    as_go_learn_fd(key.tgid, regs->r14, key.fd, dir_in))
 			return 0;
 	}
 

@@ -302,8 +302,6 @@ volatile __u32 go_seen = 0;
 
 /* Go crypto/tls calls in flight, by goroutine: a goroutine that waits on
  * the network may wake on another thread. */
-
-
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
@@ -313,7 +311,6 @@ struct {
 
 /* The socket under each *tls.Conn of a process: a Read served from what
  * crypto/tls already buffered makes no syscall. */
-
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <ctime>
+#include <optional>
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -235,20 +236,22 @@ void H2Collector::handle(H2Exchange&& x) {
     unknown(x);
     bool grpc = starts_with(field(x.request, "content-type"), "application/grpc") ||
                 starts_with(field(x.response, "content-type"), "application/grpc");
+    // the path in the kernel's route form, made once for the series, the log and the GenAI match
+    const std::string* path = field(x.request, ":path");
+    std::optional<std::string> route;
+    if (path && (!grpc || log_ || genai_)) route = kernel_route(*path);
+    const std::string* r = route ? &*route : nullptr;
     if (grpc)
-        rpc(x, service, client);
+        rpc(x, service, client, r);
     else
-        http(x, service, client);
-    if (genai_) genai(x);
+        http(x, service, client, r);
+    if (genai_ && r) genai(x, *r);
 }
 
 // An LLM or MCP call, if its route is one: with the body windows the kernel
 // kept if its request body was JSON (an MCP DELETE has none, and ends a
 // session all the same).
-void H2Collector::genai(const H2Exchange& x) {
-    const std::string* path = field(x.request, ":path");
-    if (!path) return;
-    std::string route = kernel_route(*path);
+void H2Collector::genai(const H2Exchange& x, const std::string& route) {
     auto it = std::find_if(genai_routes_.begin(), genai_routes_.end(),
                            [&](const GenaiRouteInfo& r) { return r.route == route; });
     if (it == genai_routes_.end()) return;
@@ -284,12 +287,11 @@ std::vector<std::string> H2Collector::header_labels(const H2Exchange& x, const s
     return out;
 }
 
-void H2Collector::http(const H2Exchange& x, const std::string& service, bool client) {
+void H2Collector::http(const H2Exchange& x, const std::string& service, bool client, const std::string* path_route) {
     const std::string* m = field(x.request, ":method");
-    const std::string* path = field(x.request, ":path");
     const std::string* status = field(x.response, ":status");
     std::string method = m ? method_label(method_of(*m)) : x.call.method ? method_label(x.call.method) : kUnknown;
-    std::string route = path                ? routes_.label(service, kernel_route(*path))
+    std::string route = path_route          ? routes_.label(service, *path_route)
                         : x.call.route_id   ? routes_.label(service, x.call.route_id)  // stream 1 of an h2c upgrade
                         : m && *m == "CONNECT" ? ""
                                                : kUnknown;
@@ -315,7 +317,7 @@ void H2Collector::http(const H2Exchange& x, const std::string& service, bool cli
     if (log_) log(x, code, duration, method, route, error, {});
 }
 
-void H2Collector::rpc(const H2Exchange& x, const std::string& service, bool client) {
+void H2Collector::rpc(const H2Exchange& x, const std::string& service, bool client, const std::string* path_route) {
     const std::string* path = field(x.request, ":path");
     std::string method = path ? rpc_methods_.admit(service, path->substr(!path->empty() && (*path)[0] == '/'))
                               : kUnknown;
@@ -348,7 +350,7 @@ void H2Collector::rpc(const H2Exchange& x, const std::string& service, bool clie
         const std::string* s = field(x.response, ":status");
         const std::string* m = field(x.request, ":method");
         log(x, s ? static_cast<uint16_t>(std::strtoul(s->c_str(), nullptr, 10)) : 0, end, m ? *m : kUnknown,
-            path ? routes_.label(service, kernel_route(*path)) : kUnknown, error,
+            path_route ? routes_.label(service, *path_route) : kUnknown, error,
             {{"rpc.system.name", "grpc"}, {"rpc.method", method}, {"rpc.response.status_code", status}});
     }
 }

@@ -43,13 +43,14 @@ public:
 private:
     void run();
     int drain() const;  // records read
-    void http(const H2Exchange& x, const std::string& service, bool client);
-    void rpc(const H2Exchange& x, const std::string& service, bool client);
+    // path_route: the request's :path in the kernel's route form (null: none)
+    void http(const H2Exchange& x, const std::string& service, bool client, const std::string* path_route);
+    void rpc(const H2Exchange& x, const std::string& service, bool client, const std::string* path_route);
     std::vector<std::string> header_labels(const H2Exchange& x, const std::string& service);
     void log(const H2Exchange& x, uint16_t status, uint64_t duration_ns, std::string method, std::string route,
              std::string error, std::vector<LogField> extra);
     void unknown(const H2Exchange& x);
-    void genai(const H2Exchange& x);
+    void genai(const H2Exchange& x, const std::string& path_route);
 
     const BpfProgram* bpf_;
     const Config& cfg_;

@@ -69,10 +69,10 @@ public:
     // why it failed. Thread-safe.
     std::string attach_openssl(const std::string& path, const std::set<std::string>& funcs, pid_t pid = -1);
     // Attaches the Go crypto/tls uprobes at the sites of `go` (file offsets in
-    // the file at path), for pid or every process (-1), as a few uprobe_multi
-    // links. Returns their fds (for detach_go), or throws BpfError naming what
-    // failed. Thread-safe.
-    std::vector<int> attach_go(const std::string& path, const GoBinary& go, pid_t pid = -1);
+    // the file at path) for process pid, as a few uprobe_multi links. Returns
+    // their fds (for detach_go), or throws BpfError naming what failed.
+    // Thread-safe.
+    std::vector<int> attach_go(const std::string& path, const GoBinary& go, pid_t pid);
     void detach_go(const std::vector<int>& links);
     // Forgets the Go crypto/tls calls and sockets of the processes for which
     // `gone` is true (exited, or exec'd into another program).

@@ -53,6 +53,8 @@ private:
     // The same for a Go executable, for process pid; `library` is set to its
     // Go version. An empty state: not a Go program.
     const FileState& attach_go(const std::string& path, const std::string& shown, pid_t pid, std::string* library);
+    // Removes the probes of a process that exited or exec'd.
+    void drop_go(pid_t pid);
     bool wanted(pid_t pid, const std::string& comm) const;
     void run();
     static int on_exec(void* ctx, void* data, size_t size);
@@ -74,8 +76,6 @@ private:
     };
     std::map<pid_t, GoProcess> go_procs_;
     std::atomic<uint64_t> go_probed_{0};
-    // Removes the probes of a process that exited or exec'd.
-    void drop_go(pid_t pid);
     std::mutex mu_;  // files and processes, held while attaching (which can take a while)
     mutable std::mutex status_mu_;  // what scrapes read: never held across an attach
     // (service_name, library, state) seen
