@@ -11,7 +11,7 @@ FROM debian:bookworm-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
       prometheus-cpp-dev libcli11-dev libyaml-cpp-dev libssl-dev libnghttp2-dev libcapstone-dev \
-      libmicrohttpd-dev libgnutls28-dev \
+      libmicrohttpd-dev libgnutls28-dev libcurl4-openssl-dev nlohmann-json3-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -24,7 +24,7 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
       libbpf1 libelf1 zlib1g libprometheus-cpp-core1.0 libyaml-cpp0.7 libnghttp2-14 libcapstone4 \
-      libmicrohttpd12 libgnutls30 \
+      libmicrohttpd12 libgnutls30 libcurl4 \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/apiscope /usr/local/bin/apiscope
 COPY config/apiscope.yaml /etc/apiscope/apiscope.yaml

@@ -14,7 +14,7 @@ apt-get install -y -qq --no-install-recommends \
   nginx-light curl wrk python3 prometheus util-linux ca-certificates \
   podman runc debootstrap libclang-rt-14-dev mtail valgrind \
   libnghttp2-dev nghttp2-client python3-grpcio python3-h2 libcapstone-dev golang-go \
-  libmicrohttpd-dev libgnutls28-dev >/dev/null
+  libmicrohttpd-dev libgnutls28-dev libcurl4-openssl-dev nlohmann-json3-dev >/dev/null
 # Node.js runs the real client libraries some tests drive apiscope with (a
 # Node.js already installed, e.g. a newer one, is kept).
 command -v npm >/dev/null || apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null

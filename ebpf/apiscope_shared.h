@@ -20,6 +20,8 @@
 #endif
 
 #define AS_COMM_LEN 16
+/* as_conn.cgroup: a cgroup v1 (memory controller) id, not a v2 one */
+#define AS_CGROUP_V1 (1ULL << 63)
 #define AS_ROUTE_LEN 128
 #define AS_MAX_DURATION_BOUNDS 23 /* + the +Inf bucket = 24 */
 #define AS_MAX_SIZE_BOUNDS 23
@@ -118,8 +120,9 @@ struct as_metric_key {
 	__u64 labels[AS_MAX_LABELS]; /* header label value ids (AS_LABEL_* or a hash) */
 	__u8 version;       /* enum as_version */
 	__u8 pad[7];
+	__u64 cgroup;       /* the connection's cgroup (as_conn.cgroup) */
 };
-AS_STATIC_ASSERT(sizeof(struct as_metric_key) == 88, "metric key layout");
+AS_STATIC_ASSERT(sizeof(struct as_metric_key) == 96, "metric key layout");
 
 /* Buckets are per-bucket counts (not cumulative); index n_bounds is +Inf. */
 struct as_metric_val {
@@ -262,8 +265,9 @@ struct as_call {
 	__u8 pad;
 	__u8 peer_addr[16];
 	char comm[AS_COMM_LEN];
+	__u64 cgroup; /* as_conn.cgroup */
 };
-AS_STATIC_ASSERT(sizeof(struct as_call) == 88, "call layout");
+AS_STATIC_ASSERT(sizeof(struct as_call) == 96, "call layout");
 
 /*
  * LLM API and MCP calls (config genai): routes the exporter marks in the
@@ -408,7 +412,7 @@ struct as_h2_end {
 	__u32 code;   /* RST_STREAM error code */
 	__u32 pad;
 };
-AS_STATIC_ASSERT(sizeof(struct as_h2_end) == 136, "h2 end layout");
+AS_STATIC_ASSERT(sizeof(struct as_h2_end) == 144, "h2 end layout");
 
 /* Go crypto/tls (go_tls.bpf.h): a call in flight, by goroutine (map
  * go_calls), and the socket under each *tls.Conn (map go_conns). */

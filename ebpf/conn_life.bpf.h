@@ -96,6 +96,7 @@ static __noinline struct as_conn *as_conn_new(struct as_conn_key *key, __u64 ubu
 	if (proto == AS_PROTO_H2)
 		as_h2_begin(c, AS_ROLE_UNKNOWN, 1); /* which end it is: from its first header block */
 	as_process_comm(c->comm);
+	c->cgroup = as_workload_cgroup();
 	open = bpf_map_lookup_elem(&http_procs, &key->tgid);
 	if (open)
 		__sync_fetch_and_add(open, 1);

@@ -165,6 +165,7 @@ struct as_conn {
 	__u8 h2_lost;       /* an HTTP/2 record was lost since the last one handed over */
 	__u8 upgrade;       /* a 101 answered the request at q_head: the role it had (as_h1_upgraded) */
 	__u8 pad2[5];
+	__u64 cgroup;       /* where its process ran when first seen (as_workload_cgroup), 0: not kept */
 };
 
 /* One finished request/response pair. */

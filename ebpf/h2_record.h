@@ -39,6 +39,7 @@ AS_INLINE void as_h2_end_fill(struct as_h2_end *e, const struct as_conn *c, cons
 	d->version = AS_VER_2;
 	__builtin_memcpy(d->peer_addr, c->peer_addr, sizeof(d->peer_addr));
 	__builtin_memcpy(d->comm, c->comm, AS_COMM_LEN);
+	d->cgroup = c->cgroup;
 	if (st) {
 		d->start_ns = st->req_ns;
 		d->duration_ns = st->resp_ns > st->req_ns ? st->resp_ns - st->req_ns : 0;

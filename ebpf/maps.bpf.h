@@ -23,6 +23,13 @@ const volatile bool filter_pidns = false;
 const volatile __u64 pidns_dev = 0;
 const volatile __u64 pidns_ino = 0;
 
+/* Workload metadata (target.bpf.h as_workload_cgroup): keep each
+ * connection's cgroup; the v2 root's id, and whether a v1 memory hierarchy
+ * is mounted to look in when a process sits in that root. */
+const volatile bool workload_cgroups = false;
+const volatile __u64 cgroup2_root_id = 1;
+const volatile bool cgroup1_memory = false;
+
 /* Per-process target verdicts (see as_target_process): two bits a tgid,
  * 0 while undecided, in words of 32 processes. An array lookup the verifier
  * inlines: a hash lookup was most of what a syscall of a process apiscope

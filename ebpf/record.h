@@ -36,6 +36,7 @@ AS_INLINE void as_metric_key_fill(struct as_metric_key *key, const struct as_con
 	key->error = rec->error;
 	key->tls = c->tls;
 	key->version = rec->version;
+	key->cgroup = c->cgroup;
 	if (c->role == AS_ROLE_CLIENT) {
 		key->direction = AS_DIR_CLIENT;
 		key->peer_port = c->peer_port;
@@ -64,6 +65,7 @@ AS_INLINE void as_call_fill(struct as_call *d, const struct as_conn *c, const st
 	d->version = rec->version;
 	__builtin_memcpy(d->peer_addr, c->peer_addr, sizeof(d->peer_addr));
 	__builtin_memcpy(d->comm, c->comm, AS_COMM_LEN);
+	d->cgroup = c->cgroup;
 }
 
 /* Header value k of a capture into dst (room bytes); returns its length. */

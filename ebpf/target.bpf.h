@@ -43,6 +43,29 @@ static __always_inline void as_process_comm(char *comm)
 	bpf_probe_read_kernel_str(comm, AS_COMM_LEN, leader->comm);
 }
 
+/* The cgroup a new connection's requests count under, for the exporter to
+ * name its pod or container: the v2 cgroup, or where containers live in
+ * cgroup v1 only (the process sits in the v2 root) its memory controller's
+ * v1 cgroup, tagged AS_CGROUP_V1. Once per connection, never per request. */
+static __always_inline __u64 as_workload_cgroup(void)
+{
+	__u64 id;
+
+	if (!workload_cgroups)
+		return 0;
+	id = bpf_get_current_cgroup_id();
+	if (id == cgroup2_root_id && cgroup1_memory &&
+	    bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id)) {
+		struct task_struct *t = bpf_get_current_task_btf();
+		int i = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+		__u64 v1 = t->cgroups->subsys[i & 15]->cgroup->kn->id;
+
+		if (v1)
+			id = v1 | AS_CGROUP_V1;
+	}
+	return id;
+}
+
 /* The per-process part of the target decision: PID namespace, apiscope
  * itself, --target.pid and --target.comm. */
 static __always_inline bool as_decide_process(__u32 tgid)

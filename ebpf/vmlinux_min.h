@@ -94,6 +94,27 @@ struct files_struct {
 	struct fdtable *fdt;
 };
 
+/* a process's cgroups: the v1 memory controller's, for workload metadata */
+struct kernfs_node {
+	__u64 id;
+};
+
+struct cgroup {
+	struct kernfs_node *kn;
+};
+
+struct cgroup_subsys_state {
+	struct cgroup *cgroup;
+};
+
+struct css_set {
+	struct cgroup_subsys_state *subsys[16];
+};
+
+enum cgroup_subsys_id {
+	memory_cgrp_id = 4,
+};
+
 struct task_struct {
 	int pid;
 	int tgid;
@@ -101,6 +122,7 @@ struct task_struct {
 	struct task_struct *group_leader;
 	char comm[16];
 	unsigned int in_execve : 1;
+	struct css_set *cgroups;
 };
 
 /* x86-64 user registers, as uprobe programs see them. */

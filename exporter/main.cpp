@@ -19,6 +19,7 @@
 #include "tls/tls_probes.h"
 #include "version.h"
 #include "web/web_server.h"
+#include "workload/workload_meta.h"
 
 using namespace apiscope;
 
@@ -87,22 +88,23 @@ int main(int argc, char** argv) {
         BpfProgram bpf(cfg);
         // attached: from here on, only what running needs (before any thread)
         auto port = parse_listen_address(cfg.listen_address).port;
-        auto why = drop_capabilities(cfg.tls_enabled, port > 0 && port < 1024);
+        auto why = drop_capabilities(cfg.tls_enabled, cfg.kubernetes.enabled, port > 0 && port < 1024);
         if (!why.empty()) std::cerr << "apiscope: could not drop capabilities (" << why << "); going on\n";
         ScrapeStats stats;
         RouteTable routes(cfg.route_templates, cfg.routes_max_per_service,
                           [&bpf](uint64_t id) { return bpf.route_text(id); });
+        WorkloadMeta meta(cfg);
         std::unique_ptr<AccessLog> log;
-        if (cfg.access_log.enabled()) log = std::make_unique<AccessLog>(bpf, cfg, routes);
+        if (cfg.access_log.enabled()) log = std::make_unique<AccessLog>(bpf, cfg, routes, meta);
         UserSeries user(cfg);
         std::vector<std::shared_ptr<prometheus::Collectable>> collectors;
         std::shared_ptr<GenaiCollector> genai;
-        if (cfg.genai.enabled) genai = std::make_shared<GenaiCollector>(&bpf, cfg, log.get());
+        if (cfg.genai.enabled) genai = std::make_shared<GenaiCollector>(&bpf, cfg, log.get(), &meta);
         // HTTP/2 first: it drains its ring (HTTP/2's LLM and MCP calls too) before
         // the HTTP and GenAI collectors report
         if (cfg.http2.enabled)
-            collectors.push_back(std::make_shared<H2Collector>(&bpf, cfg, routes, user, log.get(), genai.get()));
-        collectors.push_back(std::make_shared<HttpCollector>(bpf, cfg, routes, user, stats));
+            collectors.push_back(std::make_shared<H2Collector>(&bpf, cfg, routes, user, log.get(), genai.get(), &meta));
+        collectors.push_back(std::make_shared<HttpCollector>(bpf, cfg, routes, user, meta, stats));
         collectors.push_back(std::make_shared<SelfCollector>(bpf, cfg, stats, log.get()));
         collectors.push_back(std::make_shared<TlsProbes>(bpf, cfg));
         if (genai) collectors.push_back(genai);

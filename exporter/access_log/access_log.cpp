@@ -35,9 +35,11 @@ int next_poll_ms(uint64_t drained_bytes, int64_t interval_ns, uint64_t ring_byte
 
 }  // namespace
 
-AccessLog::AccessLog(const BpfProgram& bpf, const Config& cfg, RouteTable& routes)
+AccessLog::AccessLog(const BpfProgram& bpf, const Config& cfg, RouteTable& routes, WorkloadMeta& meta)
     : cfg_(cfg),
-      format_(cfg, [&routes](const std::string& service, uint64_t id) { return routes.label(service, id); }) {
+      format_(
+          cfg, [&routes](const std::string& service, uint64_t id) { return routes.label(service, id); },
+          [&meta](uint64_t cgroup) { return meta.log_fields(*meta.lookup(cgroup)); }) {
     open_output();
     rb_ = ring_buffer__new(bpf.log_events_fd(), on_event, this, nullptr);
     if (!rb_) {

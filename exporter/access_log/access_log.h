@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "access_log/log_format.h"
+#include "workload/workload_meta.h"
 #include "config/config.h"
 #include "kernel/bpf_program.h"
 #include "metrics/route_table.h"
@@ -33,7 +34,8 @@ class AccessLog {
 public:
     // Opens the output (throws ConfigError if it cannot) and starts reading.
     // routes: shared with the metrics, so both name a route alike.
-    AccessLog(const BpfProgram& bpf, const Config& cfg, RouteTable& routes);
+    // meta: names the pod or container of each line's process.
+    AccessLog(const BpfProgram& bpf, const Config& cfg, RouteTable& routes, WorkloadMeta& meta);
     ~AccessLog();  // drains what is left, then stops
     AccessLog(const AccessLog&) = delete;
     AccessLog& operator=(const AccessLog&) = delete;

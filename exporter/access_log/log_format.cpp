@@ -69,8 +69,8 @@ bool unpack_log_record(const void* data, size_t size, LogEvent& e) {
     return true;
 }
 
-LogFormatter::LogFormatter(const Config& cfg, RouteText route)
-    : cfg_(cfg), route_(std::move(route)) {
+LogFormatter::LogFormatter(const Config& cfg, RouteText route, Where where)
+    : cfg_(cfg), route_(std::move(route)), where_(std::move(where)) {
     if (cfg.headers.redact == "hash") redactor_ = Redactor(load_redact_key(cfg.headers.redact_key_file));
     for (int dir = 0; dir < 2; dir++)
         for (const auto& h : dir ? cfg.headers.response : cfg.headers.request) {
@@ -131,6 +131,8 @@ void LogFormatter::event(std::string& out, const LogEvent& e, const UserLogEvent
     timestamp(out, static_cast<int64_t>(e.call.start_ns) + wall_offset_ns);
     str(out, "service.name", service);
     num(out, "process.pid", e.call.tgid);
+    if (where_)
+        for (const auto& [name, value] : where_(e.call.cgroup)) str(out, name, value);
     str(out, "span.kind", client ? "client" : "server");
     str(out, "http.request.method", u ? u->method : method_label(e.call.method));
     str(out, "http.route", u ? u->route : route_(service, e.call.route_id));

@@ -46,7 +46,9 @@ class LogFormatter {
 public:
     // the http.route of a kernel route id of a service
     using RouteText = std::function<std::string(const std::string& service, uint64_t route_id)>;
-    LogFormatter(const Config& cfg, RouteText route);
+    // the pod's and container's fields of a call's cgroup (k8s.pod.name, ...)
+    using Where = std::function<std::vector<std::pair<std::string, std::string>>(uint64_t cgroup)>;
+    LogFormatter(const Config& cfg, RouteText route, Where where = {});
 
     // wall_offset_ns: CLOCK_REALTIME minus CLOCK_MONOTONIC, to date the event.
     void append(std::string& out, const LogEvent& e, int64_t wall_offset_ns) const;
@@ -63,6 +65,7 @@ private:
 
     const Config& cfg_;
     RouteText route_;
+    Where where_;
     Redactor redactor_;
     std::vector<std::string> names_[2];  // ,"http.request.header.NAME":[
     std::vector<bool> sensitive_[2];

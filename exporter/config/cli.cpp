@@ -16,7 +16,8 @@ CliRequest parse_cli(int argc, char** argv) {
     std::vector<std::string> comms, cgroups;
     std::vector<uint16_t> ports;
     std::optional<uint32_t> max_routes;
-    std::optional<bool> bpf_stats, tls, genai, http2;
+    std::optional<bool> bpf_stats, tls, genai, http2, kubernetes;
+    std::optional<std::vector<std::string>> k8s_labels;
     std::vector<std::string> mcp_paths;
     std::string log_output, web_config;
     std::optional<uint32_t> max_connections, max_per_ip, read_timeout;
@@ -47,6 +48,11 @@ CliRequest parse_cli(int argc, char** argv) {
     app.add_option("--bpf-stats", bpf_stats, "Collect kernel BPF run-time statistics (default true)");
     app.add_option("--tls.enabled", tls, "Measure HTTPS through OpenSSL uprobes (default true)");
     app.add_option("--http2.enabled", http2, "Measure HTTP/2 and gRPC (default true)");
+    app.add_option("--kubernetes.enabled", kubernetes,
+                   "Pod and container names on every series, from the node's cgroups and logs (default true)");
+    app.add_option("--kubernetes.labels", k8s_labels,
+                   "Which of them, comma-separated (default all: k8s_namespace_name, ..., container_name)")
+        ->delimiter(',');
     app.add_option("--genai.enabled", genai, "Read LLM API and MCP calls for GenAI/MCP metrics (default true)");
     app.add_option("--genai.mcp-path", mcp_paths, "Path of an MCP endpoint (repeatable; default /mcp)");
     app.add_option("--access-log.output", log_output,
@@ -84,6 +90,8 @@ CliRequest parse_cli(int argc, char** argv) {
     if (tls) cfg.tls_enabled = *tls;
     if (genai) cfg.genai.enabled = *genai;
     if (http2) cfg.http2.enabled = *http2;
+    if (kubernetes) cfg.kubernetes.enabled = *kubernetes;
+    if (k8s_labels) cfg.kubernetes.labels = *k8s_labels;
     if (!mcp_paths.empty()) cfg.genai.mcp_paths = mcp_paths;
     if (!log_output.empty()) cfg.access_log.output = log_output;
     if (log_sample) cfg.access_log.sample_ratio = *log_sample;

@@ -145,6 +145,20 @@ void check_buffer(uint32_t b, const char* key) {
         fail(key, "must be a power of two from 4096 to 1073741824 (got " + std::to_string(b) + ")");
 }
 
+void check_kubernetes(const KubernetesConfig& k) {
+    std::set<std::string> seen;
+    for (const auto& l : k.labels) {
+        if (std::find(kWorkloadLabels.begin(), kWorkloadLabels.end(), l) == kWorkloadLabels.end()) {
+            std::string known;
+            for (const auto& n : kWorkloadLabels) known += (known.empty() ? "" : ", ") + n;
+            fail("kubernetes.labels", "unknown label '" + l + "' (known: " + known + ")");
+        }
+        if (!seen.insert(l).second) fail("kubernetes.labels", "'" + l + "' is listed twice");
+    }
+    if (k.grace_period_seconds > 86400)
+        fail("kubernetes.grace_period_seconds", "must be 0-86400 (got " + std::to_string(k.grace_period_seconds) + ")");
+}
+
 void check_http2(const Http2Config& h) {
     check_buffer(h.buffer_bytes, "http2.buffer_bytes");
     if (h.max_connections < 1 || h.max_connections > 1000000)
@@ -210,7 +224,7 @@ static Config parse_config(const std::string& text, const std::string& origin) {
     Config cfg;
     if (root.IsNull()) return cfg;
     check_keys(root, "", {"web", "service_name", "targets", "routes", "histograms", "maps",
-                          "bpf_stats", "headers", "access_log", "tls", "genai", "http2"});
+                          "bpf_stats", "headers", "access_log", "tls", "genai", "http2", "kubernetes"});
     if (auto web = root["web"]) {
         check_keys(web, "web", {"listen_address", "telemetry_path", "config_file", "max_connections", "max_requests",
                                 "max_connections_per_ip", "read_timeout_seconds"});
@@ -322,6 +336,18 @@ static Config parse_config(const std::string& text, const std::string& origin) {
         if (m["label_values"]) cfg.maps.label_values = u32(m["label_values"], "maps.label_values");
         if (m["percpu_values"]) cfg.maps.percpu_values = scalar<bool>(m["percpu_values"], "maps.percpu_values");
     }
+    if (auto k = root["kubernetes"]) {
+        check_keys(k, "kubernetes",
+                   {"enabled", "labels", "containers_dir", "pods_dir", "runtime_socket", "grace_period_seconds"});
+        auto& c = cfg.kubernetes;
+        if (k["enabled"]) c.enabled = scalar<bool>(k["enabled"], "kubernetes.enabled");
+        if (k["labels"]) c.labels = list<std::string>(k["labels"], "kubernetes.labels");
+        if (k["containers_dir"]) c.containers_dir = scalar<std::string>(k["containers_dir"], "kubernetes.containers_dir");
+        if (k["pods_dir"]) c.pods_dir = scalar<std::string>(k["pods_dir"], "kubernetes.pods_dir");
+        if (k["runtime_socket"]) c.runtime_socket = scalar<std::string>(k["runtime_socket"], "kubernetes.runtime_socket");
+        if (k["grace_period_seconds"])
+            c.grace_period_seconds = u32(k["grace_period_seconds"], "kubernetes.grace_period_seconds");
+    }
     if (auto h = root["http2"]) {
         check_keys(h, "http2", {"enabled", "buffer_bytes", "max_connections", "max_table_bytes"});
         auto& c = cfg.http2;
@@ -405,6 +431,7 @@ void validate(const Config& cfg) {
     range(cfg.maps.h2_streams, "maps.h2_streams");
     check_genai(cfg.genai);
     check_http2(cfg.http2);
+    check_kubernetes(cfg.kubernetes);
 }
 
 }  // namespace apiscope

@@ -77,6 +77,22 @@ struct Http2Config {
     uint32_t max_table_bytes = 65536;   // a peer's HPACK dynamic table, at most
 };
 
+// Pod and container names on every series and log line, from the node: the
+// cgroup a connection's process ran in, the kubelet's log directories, and a
+// Docker-compatible runtime API for containers outside Kubernetes.
+inline const std::vector<std::string> kWorkloadLabels = {
+    "k8s_namespace_name",    "k8s_pod_name",         "k8s_container_name", "k8s_deployment_name",
+    "k8s_statefulset_name",  "k8s_daemonset_name",   "k8s_job_name",       "container_name"};
+
+struct KubernetesConfig {
+    bool enabled = true;
+    std::vector<std::string> labels = kWorkloadLabels;  // which of them, in this order
+    std::string containers_dir = "/var/log/containers";  // <pod>_<namespace>_<container>-<id>.log
+    std::string pods_dir = "/var/log/pods";              // <namespace>_<pod>_<uid>/<container>/
+    std::string runtime_socket = "auto";  // "auto": podman's then Docker's; "": never asked
+    uint32_t grace_period_seconds = 300;  // a gone pod's series are exported this long
+};
+
 struct MapSizes {
     uint32_t connections = 65536;
     uint32_t series = 16384;
@@ -108,6 +124,7 @@ struct Config {
     AccessLogConfig access_log;
     GenaiConfig genai;
     Http2Config http2;
+    KubernetesConfig kubernetes;
     MapSizes maps;
     bool tls_enabled = true;  // OpenSSL uprobes: HTTPS in plaintext
     bool bpf_stats = true;  // kernel BPF run-time statistics for self-metrics

@@ -77,9 +77,10 @@ std::string protocol_label(const std::string& v) {
 
 }  // namespace
 
-GenaiCollector::GenaiCollector(const BpfProgram* bpf, const Config& cfg, AccessLog* log)
+GenaiCollector::GenaiCollector(const BpfProgram* bpf, const Config& cfg, AccessLog* log, WorkloadMeta* meta)
     : bpf_(bpf),
       log_(log),
+      meta_(meta),
       cfg_(cfg),
       routes_(genai_route_table(cfg.genai)),
       registry_(std::make_shared<prometheus::Registry>()),
@@ -167,7 +168,23 @@ void GenaiCollector::drain() const {
 std::vector<prometheus::MetricFamily> GenaiCollector::Collect() const {
     drain();  // every call finished before the scrape is in it
     std::lock_guard<std::mutex> g(mu_);
+    if (meta_) {
+        pods_.forget_gone(*meta_);
+        std::erase_if(sessions_, [&](const auto& kv) {
+            const auto& uid = kv.second.where->pod_uid;
+            return !uid.empty() && !meta_->pod_live(uid);
+        });
+    }
     return registry_->Collect();
+}
+
+template <typename T, typename... Args>
+T& GenaiCollector::series(prometheus::Family<T>* f, Labels labels, const Workload& w, Args&&... args) {
+    for (size_t i = 0; i < w.values.size(); i++)
+        if (!w.values[i].empty()) labels[meta_->names()[i]] = w.values[i];
+    T& m = f->Add(labels, std::forward<Args>(args)...);
+    pods_.add(w.pod_uid, &m, [f, &m] { f->Remove(&m); });
+    return m;
 }
 
 void GenaiCollector::handle(const as_genai_call& g) {
@@ -176,10 +193,11 @@ void GenaiCollector::handle(const as_genai_call& g) {
     std::string service = service_label(cfg_, g.call.comm);
     bool client = g.call.direction == AS_DIR_CLIENT;
     events_->Add({{"kind", route.mcp ? "mcp" : "llm"}, {"side", client ? "client" : "server"}}).Increment();
+    auto w = meta_ ? meta_->lookup(g.call.cgroup) : nowhere_;
     if (route.mcp)
-        mcp(g, route, service, client);
+        mcp(g, route, service, client, w);
     else
-        llm(g, route, service, client);
+        llm(g, route, service, client, w);
 }
 
 void GenaiCollector::add(const as_genai_call& g) {
@@ -188,7 +206,7 @@ void GenaiCollector::add(const as_genai_call& g) {
 }
 
 std::vector<LogField> GenaiCollector::log_fields(const as_genai_call& g, const GenaiRouteInfo& route,
-                                                 const std::string& service, bool client) const {
+                                                 const std::string& service, bool client, const Workload& w) const {
     char secs[32];
     snprintf(secs, sizeof(secs), "%.9f", g.call.duration_ns / 1e9);
     std::vector<LogField> f = {{"event.name", route.mcp ? "mcp.call" : "gen_ai.call"},
@@ -198,6 +216,8 @@ std::vector<LogField> GenaiCollector::log_fields(const as_genai_call& g, const G
                                {"http.route", route.route},
                                {"url.scheme", g.call.tls ? "https" : "http"},
                                {"duration_s", secs, true}};
+    if (meta_)
+        for (auto& [name, value] : meta_->log_fields(w)) f.push_back({name, value});
     if (g.call.status) f.push_back({"http.response.status_code", std::to_string(g.call.status), true});
     std::string peer = address_label(g.call.peer_addr);
     if (!peer.empty() && client) {
@@ -208,7 +228,7 @@ std::vector<LogField> GenaiCollector::log_fields(const as_genai_call& g, const G
 }
 
 void GenaiCollector::llm(const as_genai_call& g, const GenaiRouteInfo& route, const std::string& service,
-                         bool client) {
+                         bool client, const std::shared_ptr<const Workload>& w) {
     LlmCall c = parse_llm(g, route);
     std::string scope = service + (client ? "/client" : "/server");
     std::map<std::string, std::string> labels = {
@@ -226,17 +246,17 @@ void GenaiCollector::llm(const as_genai_call& g, const GenaiRouteInfo& route, co
     with_error["error_type"] = g.call.error == AS_ERR_CONN_CLOSED ? "connection_closed"
                                : g.call.status >= 400          ? std::to_string(g.call.status)
                                                           : "";
-    duration_[client]->Add(with_error, kDuration).Observe(g.call.duration_ns / 1e9);
+    series(duration_[client], with_error, *w, kDuration).Observe(g.call.duration_ns / 1e9);
     auto tokens = [&](const char* type, std::optional<uint64_t> n) {
         if (!n) return;
         auto l = labels;
         l["gen_ai_token_type"] = type;
-        tokens_[client]->Add(l, kTokens).Observe(static_cast<double>(*n));
+        series(tokens_[client], l, *w, kTokens).Observe(static_cast<double>(*n));
     };
     tokens("input", c.input_tokens);
     tokens("output", c.output_tokens);
     if (log_) {
-        auto f = log_fields(g, route, service, client);
+        auto f = log_fields(g, route, service, client, *w);
         f.push_back({"gen_ai.operation.name", route.operation});
         f.push_back({"gen_ai.provider.name", route.provider});
         if (c.request_model) f.push_back({"gen_ai.request.model", clean(*c.request_model)});
@@ -252,10 +272,10 @@ void GenaiCollector::llm(const as_genai_call& g, const GenaiRouteInfo& route, co
         log_->add(g.call.start_ns, std::move(f));
     }
     if (c.first_chunk_seconds) {
-        first_chunk_[client]->Add(labels, kFirstToken).Observe(*c.first_chunk_seconds);
+        series(first_chunk_[client], labels, *w, kFirstToken).Observe(*c.first_chunk_seconds);
         double rest = g.call.duration_ns / 1e9 - *c.first_chunk_seconds;
         if (!client && c.output_tokens && *c.output_tokens > 1 && rest > 0)
-            per_token_->Add(labels, kPerToken).Observe(rest / static_cast<double>(*c.output_tokens - 1));
+            series(per_token_, labels, *w, kPerToken).Observe(rest / static_cast<double>(*c.output_tokens - 1));
     }
 }
 
@@ -266,7 +286,7 @@ std::string GenaiCollector::session_hash(const std::string& session) const {
 }
 
 void GenaiCollector::mcp(const as_genai_call& g, const GenaiRouteInfo& route, const std::string& service,
-                         bool client) {
+                         bool client, const std::shared_ptr<const Workload>& w) {
     McpExchange x = parse_mcp(g);
     std::string scope = service + (client ? "/client" : "/server");
     std::string proto = protocol_label(clean(x.protocol_version, 32));
@@ -287,9 +307,9 @@ void GenaiCollector::mcp(const as_genai_call& g, const GenaiRouteInfo& route, co
             labels["server_address"] = address_label(g.call.peer_addr);
             labels["server_port"] = std::to_string(g.call.peer_port);
         }
-        mcp_duration_[client]->Add(labels, kMcp).Observe(g.call.duration_ns / 1e9);
+        series(mcp_duration_[client], labels, *w, kMcp).Observe(g.call.duration_ns / 1e9);
         if (log_) {
-            auto f = log_fields(g, route, service, client);
+            auto f = log_fields(g, route, service, client, *w);
             f.push_back({"mcp.method.name", labels["mcp_method_name"]});
             if (!tool.empty()) f.push_back({"gen_ai.tool.name", tool});
             if (!proto.empty()) f.push_back({"mcp.protocol.version", proto});
@@ -311,8 +331,8 @@ void GenaiCollector::mcp(const as_genai_call& g, const GenaiRouteInfo& route, co
     if (g.call.status >= 400) return;  // an unknown or expired session was refused
     if (it == sessions_.end()) {
         // opened by initialize, or already open when apiscope started
-        sessions_[key] = {x.initialize ? g.call.start_ns : end, end, service, client};
-        sessions_active_[client]->Add({{"service_name", service}}).Increment();
+        sessions_[key] = {x.initialize ? g.call.start_ns : end, end, service, client, w};
+        series(sessions_active_[client], {{"service_name", service}}, *w).Increment();
     } else {
         it->second.last_ns = std::max(it->second.last_ns, end);
     }
@@ -323,8 +343,8 @@ void GenaiCollector::close_session(uint64_t key, uint64_t end_ns) {
     if (it == sessions_.end()) return;
     const Session& s = it->second;
     double secs = end_ns > s.opened_ns ? (end_ns - s.opened_ns) / 1e9 : 0;
-    session_duration_[s.client]->Add({{"service_name", s.service}}, kSession).Observe(secs);
-    sessions_active_[s.client]->Add({{"service_name", s.service}}).Decrement();
+    series(session_duration_[s.client], {{"service_name", s.service}}, *s.where, kSession).Observe(secs);
+    series(sessions_active_[s.client], {{"service_name", s.service}}, *s.where).Decrement();
     sessions_.erase(it);
 }
 

@@ -25,6 +25,7 @@
 #include "genai/genai_parse.h"
 #include "kernel/bpf_program.h"
 #include "metrics/labels.h"
+#include "workload/pod_series.h"
 
 struct ring_buffer;
 
@@ -33,8 +34,9 @@ namespace apiscope {
 class GenaiCollector : public prometheus::Collectable {
 public:
     // bpf may be null (unit tests feed handle() directly); log, if given,
-    // gets a line per LLM call and per MCP message.
-    GenaiCollector(const BpfProgram* bpf, const Config& cfg, AccessLog* log = nullptr);
+    // gets a line per LLM call and per MCP message; meta, if given, names the
+    // pod or container of each call's process.
+    GenaiCollector(const BpfProgram* bpf, const Config& cfg, AccessLog* log = nullptr, WorkloadMeta* meta = nullptr);
     ~GenaiCollector() override;
     std::vector<prometheus::MetricFamily> Collect() const override;
 
@@ -53,18 +55,26 @@ private:
         uint64_t opened_ns, last_ns;
         std::string service;
         bool client;
+        std::shared_ptr<const Workload> where;
     };
+    using Labels = std::map<std::string, std::string>;
+    // A family's series with the pod's and container's labels added, dropped with its pod.
+    template <typename T, typename... Args>
+    T& series(prometheus::Family<T>* f, Labels labels, const Workload& w, Args&&... args);
 
     void run();
     void drain() const;
-    void llm(const as_genai_call& g, const GenaiRouteInfo& route, const std::string& service, bool client);
-    void mcp(const as_genai_call& g, const GenaiRouteInfo& route, const std::string& service, bool client);
+    void llm(const as_genai_call& g, const GenaiRouteInfo& route, const std::string& service, bool client,
+             const std::shared_ptr<const Workload>& w);
+    void mcp(const as_genai_call& g, const GenaiRouteInfo& route, const std::string& service, bool client,
+             const std::shared_ptr<const Workload>& w);
     void close_session(uint64_t key, uint64_t end_ns);
     std::vector<LogField> log_fields(const as_genai_call& g, const GenaiRouteInfo& route, const std::string& service,
-                                     bool client) const;
+                                     bool client, const Workload& w) const;
 
     const BpfProgram* bpf_;
     AccessLog* log_;
+    WorkloadMeta* meta_;
     Config cfg_;
     std::vector<GenaiRouteInfo> routes_;
     std::shared_ptr<prometheus::Registry> registry_;
@@ -76,7 +86,9 @@ private:
     mutable std::mutex mu_;  // the ring, the maps below and the families' use
     ring_buffer* rb_ = nullptr;
     ValueCap models_, tools_;  // per service and side
-    std::map<uint64_t, Session> sessions_;
+    mutable std::map<uint64_t, Session> sessions_;  // a gone pod's go at a scrape
+    mutable PodSeries pods_;
+    std::shared_ptr<const Workload> nowhere_ = std::make_shared<Workload>();
     RedactKey session_key_;
     std::atomic<bool> stop_{false};
     std::condition_variable cv_;

@@ -141,13 +141,14 @@ std::vector<std::string> wanted_fields(const as_capture_cfg& cap, const std::vec
 }  // namespace
 
 H2Collector::H2Collector(const BpfProgram* bpf, const Config& cfg, RouteTable& routes, UserSeries& series,
-                         AccessLog* log, GenaiCollector* genai)
+                         AccessLog* log, GenaiCollector* genai, WorkloadMeta* meta)
     : bpf_(bpf),
       cfg_(cfg),
       routes_(routes),
       series_(series),
       log_(log),
       genai_(genai),
+      meta_(meta),
       genai_routes_(genai ? genai_route_table(cfg.genai) : std::vector<GenaiRouteInfo>{}),
       capture_(capture_rodata(cfg)),
       labels_(apiscope::header_labels(cfg)),
@@ -241,10 +242,13 @@ void H2Collector::handle(H2Exchange&& x) {
     std::optional<std::string> route;
     if (path && (!grpc || log_ || genai_)) route = kernel_route(*path);
     const std::string* r = route ? &*route : nullptr;
+    static const Workload nowhere;
+    auto where = meta_ ? meta_->lookup(x.call.cgroup) : nullptr;
+    const Workload& w = where ? *where : nowhere;
     if (grpc)
-        rpc(x, service, client, r);
+        rpc(x, service, client, r, w);
     else
-        http(x, service, client, r);
+        http(x, service, client, r, w);
     if (genai_ && r) genai(x, *r);
 }
 
@@ -287,7 +291,8 @@ std::vector<std::string> H2Collector::header_labels(const H2Exchange& x, const s
     return out;
 }
 
-void H2Collector::http(const H2Exchange& x, const std::string& service, bool client, const std::string* path_route) {
+void H2Collector::http(const H2Exchange& x, const std::string& service, bool client, const std::string* path_route,
+                       const Workload& w) {
     const std::string* m = field(x.request, ":method");
     const std::string* status = field(x.response, ":status");
     std::string method = m ? method_label(method_of(*m)) : x.call.method ? method_label(x.call.method) : kUnknown;
@@ -311,13 +316,15 @@ void H2Collector::http(const H2Exchange& x, const std::string& service, bool cli
         labels.push_back(x.call.peer_port ? std::to_string(x.call.peer_port) : "");
     }
     for (auto& v : header_labels(x, service)) labels.push_back(std::move(v));
+    labels.insert(labels.end(), w.values.begin(), w.values.end());
     uint64_t duration = x.call.duration_ns ? x.call.duration_ns
                                            : (x.end_ns > x.call.start_ns ? x.end_ns - x.call.start_ns : 0);
-    series_.observe(client, labels, duration, x.call.req_bytes, x.call.resp_bytes);
+    series_.observe(client, labels, w.pod_uid, duration, x.call.req_bytes, x.call.resp_bytes);
     if (log_) log(x, code, duration, method, route, error, {});
 }
 
-void H2Collector::rpc(const H2Exchange& x, const std::string& service, bool client, const std::string* path_route) {
+void H2Collector::rpc(const H2Exchange& x, const std::string& service, bool client, const std::string* path_route,
+                      const Workload& w) {
     const std::string* path = field(x.request, ":path");
     std::string method = path ? rpc_methods_.admit(service, path->substr(!path->empty() && (*path)[0] == '/'))
                               : kUnknown;
@@ -344,8 +351,13 @@ void H2Collector::rpc(const H2Exchange& x, const std::string& service, bool clie
         labels["server_address"] = address_label(x.call.peer_addr);
         labels["server_port"] = std::to_string(x.call.peer_port);
     }
+    for (size_t i = 0; i < w.values.size(); i++)
+        if (!w.values[i].empty()) labels[meta_->names()[i]] = w.values[i];
     uint64_t end = x.end_ns > x.call.start_ns ? x.end_ns - x.call.start_ns : 0;  // streams: to their end
-    rpc_duration_[client]->Add(labels, cfg_.duration_buckets).Observe(end / 1e9);
+    auto* family = rpc_duration_[client];
+    auto& series = family->Add(labels, cfg_.duration_buckets);
+    series.Observe(end / 1e9);
+    pods_.add(w.pod_uid, &series, [family, &series] { family->Remove(&series); });
     if (log_) {
         const std::string* s = field(x.response, ":status");
         const std::string* m = field(x.request, ":method");
@@ -373,6 +385,7 @@ void H2Collector::log(const H2Exchange& x, uint16_t status, uint64_t duration_ns
 std::vector<prometheus::MetricFamily> H2Collector::Collect() const {
     drain();
     std::lock_guard<std::mutex> g(mu_);
+    if (meta_) pods_.forget_gone(*meta_);
     auto out = registry_->Collect();
     auto gauge = [](const std::string& name, const std::string& help, prometheus::MetricType type) {
         prometheus::MetricFamily f;

@@ -21,6 +21,7 @@
 #include "kernel/capture_rodata.h"
 #include "metrics/route_table.h"
 #include "metrics/user_series.h"
+#include "workload/pod_series.h"
 
 struct ring_buffer;
 
@@ -28,10 +29,11 @@ namespace apiscope {
 
 class H2Collector : public prometheus::Collectable {
 public:
-    // bpf may be null (unit tests call handle() directly); log and genai
-    // (which gets the LLM and MCP calls) may be null.
+    // bpf may be null (unit tests call handle() directly); log, genai
+    // (which gets the LLM and MCP calls) and meta (pod and container names)
+    // may be null.
     H2Collector(const BpfProgram* bpf, const Config& cfg, RouteTable& routes, UserSeries& series,
-                AccessLog* log = nullptr, GenaiCollector* genai = nullptr);
+                AccessLog* log = nullptr, GenaiCollector* genai = nullptr, WorkloadMeta* meta = nullptr);
     ~H2Collector() override;
     // The RPC histograms and HTTP/2's self-metrics, after draining the ring.
     std::vector<prometheus::MetricFamily> Collect() const override;
@@ -44,8 +46,11 @@ private:
     void run();
     int drain() const;  // records read
     // path_route: the request's :path in the kernel's route form (null: none)
-    void http(const H2Exchange& x, const std::string& service, bool client, const std::string* path_route);
-    void rpc(const H2Exchange& x, const std::string& service, bool client, const std::string* path_route);
+    // w: the pod or container the call's process runs in
+    void http(const H2Exchange& x, const std::string& service, bool client, const std::string* path_route,
+              const Workload& w);
+    void rpc(const H2Exchange& x, const std::string& service, bool client, const std::string* path_route,
+             const Workload& w);
     std::vector<std::string> header_labels(const H2Exchange& x, const std::string& service);
     void log(const H2Exchange& x, uint16_t status, uint64_t duration_ns, std::string method, std::string route,
              std::string error, std::vector<LogField> extra);
@@ -58,6 +63,7 @@ private:
     UserSeries& series_;
     AccessLog* log_;
     GenaiCollector* genai_;
+    WorkloadMeta* meta_;
     std::vector<GenaiRouteInfo> genai_routes_;
     as_capture_cfg capture_;
     std::vector<HeaderLabel> labels_;
@@ -68,6 +74,7 @@ private:
     ValueCap rpc_methods_, label_values_;
     std::shared_ptr<prometheus::Registry> registry_;
     prometheus::Family<prometheus::Histogram>* rpc_duration_[2];
+    mutable PodSeries pods_;  // RPC series of pods, removed when they are gone
     std::map<TableLoss, uint64_t> unknown_;  // requests counted with fields not known, by why
     ring_buffer* rb_ = nullptr;
     int epoll_fd_ = -1, stop_fd_ = -1;  // the ring's wake-ups and the stop

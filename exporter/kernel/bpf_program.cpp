@@ -26,6 +26,7 @@
 #include "kernel/kernel_route.h"
 #include "kernel/privileges.h"
 #include "metrics/histogram_agg.h"
+#include "workload/cgroup_fs.h"
 
 namespace apiscope {
 namespace {
@@ -235,6 +236,12 @@ void BpfProgram::configure(const Config& cfg) {
     ro->filter_comm = !cfg.targets.comms.empty();
     ro->filter_port = !cfg.targets.ports.empty();
     ro->filter_cgroup = !cfg.targets.cgroups.empty();
+    if (cfg.kubernetes.enabled) {
+        CgroupFs fs;
+        ro->workload_cgroups = true;
+        ro->cgroup2_root_id = fs.v2_root_id();
+        ro->cgroup1_memory = fs.has_v1_memory();
+    }
     ro->max_routes_per_service = cfg.routes_max_per_service;
     auto bounds = KernelBounds::of(cfg);  // the exporter's user-space series bucket alike
     ro->n_duration_bounds = bounds.duration_ns.size();

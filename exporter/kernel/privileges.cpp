@@ -34,8 +34,9 @@ std::vector<std::string> missing_capabilities() {
     return out;
 }
 
-std::string drop_capabilities(bool tls, bool keep_bind) {
+std::string drop_capabilities(bool tls, bool workload, bool keep_bind) {
     uint64_t keep = 0;
+    if (workload) keep |= 1ULL << kDacReadSearch;  // a cgroup opened by its id (open_by_handle_at)
     // uprobes for processes found later: perf_event_open of a uprobe is
     // refused (EACCES) with CAP_PERFMON alone, so CAP_SYS_ADMIN stays too
     if (tls)

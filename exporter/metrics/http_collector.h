@@ -16,6 +16,7 @@
 #include "kernel/capture_rodata.h"
 #include "metrics/route_table.h"
 #include "metrics/user_series.h"
+#include "workload/workload_meta.h"
 
 namespace apiscope {
 
@@ -32,8 +33,8 @@ class HttpCollector : public prometheus::Collectable {
 public:
     // routes: shared with the access log; user: series counted in user space
     // (HTTP/2), merged with the kernel's
-    HttpCollector(const BpfProgram& bpf, const Config& cfg, RouteTable& routes, const UserSeries& user,
-                  ScrapeStats& stats);
+    HttpCollector(const BpfProgram& bpf, const Config& cfg, RouteTable& routes, UserSeries& user,
+                  WorkloadMeta& meta, ScrapeStats& stats);
     std::vector<prometheus::MetricFamily> Collect() const override;
 
 private:
@@ -41,12 +42,20 @@ private:
     using LabelTexts = std::map<std::tuple<std::string, uint32_t, uint64_t>, std::string>;
     LabelTexts label_texts() const;
 
+    // What the kernel counted for cgroups gone past their grace period.
+    struct Carried {
+        Agg agg;
+        std::string pod_uid;  // dropped once that pod is gone
+    };
+
     const BpfProgram& bpf_;
     const Config& cfg_;
     ScrapeStats& stats_;
     RouteTable& routes_;
-    const UserSeries& user_;
-    mutable std::mutex mu_;  // scrapes may run on several CivetWeb threads
+    UserSeries& user_;
+    WorkloadMeta& meta_;
+    mutable std::mutex mu_;  // scrapes may come on several connections
+    mutable std::map<std::vector<std::string>, Carried> carried_[2];  // [client]
     std::vector<HeaderLabel> header_labels_;
 };
 

@@ -4,8 +4,8 @@ namespace apiscope {
 
 UserSeries::UserSeries(const Config& cfg) : bounds_(KernelBounds::of(cfg)), max_(cfg.maps.series) {}
 
-void UserSeries::observe(bool client, const std::vector<std::string>& labels, uint64_t duration_ns,
-                         uint64_t req_bytes, uint64_t resp_bytes) {
+void UserSeries::observe(bool client, const std::vector<std::string>& labels, const std::string& pod_uid,
+                         uint64_t duration_ns, uint64_t req_bytes, uint64_t resp_bytes) {
     std::lock_guard<std::mutex> lock(mu_);
     SeriesMap& m = client ? client_ : server_;
     auto it = m.find(labels);
@@ -15,8 +15,14 @@ void UserSeries::observe(bool client, const std::vector<std::string>& labels, ui
             return;
         }
         it = m.emplace(labels, Agg{}).first;
+        pods_.add(pod_uid, &it->first, [&m, it] { m.erase(it); });
     }
     it->second.observe(bounds_, duration_ns, req_bytes, resp_bytes);
+}
+
+void UserSeries::forget_gone_pods(const WorkloadMeta& meta) {
+    std::lock_guard<std::mutex> lock(mu_);
+    pods_.forget_gone(meta);
 }
 
 void UserSeries::merge_into(SeriesMap& server, SeriesMap& client) const {

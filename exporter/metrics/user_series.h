@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "metrics/histogram_agg.h"
+#include "workload/pod_series.h"
 
 namespace apiscope {
 
@@ -19,8 +20,10 @@ using SeriesMap = std::map<std::vector<std::string>, Agg>;
 class UserSeries {
 public:
     explicit UserSeries(const Config& cfg);
-    void observe(bool client, const std::vector<std::string>& labels, uint64_t duration_ns, uint64_t req_bytes,
-                 uint64_t resp_bytes);
+    // pod_uid: the pod the series belongs to ("" none), dropped when it is gone
+    void observe(bool client, const std::vector<std::string>& labels, const std::string& pod_uid,
+                 uint64_t duration_ns, uint64_t req_bytes, uint64_t resp_bytes);
+    void forget_gone_pods(const WorkloadMeta& meta);
     // Adds every series to the scrape's server and client maps.
     void merge_into(SeriesMap& server, SeriesMap& client) const;
     uint64_t dropped() const { return dropped_; }  // requests past the series bound
@@ -30,6 +33,7 @@ private:
     size_t max_;
     mutable std::mutex mu_;
     SeriesMap server_, client_;
+    PodSeries pods_;
     std::atomic<uint64_t> dropped_{0};
 };
 

@@ -1,0 +1,35 @@
+// Series kept in user space that belong to a pod: removed once the pod is
+// gone and its grace period over (WorkloadMeta::pod_live). Not thread-safe:
+// its owner's lock covers it.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "workload/workload_meta.h"
+
+namespace apiscope {
+
+class PodSeries {
+public:
+    // series: what tells this one apart (its metric's address); remove: drops it.
+    void add(const std::string& pod_uid, const void* series, std::function<void()> remove) {
+        if (!pod_uid.empty()) by_pod_[pod_uid].try_emplace(series, std::move(remove));
+    }
+    void forget_gone(const WorkloadMeta& meta) {
+        for (auto it = by_pod_.begin(); it != by_pod_.end();) {
+            if (meta.pod_live(it->first)) {
+                ++it;
+                continue;
+            }
+            for (auto& [series, remove] : it->second) remove();
+            it = by_pod_.erase(it);
+        }
+    }
+
+private:
+    std::map<std::string, std::map<const void*, std::function<void()>>> by_pod_;
+};
+
+}  // namespace apiscope

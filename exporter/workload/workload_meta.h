@@ -1,0 +1,67 @@
+// Kubernetes and container names for the cgroup a request's process ran in:
+// looked up once per cgroup (the kernel keeps a connection's cgroup id),
+// never per request. What each series and log line of a pod or container
+// gets; nothing for a process outside both.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "workload/cgroup_fs.h"
+#include "workload/pod_names.h"
+#include "workload/runtime_names.h"
+
+namespace apiscope {
+
+struct Workload {
+    std::string pod_uid;              // "" outside a pod
+    std::vector<std::string> values;  // one per WorkloadMeta::names(); "" where none applies
+};
+
+class WorkloadMeta {
+public:
+    explicit WorkloadMeta(const Config& cfg);
+    const std::vector<std::string>& names() const { return names_; }  // the label names, configured order
+    const CgroupFs& cgroups() const { return fs_; }
+
+    // The names of a cgroup id from the kernel (as_conn.cgroup; 0: none).
+    std::shared_ptr<const Workload> lookup(uint64_t cgroup);
+
+    // The access log's fields of a workload: k8s.pod.name, ..., where not empty.
+    std::vector<std::pair<std::string, std::string>> log_fields(const Workload& w) const;
+
+    // Cgroups whose directory is gone are retired after the grace period:
+    // returned once here, then forgotten. At most one check a second.
+    std::vector<uint64_t> sweep();
+    // Some cgroup of this pod is still known and not retired.
+    bool pod_live(const std::string& uid) const;
+
+private:
+    struct Entry {
+        std::shared_ptr<const Workload> w;
+        std::string path;  // "" when the id did not resolve
+        bool complete = true;  // names found (else asked again, at most every 2 s)
+        std::chrono::steady_clock::time_point resolved, gone_since{};
+    };
+    Entry resolve(uint64_t cgroup);
+    void set(Workload& w, const std::string& name, const std::string& value) const;
+
+    bool enabled_;
+    std::chrono::seconds grace_;
+    std::vector<std::string> names_;
+    CgroupFs fs_;
+    mutable std::mutex mu_;
+    PodNames pods_;
+    RuntimeNames runtime_;
+    std::map<uint64_t, Entry> cache_;
+    std::chrono::steady_clock::time_point swept_{};
+    std::shared_ptr<const Workload> none_;
+};
+
+}  // namespace apiscope
