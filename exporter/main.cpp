@@ -94,6 +94,9 @@ int main(int argc, char** argv) {
         RouteTable routes(cfg.route_templates, cfg.routes_max_per_service,
                           [&bpf](uint64_t id) { return bpf.route_text(id); });
         WorkloadMeta meta(cfg);
+        if (cfg.kubernetes.enabled && !meta.cgroups().has_v2() && !meta.cgroups().has_v1_memory())
+            std::cerr << "apiscope: kubernetes: no cgroup filesystem mounted; series get no pod or container "
+                         "labels (mount the host's /sys/fs/cgroup, or set --kubernetes.enabled=false)\n";
         std::unique_ptr<AccessLog> log;
         if (cfg.access_log.enabled()) log = std::make_unique<AccessLog>(bpf, cfg, routes, meta);
         UserSeries user(cfg);
@@ -105,7 +108,7 @@ int main(int argc, char** argv) {
         if (cfg.http2.enabled)
             collectors.push_back(std::make_shared<H2Collector>(&bpf, cfg, routes, user, log.get(), genai.get(), &meta));
         collectors.push_back(std::make_shared<HttpCollector>(bpf, cfg, routes, user, meta, stats));
-        collectors.push_back(std::make_shared<SelfCollector>(bpf, cfg, stats, log.get()));
+        collectors.push_back(std::make_shared<SelfCollector>(bpf, cfg, stats, log.get(), meta));
         collectors.push_back(std::make_shared<TlsProbes>(bpf, cfg));
         if (genai) collectors.push_back(genai);
         bool https = web_tls != nullptr;

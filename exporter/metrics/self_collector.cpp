@@ -77,6 +77,16 @@ std::vector<MetricFamily> SelfCollector::Collect() const {
         1);
     out.push_back(std::move(build));
 
+    if (cfg_.kubernetes.enabled) {
+        auto cg = fam("apiscope_kubernetes_cgroups",
+                      "Cgroups whose processes were measured, by what apiscope found them to be: pod, pod_unnamed "
+                      "(no log link or pod directory), container, container_unnamed (no runtime API answered), "
+                      "other (neither), unresolved (not found in the mounted cgroup tree).",
+                      MetricType::Gauge);
+        for (const auto& [kind, n] : meta_.cgroups_by_kind()) add(cg, {{"kind", kind}}, n);
+        out.push_back(std::move(cg));
+    }
+
     auto runs = fam("apiscope_bpf_program_runs_total",
                     "Times each BPF program ran (kernel BPF stats; 0 with bpf_stats off).", MetricType::Counter);
     auto secs = fam("apiscope_bpf_program_run_seconds_total",

@@ -14,8 +14,9 @@ namespace apiscope {
 class SelfCollector : public prometheus::Collectable {
 public:
     // log: the access log, or nullptr when it is off
-    SelfCollector(const BpfProgram& bpf, const Config& cfg, ScrapeStats& stats, const AccessLog* log)
-        : bpf_(bpf), cfg_(cfg), stats_(stats), log_(log) {}
+    SelfCollector(const BpfProgram& bpf, const Config& cfg, ScrapeStats& stats, const AccessLog* log,
+                  const WorkloadMeta& meta)
+        : bpf_(bpf), cfg_(cfg), stats_(stats), log_(log), meta_(meta) {}
     std::vector<prometheus::MetricFamily> Collect() const override;
 
 private:
@@ -23,6 +24,7 @@ private:
     const Config& cfg_;
     ScrapeStats& stats_;
     const AccessLog* log_;
+    const WorkloadMeta& meta_;
 };
 
 }  // namespace apiscope

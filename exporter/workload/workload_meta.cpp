@@ -39,12 +39,14 @@ WorkloadMeta::Entry WorkloadMeta::resolve(uint64_t cgroup) {
     auto path = fs_.path(cgroup);
     if (!path) return e;
     e.path = *path;
+    e.kind = "other";
     CgroupPlace place = parse_cgroup_path(*path);
     auto w = std::make_shared<Workload>(*none_);
     if (!place.pod_uid.empty()) {
         w->pod_uid = place.pod_uid;
         auto n = pods_.find(place.pod_uid, place.container_id);
         e.complete = n && !n->container.empty();
+        e.kind = e.complete ? "pod" : "pod_unnamed";
         set(*w, "k8s_namespace_name", n ? n->ns : kUnknown);
         set(*w, "k8s_pod_name", n ? n->pod : kUnknown);
         set(*w, "k8s_container_name", n && !n->container.empty() ? n->container : kUnknown);
@@ -55,6 +57,7 @@ WorkloadMeta::Entry WorkloadMeta::resolve(uint64_t cgroup) {
     } else if (!place.container_id.empty()) {
         auto name = runtime_.name(place.container_id);
         e.complete = name.has_value();
+        e.kind = e.complete ? "container" : "container_unnamed";
         if (name) set(*w, "container_name", *name);
     }
     e.w = w;
@@ -106,6 +109,14 @@ std::vector<std::pair<std::string, std::string>> WorkloadMeta::log_fields(const 
         std::replace(field.begin(), field.end(), '_', '.');
         out.emplace_back(field, w.values[i]);
     }
+    return out;
+}
+
+std::map<std::string, uint64_t> WorkloadMeta::cgroups_by_kind() const {
+    std::map<std::string, uint64_t> out;
+    for (const char* k : {"pod", "pod_unnamed", "container", "container_unnamed", "other", "unresolved"}) out[k] = 0;
+    std::lock_guard<std::mutex> g(mu_);
+    for (const auto& [id, e] : cache_) out[e.kind]++;
     return out;
 }
 

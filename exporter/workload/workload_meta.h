@@ -41,11 +41,16 @@ public:
     std::vector<uint64_t> sweep();
     // Some cgroup of this pod is still known and not retired.
     bool pod_live(const std::string& uid) const;
+    // Cgroups known now, by what they were found to be: pod, pod_unnamed (no
+    // log link or pod directory for it), container, container_unnamed (no
+    // runtime API answered), other (neither), unresolved (not openable).
+    std::map<std::string, uint64_t> cgroups_by_kind() const;
 
 private:
     struct Entry {
         std::shared_ptr<const Workload> w;
         std::string path;  // "" when the id did not resolve
+        const char* kind = "unresolved";  // as in cgroups_by_kind
         bool complete = true;  // names found (else asked again, at most every 2 s)
         std::chrono::steady_clock::time_point resolved, gone_since{};
     };

@@ -207,6 +207,8 @@ class Kubernetes(unittest.TestCase):
                        k8s_deployment_name="items", rpc_method="demo.Items/Get")
             self.assertEqual(value(s, RPC, rpc_response_status_code="OK", **rpc), 4)
             self.assertEqual(value(s, RPC, rpc_response_status_code="NOT_FOUND", **rpc), 1)
+            self.assertEqual(value(s, "apiscope_kubernetes_cgroups", kind="pod"), 5)
+            self.assertEqual(value(s, "apiscope_kubernetes_cgroups", kind="pod_unnamed"), 0)
             # each pod's series carry its own owner only; a process outside any pod has no such label
             for _, labels, _ in s:
                 owners = [k for k in labels if k in ("k8s_deployment_name", "k8s_statefulset_name",
@@ -245,6 +247,7 @@ class Kubernetes(unittest.TestCase):
             s = scope.scrape()
             self.assertEqual(total(s, DUR, **deleted), 0, "a deleted pod's series outlived its grace period")
             self.assertGreaterEqual(time.monotonic() - gone_at, GRACE - 0.5)
+            self.assertEqual(value(s, "apiscope_kubernetes_cgroups", kind="pod"), 4)
             # every live pod's counts as they were
             self.assertEqual(value(s, DUR, network_protocol_version="1.1", **web_labels), 7)
             self.assertEqual(value(s, DUR, k8s_pod_name="db-0"), 4)
@@ -297,6 +300,7 @@ class Kubernetes(unittest.TestCase):
                 self.assertEqual(curl("http://127.0.0.1:%d/x/%d" % (PODMAN, i)), 200)
             s = wait_for_count(scope, DUR, 5, service_name="in-podman")
         self.assertEqual(value(s, DUR, service_name="in-podman", container_name=name), 5)
+        self.assertEqual(value(s, "apiscope_kubernetes_cgroups", kind="container"), 1)
         self.assertFalse([l for n, l, _ in s if n == DUR and "k8s_pod_name" in l])
 
 
