@@ -257,6 +257,39 @@ class Kubernetes(unittest.TestCase):
             # of a pod's container is a new cgroup too)
             self.assertEqual(total(s, DUR, service_name="outside"), 2)
 
+    def test_llm_and_mcp_calls_in_a_pod(self):
+        from test_genai import NAMES, PROVIDER, GenaiApps
+        uid, cid = str(uuid.uuid4()), container_id()
+        cg = self.node.pod("systemd", "burstable", uid, "cri-containerd", cid)
+        self.node.link("assistant-5d9c8b7f6-k2m4p", "ai", "assistant", cid)
+        pod = dict(k8s_namespace_name="ai", k8s_pod_name="assistant-5d9c8b7f6-k2m4p", k8s_container_name="assistant",
+                   k8s_deployment_name="assistant")
+        apps = GenaiApps()
+        for server in apps.servers:  # the model server, the gateway and the MCP server: one pod
+            server.cmd = inside(cg, server.cmd)
+        flags = ["--config", self.config()] + [a for n in NAMES for a in ("--target.comm", n)]
+        with Apiscope(*flags, port=METRICS) as scope, apps:
+            calls = apps.llm("http://127.0.0.1:%d/v1" % PROVIDER, "direct")
+            apps.mcp()
+            wait_for_count(scope, "gen_ai_server_request_duration_seconds_count", len(calls))
+            s = wait_for_count(scope, "mcp_server_operation_duration_seconds_count", 9)
+        llm, mcp = "gen_ai_server_request_duration_seconds_count", "mcp_server_operation_duration_seconds_count"
+        self.assertEqual(len(calls), 7)
+        self.assertEqual(value(s, llm, service_name="llm-provider", **pod), 7)
+        self.assertEqual(value(s, llm, service_name="llm-provider", gen_ai_request_model="gpt-test-a", **pod), 3)
+        self.assertEqual(value(s, mcp, service_name="mcp-server", **pod), 9)
+        self.assertEqual(value(s, mcp, service_name="mcp-server", mcp_method_name="tools/call", **pod), 6)
+        self.assertEqual(value(s, "mcp_server_session_duration_seconds_count", service_name="mcp-server", **pod), 1)
+        # nothing of the pod's left unlabelled, and the clients (outside) unlabelled
+        self.assertEqual(total(s, llm), 7)
+        self.assertEqual(total(s, mcp), 9)
+        self.assertEqual(total(s, "gen_ai_client_operation_duration_seconds_count", service_name="llm-client"), 7)
+        self.assertFalse([l for n, l, _ in s if n.startswith(("gen_ai_client", "mcp_client")) and "k8s_pod_name" in l])
+        lines = [l for l in self.log_lines() if l.get("event.name") in ("gen_ai.call", "mcp.call")
+                 and l["span.kind"] == "server"]
+        self.assertEqual(len(lines), 7 + 9)
+        self.assertEqual({l.get("k8s.pod.name") for l in lines}, {"assistant-5d9c8b7f6-k2m4p"})
+
     def test_labels_chosen_or_off(self):
         uid, cid = str(uuid.uuid4()), container_id()
         cg = self.node.pod("systemd", "burstable", uid, "cri-containerd", cid)
