@@ -49,17 +49,25 @@ bool has_option(const std::string& opts, const std::string& name) {
 }  // namespace
 
 CgroupFs::CgroupFs() {
-    for (const auto& m : mounts()) {
-        if (m.fstype == "cgroup2" && v2_fd_ < 0) {
-            v2_mount_ = m.point;
-            v2_fd_ = open(m.point.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-            struct stat st;
-            // a mount of a cgroup namespace's root is not the hierarchy's root (id 1)
-            if (m.root == "/" && v2_fd_ >= 0 && fstat(v2_fd_, &st) == 0) v2_root_id_ = st.st_ino;
-        } else if (m.fstype == "cgroup" && v1_fd_ < 0 && has_option(m.super, "memory")) {
-            v1_mount_ = m.point;
-            v1_fd_ = open(m.point.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        }
+    // A container's own cgroup mount shows only its subtree (its mountinfo
+    // root is not "/"): the host's, mounted in, is preferred.
+    const Mount *v2 = nullptr, *v1 = nullptr;
+    auto all = mounts();
+    for (const auto& m : all) {
+        if (m.fstype == "cgroup2" && (!v2 || (v2->root != "/" && m.root == "/"))) v2 = &m;
+        if (m.fstype == "cgroup" && has_option(m.super, "memory") && (!v1 || (v1->root != "/" && m.root == "/")))
+            v1 = &m;
+    }
+    if (v2) {
+        v2_mount_ = v2->point;
+        v2_fd_ = open(v2->point.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct stat st;
+        // a mount of a cgroup namespace's root is not the hierarchy's root (id 1)
+        if (v2->root == "/" && v2_fd_ >= 0 && fstat(v2_fd_, &st) == 0) v2_root_id_ = st.st_ino;
+    }
+    if (v1) {
+        v1_mount_ = v1->point;
+        v1_fd_ = open(v1->point.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     }
 }
 

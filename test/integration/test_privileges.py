@@ -53,8 +53,11 @@ class Privileges(unittest.TestCase):
         self.assertEqual(scope.proc.returncode, 0)
 
     def test_root_drops_the_rest(self):
-        with Apiscope("--tls.enabled", "false", port=19484) as scope:
+        with Apiscope("--tls.enabled", "false", "--kubernetes.enabled", "false", port=19484) as scope:
             self.assertEqual(caps_of(scope.proc.pid), 0)
+        # pod labels: a cgroup is opened by its id
+        with Apiscope("--tls.enabled", "false", port=19484) as scope:
+            self.assertEqual(caps_of(scope.proc.pid), bits(DAC_READ_SEARCH))
 
     def test_missing_capability_is_named(self):
         for caps, missing in [(["bpf"], "CAP_PERFMON"), (["perfmon"], "CAP_BPF")]:
