@@ -67,11 +67,11 @@ class Board:
             p["id"] = i
         templating = [{"name": "datasource", "label": "Data source", "type": "datasource",
                        "query": "prometheus", "current": {}, "hide": 0, "refresh": 1}]
-        for name, query, multi in self.variables:
+        for name, query, multi, *regex in self.variables:
             templating.append({
                 "name": name, "label": name, "type": "query", "datasource": DS,
                 "query": {"query": query, "refId": "PrometheusVariableQueryEditor-VariableQuery"},
-                "definition": query, "refresh": 2, "includeAll": True, "multi": multi,
+                "definition": query, "refresh": 2, "includeAll": True, "multi": multi, "regex": "".join(regex),
                 "allValue": ".*", "current": {"text": "All", "value": "$__all"}, "sort": 1, "hide": 0})
         return {
             "uid": self.uid, "title": self.title, "description": self.description,
@@ -86,7 +86,22 @@ class Board:
 
 SERVICES = ('label_values({__name__=~"http_(server|client)_request_duration_seconds_count|'
             'rpc_(server|client)_call_duration_seconds_count"}, service_name)')
-RPC_METHODS = 'label_values(rpc_server_call_duration_seconds_count{%s}, rpc_method)' % S
+# Pods: the namespace, and the workload (a Deployment, StatefulSet, DaemonSet or
+# Job, guessed from pod names). A series carries at most one owner label, so
+# the workload variable's value is a regex of its pods' names, made by
+# label_replace per owner kind; "All" (.*) also matches series outside pods.
+K = ', k8s_namespace_name=~"$k8s_namespace_name", k8s_pod_name=~"${workload:pipe}"'
+SK, SRK = S + K, SR + K
+HTTP_SERIES = '{__name__=~"http_(server|client)_request_duration_seconds_count|rpc_(server|client)_call_duration_seconds_count"'
+POD_PATTERNS = (("k8s_deployment_name", "-[a-z0-9]{6,10}-[a-z0-9]{5}"), ("k8s_statefulset_name", "-[0-9]+"),
+                ("k8s_daemonset_name", "-[a-z0-9]{5}"), ("k8s_job_name", "-[a-z0-9]{5}"))
+WORKLOADS = "query_result(count by (workload, pods) (%s))" % " or ".join(
+    'label_replace(label_replace(%s, %s!="", k8s_namespace_name=~"$k8s_namespace_name"}, "workload", "${1}", '
+    '"%s", "(.+)"), "pods", "${1}%s", "%s", "(.+)")' % (HTTP_SERIES, owner, owner, pods, owner)
+    for owner, pods in POD_PATTERNS)
+K8S_VARIABLES = [("k8s_namespace_name", "label_values(%s}, k8s_namespace_name)" % HTTP_SERIES, True),
+                 ("workload", WORKLOADS, True, r'/pods="(?<value>[^"]+)",workload="(?<text>[^"]+)"/')]
+RPC_METHODS = 'label_values(rpc_server_call_duration_seconds_count{%s}, rpc_method)' % SK
 
 
 def grpc_panels(b, side, sel):
@@ -108,77 +123,77 @@ def grpc_panels(b, side, sel):
 def overview():
     b = Board("apiscope-overview", "apiscope / API overview",
               "Rate, errors, latency and payload of every API apiscope measures, server and client side apart.",
-              [("service_name", SERVICES, True),
-               ("http_route", 'label_values({__name__=~"http_(server|client)_request_duration_seconds_count", %s}, http_route)' % S, True),
-               ("http_request_method", 'label_values({__name__=~"http_(server|client)_request_duration_seconds_count", %s}, http_request_method)' % S, True)])
+              K8S_VARIABLES + [("service_name", SERVICES, True),
+               ("http_route", 'label_values({__name__=~"http_(server|client)_request_duration_seconds_count", %s}, http_route)' % SK, True),
+               ("http_request_method", 'label_values({__name__=~"http_(server|client)_request_duration_seconds_count", %s}, http_request_method)' % SK, True)])
     for side in ("server", "client"):
         m = "http_%s_request_duration_seconds" % side
         b.row("%s side (%s)" % (side.capitalize(), "requests served" if side == "server" else "requests made"))
         b.panel("timeseries", "Request rate", [target(
-            'sum by (service_name) (rate(%s_count{%s}[%s]))' % (m, SR, RI), "{{service_name}}")], "reqps",
+            'sum by (service_name) (rate(%s_count{%s}[%s]))' % (m, SRK, RI), "{{service_name}}")], "reqps",
             description="Requests per second completed, by service.")
         b.panel("timeseries", "Error ratio", [target(
-            error_ratio("service_name", m, SR), "{{service_name}}")], "percentunit",
+            error_ratio("service_name", m, SRK), "{{service_name}}")], "percentunit",
             description="Share of requests with an error_type: 5xx%s, or no response." % (
                 " and 4xx" if side == "client" else ""))
         b.panel("timeseries", "Latency p50 / p90 / p99", [target(
-            'histogram_quantile(%s, sum by (le) (rate(%s_bucket{%s}[%s])))' % (q, m, SR, RI), "p" + n, ref)
+            'histogram_quantile(%s, sum by (le) (rate(%s_bucket{%s}[%s])))' % (q, m, SRK, RI), "p" + n, ref)
             for q, n, ref in (("0.5", "50", "A"), ("0.9", "90", "B"), ("0.99", "99", "C"))], "s",
             description="From the request's first byte to the response's first byte.")
         sz = "http_%s_response_body_size_bytes" % side
         b.panel("timeseries", "Response payload: average and p95", [
-            target('sum(rate(%s_sum{%s}[%s])) / sum(rate(%s_count{%s}[%s]))' % (sz, SR, RI, sz, SR, RI), "average"),
-            target('histogram_quantile(0.95, sum by (le) (rate(%s_bucket{%s}[%s])))' % (sz, SR, RI), "p95", "B")],
+            target('sum(rate(%s_sum{%s}[%s])) / sum(rate(%s_count{%s}[%s]))' % (sz, SRK, RI, sz, SRK, RI), "average"),
+            target('histogram_quantile(0.95, sum by (le) (rate(%s_bucket{%s}[%s])))' % (sz, SRK, RI), "p95", "B")],
             "bytes")
         rq = "http_%s_request_body_size_bytes" % side
         b.panel("timeseries", "Request payload: average and p95", [
-            target('sum(rate(%s_sum{%s}[%s])) / sum(rate(%s_count{%s}[%s]))' % (rq, SR, RI, rq, SR, RI), "average"),
-            target('histogram_quantile(0.95, sum by (le) (rate(%s_bucket{%s}[%s])))' % (rq, SR, RI), "p95", "B")],
+            target('sum(rate(%s_sum{%s}[%s])) / sum(rate(%s_count{%s}[%s]))' % (rq, SRK, RI, rq, SRK, RI), "average"),
+            target('histogram_quantile(0.95, sum by (le) (rate(%s_bucket{%s}[%s])))' % (rq, SRK, RI), "p95", "B")],
             "bytes")
         b.panel("timeseries", "Requests by protocol version", [target(
-            'sum by (network_protocol_version) (rate(%s_count{%s}[%s]))' % (m, SR, RI),
+            'sum by (network_protocol_version) (rate(%s_count{%s}[%s]))' % (m, SRK, RI),
             "HTTP/{{network_protocol_version}}")], "reqps", description="HTTP/1.0, HTTP/1.1 and HTTP/2 (h2 and h2c).")
         by = "service_name, http_request_method, http_route" + (", server_address, server_port" if side == "client" else "")
         b.panel("table", "Top endpoints", [
-            target('topk(20, sum by (%s) (rate(%s_count{%s}[%s])))' % (by, m, SR, RI), "", "A", True, "table"),
-            target("100 * " + error_ratio(by, m, SR), "", "B", True, "table"),
-            target('histogram_quantile(0.99, sum by (le, %s) (rate(%s_bucket{%s}[%s])))' % (by, m, SR, RI), "", "C", True, "table"),
+            target('topk(20, sum by (%s) (rate(%s_count{%s}[%s])))' % (by, m, SRK, RI), "", "A", True, "table"),
+            target("100 * " + error_ratio(by, m, SRK), "", "B", True, "table"),
+            target('histogram_quantile(0.99, sum by (le, %s) (rate(%s_bucket{%s}[%s])))' % (by, m, SRK, RI), "", "C", True, "table"),
             target('sum by (%s) (rate(%s_sum{%s}[%s])) / sum by (%s) (rate(%s_count{%s}[%s]))'
-                   % (by, sz, SR, RI, by, sz, SR, RI), "", "D", True, "table")],
+                   % (by, sz, SRK, RI, by, sz, SRK, RI), "", "D", True, "table")],
             w=24, h=10, description="Busiest endpoints: rate (A), error % (B), p99 seconds (C), average response bytes (D).",
             transformations=[{"id": "merge", "options": {}},
                              {"id": "organize", "options": {"excludeByName": {"Time": True}, "renameByName": {
                                  "Value #A": "req/s", "Value #B": "error %", "Value #C": "p99 (s)", "Value #D": "avg response bytes"}}}])
     for side in ("server", "client"):
         b.row("gRPC %s side (%s)" % (side, "calls served" if side == "server" else "calls made"))
-        grpc_panels(b, side, S)
+        grpc_panels(b, side, SK)
     return b
 
 
 def endpoint():
     b = Board("apiscope-endpoint", "apiscope / Endpoint detail",
               "One route over time: latency distribution, status codes, payload sizes and its callers.",
-              [("service_name", SERVICES, False),
-               ("http_route", 'label_values(http_server_request_duration_seconds_count{%s}, http_route)' % S, False),
-               ("http_request_method", 'label_values(http_server_request_duration_seconds_count{%s}, http_request_method)' % S, True),
+              K8S_VARIABLES + [("service_name", SERVICES, False),
+               ("http_route", 'label_values(http_server_request_duration_seconds_count{%s}, http_route)' % SK, False),
+               ("http_request_method", 'label_values(http_server_request_duration_seconds_count{%s}, http_request_method)' % SK, True),
                ("rpc_method", RPC_METHODS, True)])
     m = "http_server_request_duration_seconds"
     b.row("Served")
     b.panel("heatmap", "Latency distribution", [target(
-        'sum by (le) (increase(%s_bucket{%s}[%s]))' % (m, SR, RI), "{{le}}", fmt="heatmap")], "s", w=12,
+        'sum by (le) (increase(%s_bucket{%s}[%s]))' % (m, SRK, RI), "{{le}}", fmt="heatmap")], "s", w=12,
         options={"calculate": False, "yAxis": {"unit": "s"}, "cellGap": 1},
         description="Requests per latency bucket, from the kernel-side histogram.")
     b.panel("timeseries", "Status codes", [target(
-        'sum by (http_response_status_code) (rate(%s_count{%s}[%s]))' % (m, SR, RI), "{{http_response_status_code}}")],
+        'sum by (http_response_status_code) (rate(%s_count{%s}[%s]))' % (m, SRK, RI), "{{http_response_status_code}}")],
         "reqps", w=12)
     b.panel("timeseries", "Latency p50 / p99", [target(
-        'histogram_quantile(%s, sum by (le) (rate(%s_bucket{%s}[%s])))' % (q, m, SR, RI), n, ref)
+        'histogram_quantile(%s, sum by (le) (rate(%s_bucket{%s}[%s])))' % (q, m, SRK, RI), n, ref)
         for q, n, ref in (("0.5", "p50", "A"), ("0.99", "p99", "B"))], "s", w=8)
     for kind in ("request", "response"):
         sz = "http_server_%s_body_size_bytes" % kind
         b.panel("timeseries", "%s payload: average and p95" % kind.capitalize(), [
-            target('sum(rate(%s_sum{%s}[%s])) / sum(rate(%s_count{%s}[%s]))' % (sz, SR, RI, sz, SR, RI), "average"),
-            target('histogram_quantile(0.95, sum by (le) (rate(%s_bucket{%s}[%s])))' % (sz, SR, RI), "p95", "B")],
+            target('sum(rate(%s_sum{%s}[%s])) / sum(rate(%s_count{%s}[%s]))' % (sz, SRK, RI, sz, SRK, RI), "average"),
+            target('histogram_quantile(0.95, sum by (le) (rate(%s_bucket{%s}[%s])))' % (sz, SRK, RI), "p95", "B")],
             "bytes", w=8)
     c = "http_client_request_duration_seconds"
     b.row("Called (client side, every process calling this route)")
@@ -188,7 +203,7 @@ def endpoint():
     b.panel("timeseries", "Callers: p99 as they see it", [target(
         'histogram_quantile(0.99, sum by (le, service_name) (rate(%s_bucket{http_route=~"$http_route", http_request_method=~"$http_request_method"}[%s])))'
         % (c, RI), "{{service_name}}")], "s", w=12)
-    rs = S + ', rpc_method=~"$rpc_method"'
+    rs = SK + ', rpc_method=~"$rpc_method"'
     b.row("gRPC methods served")
     grpc_panels(b, "server", rs)
     b.panel("timeseries", "gRPC callers by server", [target(

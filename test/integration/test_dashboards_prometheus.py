@@ -13,10 +13,12 @@ import time
 import unittest
 import urllib.parse
 import urllib.request
+import uuid
 
 from harness import APPS, Apiscope, Server, api_server, client, curl, main
 from test_genai import GATEWAY, PROVIDER, TARGETS as GENAI_TARGETS, GenaiApps
 from test_http2 import DEBIAN_PYTHON
+from test_kubernetes import V2, Node, container_id
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PORT, PROM, SCOPE, GRPC = 18085, 19090, 19481, 18087
@@ -30,7 +32,10 @@ VARIABLES = {
     "$http_route": r"/api/users/\\{id\\}",  # regex-escaped, then escaped for a PromQL string
     "$http_request_method": "GET",
     "$rpc_method": "demo.Items/.*",
+    "$k8s_namespace_name": "e2e",
+    "${workload:pipe}": "e2e-api-[a-z0-9]{6,10}-[a-z0-9]{5}",  # the workload variable's value, a regex of pod names
 }
+POD, NAMESPACE, DEPLOYMENT = "e2e-api-5c9b7d6f48-2vqbx", "e2e", "e2e-api"
 
 PROM_CONF = """
 global:
@@ -113,6 +118,13 @@ class DashboardsAgainstPrometheus(unittest.TestCase):
         conf = os.path.join(cls.dir, "prometheus.yml")
         with open(conf, "w") as f:
             f.write(PROM_CONF.format(rules=RULES, scope=SCOPE))
+        # the test itself, and so everything it starts, runs in a Deployment's pod
+        cls.node = Node()
+        uid, cid = str(uuid.uuid4()), container_id()
+        cls.pod = cls.node.pod("systemd", "burstable", uid, "cri-containerd", cid)
+        cls.node.link(POD, NAMESPACE, "api", cid)
+        with open(os.path.join(cls.pod, "cgroup.procs"), "w") as f:
+            f.write(str(os.getpid()))
         cls.prom = subprocess.Popen(
             ["prometheus", "--config.file", conf, "--storage.tsdb.path", os.path.join(cls.dir, "data"),
              "--web.listen-address", "127.0.0.1:%d" % PROM, "--log.level", "warn"],
@@ -148,6 +160,9 @@ class DashboardsAgainstPrometheus(unittest.TestCase):
             cls.prom.terminate()
             cls.prom.wait()
             shutil.rmtree(cls.dir, ignore_errors=True)
+            with open(os.path.join(V2, "cgroup.procs"), "w") as f:
+                f.write(str(os.getpid()))
+            cls.node.remove()
 
     def query(self, expr):
         url = "http://127.0.0.1:%d/api/v1/query?%s" % (PROM, urllib.parse.urlencode({"query": expr}))
@@ -162,6 +177,9 @@ class DashboardsAgainstPrometheus(unittest.TestCase):
         m = re.match(r"^label_values\((.*),\s*(\w+)\)$", expr)
         if m:  # a variable: the series behind it must exist and carry the label
             expr = "count by (%s) (%s)" % (m.group(2), m.group(1))
+        m = re.match(r"^query_result\((.*)\)$", expr)
+        if m:
+            expr = m.group(1)
         body = self.query(expr)
         self.assertEqual(body.get("status"), "success", "%s: %s -> %s" % (where, expr, body.get("error")))
         self.assertTrue(body["data"]["result"], "%s returned no series: %s" % (where, expr))
@@ -172,6 +190,24 @@ class DashboardsAgainstPrometheus(unittest.TestCase):
         for where, expr in queries:
             with self.subTest(where=where):
                 self.check(where, expr)
+
+    def test_workload_variable_names_the_deployment_and_its_pods(self):
+        """What Grafana shows for the workload variable (its regex over the
+        query_result lines), and the value the panels then filter by."""
+        with open(os.path.join(REPO, "dashboards", "apiscope-overview.json")) as f:
+            board = json.load(f)
+        var = next(v for v in board["templating"]["list"] if v["name"] == "workload")
+        body = self.query(substitute(re.match(r"^query_result\((.*)\)$", var["definition"]).group(1)))
+        regex = re.compile(var["regex"].strip("/").replace("(?<", "(?P<"))
+        options = set()
+        for r in body["data"]["result"]:  # as Grafana writes a query_result line
+            line = "{%s} %s %d" % (",".join('%s="%s"' % kv for kv in sorted(r["metric"].items())), r["value"][1],
+                                   r["value"][0] * 1000)
+            m = regex.search(line)
+            self.assertTrue(m, line)
+            options.add((m.group("text"), m.group("value")))
+        self.assertEqual(options, {(DEPLOYMENT, VARIABLES["${workload:pipe}"])})
+        self.assertTrue(re.fullmatch(VARIABLES["${workload:pipe}"], POD))
 
     def test_every_rule_expression_returns_series(self):
         exprs = rules_exprs()
