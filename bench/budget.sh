@@ -22,4 +22,5 @@ python3 bench/map_memory.py
 python3 bench/http2_cost.py --rounds 5 --seconds 5
 python3 bench/http2_memory.py --connections 10000
 python3 bench/go_tls_cost.py --rounds 5 --seconds 5
+python3 bench/k8s_pods.py --pods 250
 echo "done $(date -u '+%H:%M UTC')"
