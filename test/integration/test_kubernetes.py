@@ -172,7 +172,7 @@ class Kubernetes(unittest.TestCase):
                 Server(inside(db_cg, http_server("db-api", DB)), DB), \
                 Server(inside(agent_cg, http_server("agent", AGENT)), AGENT), \
                 Server(inside(grpc_cg, [DEBIAN_PYTHON, os.path.join(APPS, "grpc_app.py"), "server", "items",
-                                        str(GRPC)]), GRPC), \
+                                        str(GRPC)]), GRPC) as grpc_server, \
                 Server(http_server("outside", OUTSIDE), OUTSIDE):
             # a Job's pod made after apiscope started (CRI-O, systemd, besteffort)
             report_uid, report_id = str(uuid.uuid4()), container_id()
@@ -237,25 +237,65 @@ class Kubernetes(unittest.TestCase):
 
             # the Job's pod is deleted: its series stay for the grace period, then go
             n.delete_cgroup(report_cg)
-            os.unlink(n.files[-1])
             deleted = dict(k8s_namespace_name="batch", k8s_pod_name="report-29418240-q8wz5")
             gone_at = time.monotonic()
             self.assertEqual(value(scope.scrape(), DUR, **deleted), 6)
-            deadline = gone_at + GRACE + 10
-            while total(scope.scrape(), DUR, **deleted) and time.monotonic() < deadline:
-                time.sleep(0.3)
-            s = scope.scrape()
-            self.assertEqual(total(s, DUR, **deleted), 0, "a deleted pod's series outlived its grace period")
-            self.assertGreaterEqual(time.monotonic() - gone_at, GRACE - 0.5)
+            s = self.wait_gone(scope, gone_at, DUR, **deleted)
             self.assertEqual(value(s, "apiscope_kubernetes_cgroups", kind="pod"), 4)
             # every live pod's counts as they were
             self.assertEqual(value(s, DUR, network_protocol_version="1.1", **web_labels), 7)
+            self.assertEqual(value(s, DUR, network_protocol_version="2", **web_labels), 5)
             self.assertEqual(value(s, DUR, k8s_pod_name="db-0"), 4)
             self.assertEqual(value(s, DUR, k8s_pod_name="node-agent-7xk2p"), 3)
             self.assertEqual(value(s, RPC, rpc_response_status_code="OK", **rpc), 4)
-            # a process moved out of its pod keeps what it counted there (a restart
-            # of a pod's container is a new cgroup too)
             self.assertEqual(total(s, DUR, service_name="outside"), 2)
+
+            # the web and gRPC pods go too: HTTP/2 and gRPC series are kept in user space
+            for server, cg in ((web, web_cg), (grpc_server, grpc_cg)):
+                server.proc.terminate()
+                server.proc.wait(timeout=10)
+                n.delete_cgroup(cg)
+            gone_at = time.monotonic()
+            s = self.wait_gone(scope, gone_at, DUR, k8s_pod_name="web-7d4f8b9c6d-x2x9z")
+            s = self.wait_gone(scope, gone_at, RPC, k8s_pod_name="items-6c8f9d7b5-q4w7z")
+            self.assertEqual(value(s, DUR, k8s_pod_name="db-0"), 4)
+            self.assertEqual(value(s, "apiscope_kubernetes_cgroups", kind="pod"), 2)
+
+    def wait_gone(self, scope, gone_at, name, **labels):
+        """The scrape once no series of name with labels is left, which must
+        be after the grace period and within a few seconds of its end."""
+        deadline = gone_at + GRACE + 10
+        while total(scope.scrape(), name, **labels) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        s = scope.scrape()
+        self.assertEqual(total(s, name, **labels), 0, "a deleted pod's series outlived its grace period")
+        self.assertGreaterEqual(time.monotonic() - gone_at, GRACE - 0.5)
+        return s
+
+    def test_a_restarted_container_keeps_counting(self):
+        """A container restarted in a live pod is a new cgroup with the same
+        names: its series goes on from where the old container left it."""
+        uid = str(uuid.uuid4())
+        pod = dict(k8s_namespace_name="shop", k8s_pod_name="cart-0", k8s_container_name="cart",
+                   k8s_statefulset_name="cart")
+        with Apiscope("--config", self.config(), "--target.port", str(DB), port=METRICS) as scope:
+            for run, requests in enumerate((3, 2, 4)):
+                cid = container_id()
+                cg = self.node.pod("cgroupfs", "burstable", uid, None, cid)
+                self.node.link("cart-0", "shop", "cart", cid)
+                with Server(inside(cg, http_server("cart", DB)), DB):
+                    for i in range(requests):
+                        self.assertEqual(curl("http://127.0.0.1:%d/cart/%d" % (DB, i)), 200)
+                    s = wait_for_count(scope, DUR, [3, 5, 9][run], **pod)
+                self.assertEqual(value(s, DUR, **pod), [3, 5, 9][run])
+                os.rmdir(cg)  # the old container's cgroup goes; the pod's stays
+                os.unlink(self.node.files.pop())
+                self.node.cgroups.remove(cg)
+                time.sleep(GRACE + 1.5)  # past the old cgroup's grace period
+                s = scope.scrape()
+                self.assertEqual(value(s, DUR, **pod), [3, 5, 9][run])
+            # the first two cgroups were retired (their counts carried), the last one is in its grace period
+            self.assertEqual(value(s, "apiscope_kubernetes_cgroups", kind="pod"), 1)
 
     def test_llm_and_mcp_calls_in_a_pod(self):
         from test_genai import NAMES, PROVIDER, GenaiApps
