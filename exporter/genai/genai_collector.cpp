@@ -180,8 +180,8 @@ std::vector<prometheus::MetricFamily> GenaiCollector::Collect() const {
 
 template <typename T, typename... Args>
 T& GenaiCollector::series(prometheus::Family<T>* f, Labels labels, const Workload& w, Args&&... args) {
-    for (size_t i = 0; i < w.values.size(); i++)
-        if (!w.values[i].empty()) labels[meta_->names()[i]] = w.values[i];
+    if (meta_)
+        for (auto& [name, value] : meta_->labels(w)) labels[name] = value;
     T& m = f->Add(labels, std::forward<Args>(args)...);
     pods_.add(w.pod_uid, &m, [f, &m] { f->Remove(&m); });
     return m;

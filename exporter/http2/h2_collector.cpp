@@ -351,8 +351,8 @@ void H2Collector::rpc(const H2Exchange& x, const std::string& service, bool clie
         labels["server_address"] = address_label(x.call.peer_addr);
         labels["server_port"] = std::to_string(x.call.peer_port);
     }
-    for (size_t i = 0; i < w.values.size(); i++)
-        if (!w.values[i].empty()) labels[meta_->names()[i]] = w.values[i];
+    if (meta_)
+        for (auto& [name, value] : meta_->labels(w)) labels[name] = value;
     uint64_t end = x.end_ns > x.call.start_ns ? x.end_ns - x.call.start_ns : 0;  // streams: to their end
     auto* family = rpc_duration_[client];
     auto& series = family->Add(labels, cfg_.duration_buckets);

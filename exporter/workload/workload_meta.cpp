@@ -101,14 +101,16 @@ std::vector<uint64_t> WorkloadMeta::sweep() {
     return out;
 }
 
-std::vector<std::pair<std::string, std::string>> WorkloadMeta::log_fields(const Workload& w) const {
+std::vector<std::pair<std::string, std::string>> WorkloadMeta::labels(const Workload& w) const {
     std::vector<std::pair<std::string, std::string>> out;
-    for (size_t i = 0; i < w.values.size() && i < names_.size(); i++) {
-        if (w.values[i].empty()) continue;
-        std::string field = names_[i];  // k8s_pod_name -> k8s.pod.name
-        std::replace(field.begin(), field.end(), '_', '.');
-        out.emplace_back(field, w.values[i]);
-    }
+    for (size_t i = 0; i < w.values.size() && i < names_.size(); i++)
+        if (!w.values[i].empty()) out.emplace_back(names_[i], w.values[i]);
+    return out;
+}
+
+std::vector<std::pair<std::string, std::string>> WorkloadMeta::log_fields(const Workload& w) const {
+    auto out = labels(w);
+    for (auto& [name, value] : out) std::replace(name.begin(), name.end(), '_', '.');  // k8s.pod.name
     return out;
 }
 

@@ -33,7 +33,9 @@ public:
     // The names of a cgroup id from the kernel (as_conn.cgroup; 0: none).
     std::shared_ptr<const Workload> lookup(uint64_t cgroup);
 
-    // The access log's fields of a workload: k8s.pod.name, ..., where not empty.
+    // A workload's labels where not empty (k8s_pod_name, ...), and the same as
+    // the access log's fields (k8s.pod.name, ...).
+    std::vector<std::pair<std::string, std::string>> labels(const Workload& w) const;
     std::vector<std::pair<std::string, std::string>> log_fields(const Workload& w) const;
 
     // Cgroups whose directory is gone are retired after the grace period:
