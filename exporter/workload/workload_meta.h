@@ -53,7 +53,7 @@ private:
         std::shared_ptr<const Workload> w;
         std::string path;  // "" when the id did not resolve
         const char* kind = "unresolved";  // as in cgroups_by_kind
-        bool complete = true;  // names found (else asked again, at most every 2 s)
+        bool complete = true;  // names found (else asked again: a pod's every 2 s, a container's every 30 s)
         std::chrono::steady_clock::time_point resolved, gone_since{};
     };
     Entry resolve(uint64_t cgroup);

@@ -349,6 +349,33 @@ class Kubernetes(unittest.TestCase):
                 self.assertEqual(got, want)
                 self.assertEqual(total(s, DUR, service_name="api"), 3)
 
+    def test_a_hung_runtime_never_stalls_a_scrape(self):
+        """A runtime socket that accepts and never answers: the container is
+        counted, unnamed, and scrapes stay fast."""
+        import socket
+        sock_path = os.path.join(self.tmp, "hung.sock")
+        hung = socket.socket(socket.AF_UNIX)
+        hung.bind(sock_path)
+        hung.listen(16)
+        self.addCleanup(hung.close)
+        cid = container_id()
+        cg = self.node.mkcgroup(V2, "system.slice/docker-%s.scope" % cid)
+        with Apiscope("--config", self.config(runtime_socket=sock_path), "--target.port", str(DB),
+                      port=METRICS) as scope, Server(inside(cg, http_server("hung-app", DB)), DB):
+            for i in range(3):
+                self.assertEqual(curl("http://127.0.0.1:%d/" % DB), 200)
+            s = wait_for_count(scope, DUR, 3, service_name="hung-app")
+            slowest = 0
+            for _ in range(10):
+                start = time.monotonic()
+                s = scope.scrape()
+                slowest = max(slowest, time.monotonic() - start)
+                time.sleep(0.1)
+        self.assertLess(slowest, 1.5)
+        self.assertEqual(value(s, DUR, service_name="hung-app"), 3)
+        self.assertFalse([l for n, l, _ in s if n == DUR and "container_name" in l])
+        self.assertEqual(value(s, "apiscope_kubernetes_cgroups", kind="container_unnamed"), 1)
+
     def test_podman_container_named_by_its_api(self):
         sock = os.path.join(self.tmp, "podman.sock")
         service = subprocess.Popen(["podman", "system", "service", "--time=0", "unix://" + sock],
