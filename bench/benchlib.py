@@ -451,6 +451,15 @@ def paired_ratio(xs, ys):
     return "%.3f (%.3f-%.3f)" % (med(r), q[0], q[2])
 
 
+def rss_kib(pid):
+    """A process's resident memory, KiB."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
 def require_root():
     if os.geteuid() != 0:
         sys.exit("benchmarks load BPF programs: run as root")

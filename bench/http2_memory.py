@@ -12,17 +12,9 @@ import os
 import subprocess
 import time
 
-from benchlib import apiscope_agent, metric, Nginx, require_root, scrape
+from benchlib import apiscope_agent, metric, Nginx, require_root, rss_kib, scrape
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def main():

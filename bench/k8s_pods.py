@@ -17,18 +17,10 @@ import tempfile
 import time
 import uuid
 
-from benchlib import Nginx, apiscope_agent, config_file, metric, require_root, scrape
+from benchlib import Nginx, apiscope_agent, config_file, metric, require_root, rss_kib, scrape
 
 V2 = "/sys/fs/cgroup/unified" if os.path.exists("/sys/fs/cgroup/unified/cgroup.procs") else "/sys/fs/cgroup"
 SLICE = os.path.join(V2, "apiscope-bench.slice")  # kubepods.slice lives under it: nothing of the host's touched
-
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def make_pods(n, logs):
