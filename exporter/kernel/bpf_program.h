@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -64,10 +65,10 @@ public:
     // Is the connection (tgid, fd) first seen at `id` still tracked?
     bool conn_alive(uint32_t tgid, uint32_t fd, uint64_t id) const;
     // Attaches the OpenSSL uprobes to the functions of `funcs` (SSL_read,
-    // SSL_write, SSL_read_ex, SSL_write_ex) in the ELF file at path, for the
+    // SSL_write, SSL_read_ex, SSL_write_ex, SSL_free, by their offsets) in the ELF file at path, for the
     // process pid, or with -1 for every process that maps it. Returns "" or
     // why it failed. Thread-safe.
-    std::string attach_openssl(const std::string& path, const std::set<std::string>& funcs, pid_t pid = -1);
+    std::string attach_openssl(const std::string& path, const std::map<std::string, uint64_t>& funcs, pid_t pid = -1);
     // Attaches the Go crypto/tls uprobes at the sites of `go` (file offsets in
     // the file at path) for process pid, as a few uprobe_multi links. Returns
     // their fds (for detach_go), or throws BpfError naming what failed.
@@ -90,7 +91,7 @@ private:
 
     apiscope_bpf* skel_ = nullptr;
     std::vector<struct bpf_link*> links_;
-    std::set<int> go_links_;  // uprobe_multi link fds
+    std::set<int> uprobe_links_;  // uprobe_multi link fds: OpenSSL's and Go's
     std::mutex links_mu_;
     int stats_fd_ = -1;
 };

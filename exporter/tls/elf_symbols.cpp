@@ -11,8 +11,8 @@
 
 namespace apiscope {
 
-std::set<std::string> elf_functions(const std::string& path, const std::set<std::string>& wanted) {
-    std::set<std::string> found;
+std::map<std::string, uint64_t> elf_functions(const std::string& path, const std::set<std::string>& wanted) {
+    std::map<std::string, uint64_t> found;
     if (elf_version(EV_CURRENT) == EV_NONE) throw std::runtime_error("libelf: " + std::string(elf_errmsg(-1)));
     int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw std::runtime_error(path + ": " + strerror(errno));
@@ -34,7 +34,9 @@ std::set<std::string> elf_functions(const std::string& path, const std::set<std:
                 sym.st_shndx == SHN_UNDEF)
                 continue;
             const char* name = elf_strptr(elf, shdr.sh_link, sym.st_name);
-            if (name && wanted.count(name)) found.insert(name);
+            GElf_Shdr text;  // the section it is in: its address to file offset
+            if (name && wanted.count(name) && gelf_getshdr(elf_getscn(elf, sym.st_shndx), &text))
+                found.emplace(name, sym.st_value - text.sh_addr + text.sh_offset);
         }
     }
     elf_end(elf);
