@@ -71,11 +71,11 @@ void H2Tracker::record(const void* data, size_t size) {
     case AS_H2R_GENAI: {  // comes just before the stream's end record
         if (size < sizeof(h) + sizeof(as_genai_call)) break;
         if (!c) return;
-        auto it = c->streams.find(h.stream);
-        if (it == c->streams.end()) return;  // its headers were not followed: its route is not known
+        Stream* s = c->stream(h.stream);
+        if (!s) return;  // its headers were not followed: its route is not known
         auto g = std::make_shared<as_genai_call>();
         memcpy(g.get(), static_cast<const char*>(data) + sizeof(h), sizeof(*g));
-        it->second.genai = std::move(g);
+        s->genai = std::move(g);
         return;
     }
     case AS_H2R_END:
@@ -131,15 +131,15 @@ void H2Tracker::block(Conn& c, const as_h2_rec& h, const char* bytes) {
     uint8_t flags = c.block_flags[dir];
     if (flags & AS_H2R_PUSH) return;  // only its effect on the table matters
     uint32_t id = c.block_stream[dir];
-    auto it = c.streams.find(id);
-    if (it == c.streams.end()) {
+    Stream* found = c.stream(id);
+    if (!found) {
         if (c.streams.size() >= kMaxStreams) {
             stats_.streams_dropped++;
             return;
         }
-        it = c.streams.emplace(id, Stream{}).first;
+        found = &c.streams.emplace_back(id, Stream{}).second;
     }
-    Stream& s = it->second;
+    Stream& s = *found;
     s.unknown += d.unknown;
     bool request = (flags & AS_H2R_REQUEST) || has(d.fields, ":method");
     if (request) {
@@ -184,10 +184,11 @@ void H2Tracker::end(Conn& c, const as_h2_end& e) {
     c.who = e.call;
     c.have_who = true;
     Stream s;
-    auto it = c.streams.find(e.h.stream);
+    auto it = std::find_if(c.streams.begin(), c.streams.end(), [&](const auto& p) { return p.first == e.h.stream; });
     if (it != c.streams.end()) {
         s = std::move(it->second);
-        c.streams.erase(it);
+        if (it + 1 != c.streams.end()) *it = std::move(c.streams.back());  // their order does not matter
+        c.streams.pop_back();
     }
     H2Exchange x = exchange(c, e.h.stream, std::move(s), e.call);
     x.end_ns = e.end_ns;
@@ -199,6 +200,7 @@ void H2Tracker::end(Conn& c, const as_h2_end& e) {
 // them, ended by the close.
 void H2Tracker::close(Conn& c, const Key& key, uint64_t end_ns) {
     auto [tgid, fd, id] = key;
+    std::sort(c.streams.begin(), c.streams.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     for (auto& [stream, s] : c.streams) {
         std::optional<as_h2_stream> st = lookup_ ? lookup_(tgid, fd, stream) : std::nullopt;
         if (!st || st->conn != id) continue;  // not followed in the kernel: not a request it saw

@@ -71,7 +71,14 @@ private:
         std::string block[2];      // a block being put together
         uint32_t block_stream[2] = {};
         uint8_t block_flags[2] = {};
-        std::map<uint32_t, Stream> streams;
+        // the open streams: a few at a time, so a vector searched in turn
+        // (no node allocated and freed per request)
+        std::vector<std::pair<uint32_t, Stream>> streams;
+        Stream* stream(uint32_t id) {
+            for (auto& [s, st] : streams)
+                if (s == id) return &st;
+            return nullptr;
+        }
         uint64_t last_ns = 0;
         as_call who{};             // process, peer, side: from its end and close records
         bool have_who = false;

@@ -73,6 +73,7 @@ private:
     size_t first_size_ = 4096;
     TableLoss loss_ = TableLoss::None;
     const std::vector<std::string>* wanted_;
+    uint64_t wanted_sizes_ = 0;             // bit n: some wanted name is n bytes long
     std::array<bool, 62> static_wanted_{};  // by static table index
     std::vector<Rep> reps_;                 // scratch of wanted_block
     std::string kept_;

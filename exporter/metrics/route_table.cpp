@@ -26,6 +26,7 @@ RouteTable::RouteTable(const std::vector<std::string>& templates, uint32_t max_p
 }
 
 std::string RouteTable::apply_templates(const std::string& route) const {
+    if (templates_.empty()) return route;
     auto segs = split_path(route);
     for (size_t t = 0; t < templates_.size(); t++) {
         const auto& tpl = templates_[t];
