@@ -71,11 +71,9 @@ std::shared_ptr<const Workload> WorkloadMeta::lookup(uint64_t cgroup) {
     auto now = std::chrono::steady_clock::now();
     if (it == cache_.end()) {
         it = cache_.emplace(cgroup, resolve(cgroup)).first;
-    } else if (!it->second.complete &&
+    } else if (!it->second.complete && it->second.gone_since == std::chrono::steady_clock::time_point{} &&
                now - it->second.resolved >= std::chrono::seconds(it->second.w->pod_uid.empty() ? 30 : 2)) {
-        auto gone = it->second.gone_since;
-        it->second = resolve(cgroup);
-        it->second.gone_since = gone;
+        it->second = resolve(cgroup);  // a gone one keeps what it had
     }
     return it->second.w;
 }
