@@ -171,15 +171,21 @@ WebServer::WebServer(const std::string& listen_address, const std::string& telem
                        (tls_ ? " (libmicrohttpd without TLS support? install libmicrohttpd12 built with GnuTLS)" : ""));
     }
     reaper_ = std::thread([this] {
-        while (!stop_) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(250));
+        std::unique_lock<std::mutex> lock(stop_mu_);
+        while (!stop_cv_.wait_for(lock, std::chrono::milliseconds(250), [this] { return stop_; })) {
+            lock.unlock();
             reap();
+            lock.lock();
         }
     });
 }
 
 WebServer::~WebServer() {
-    stop_ = true;
+    {
+        std::lock_guard<std::mutex> lock(stop_mu_);
+        stop_ = true;
+    }
+    stop_cv_.notify_all();
     if (reaper_.joinable()) reaper_.join();
     if (daemon_) MHD_stop_daemon(daemon_);
 }

@@ -11,6 +11,7 @@
 
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -88,7 +89,9 @@ private:
     double scrape_seconds_ = 0;
     std::mutex deadlines_mu_;  // the connections waiting for a head, read by the reaper
     std::set<ConnectionState*> waiting_;
-    std::atomic<bool> stop_{false};
+    bool stop_ = false;
+    std::mutex stop_mu_;
+    std::condition_variable stop_cv_;  // wakes the reaper at once at exit
     std::thread reaper_;
 };
 
