@@ -13,9 +13,22 @@ namespace apiscope {
 
 class PodSeries {
 public:
-    // series: what tells this one apart (its metric's address); remove: drops it.
+    // series: what tells this one apart (its metric's address); remove: drops
+    // it. A series the same labels give two pods (a StatefulSet's pod made
+    // again under its name) belongs to the one that used it last.
     void add(const std::string& pod_uid, const void* series, std::function<void()> remove) {
-        if (!pod_uid.empty()) by_pod_[pod_uid].try_emplace(series, std::move(remove));
+        if (pod_uid.empty()) return;
+        auto [owner, inserted] = owner_.try_emplace(series, pod_uid);
+        if (!inserted && owner->second != pod_uid) {
+            auto& old = by_pod_[owner->second];
+            auto it = old.find(series);
+            if (it != old.end()) {
+                remove = std::move(it->second);
+                old.erase(it);
+            }
+            owner->second = pod_uid;
+        }
+        by_pod_[pod_uid].try_emplace(series, std::move(remove));
     }
     void forget_gone(const WorkloadMeta& meta) {
         for (auto it = by_pod_.begin(); it != by_pod_.end();) {
@@ -23,13 +36,17 @@ public:
                 ++it;
                 continue;
             }
-            for (auto& [series, remove] : it->second) remove();
+            for (auto& [series, remove] : it->second) {
+                remove();
+                owner_.erase(series);
+            }
             it = by_pod_.erase(it);
         }
     }
 
 private:
     std::map<std::string, std::map<const void*, std::function<void()>>> by_pod_;
+    std::map<const void*, std::string> owner_;
 };
 
 }  // namespace apiscope

@@ -135,9 +135,16 @@ class Kubernetes(unittest.TestCase):
                        "access_log": {"output": os.path.join(self.tmp, "access.log")}}, f)
         return path
 
-    def log_lines(self):
-        with open(os.path.join(self.tmp, "access.log")) as f:
-            return [json.loads(line) for line in f if line.strip()]
+    def log_lines(self, server_lines=0):
+        """The access log's lines, once it holds server_lines server-side
+        ones: the writer writes in batches, a scrape may come before one."""
+        deadline = time.monotonic() + 10
+        while True:
+            with open(os.path.join(self.tmp, "access.log")) as f:
+                lines = [json.loads(line) for line in f if line.strip()]
+            if sum(l.get("span.kind") == "server" for l in lines) >= server_lines or time.monotonic() > deadline:
+                return lines
+            time.sleep(0.2)
 
     def test_pods_namespaces_containers_and_owners(self):
         n = self.node
@@ -222,7 +229,7 @@ class Kubernetes(unittest.TestCase):
             self.assertFalse([l for name, l, _ in s if name.startswith("http_client") and "k8s_pod_name" in l])
 
             # the access log names the pod of each line
-            lines = self.log_lines()
+            lines = self.log_lines(7 + 5 + 4 + 3 + 6 + 2 + 10)  # HTTP/1.1, HTTP/2, the four other servers, gRPC
             by_pod = {}
             for line in lines:
                 if line.get("span.kind") == "server":
@@ -232,6 +239,8 @@ class Kubernetes(unittest.TestCase):
             self.assertEqual(by_pod.get(("data", "db-0", "api")), 4)
             self.assertEqual(by_pod.get(("batch", "report-29418240-q8wz5", "report")), 6)
             self.assertEqual(by_pod.get((None, None, None)), 2)
+            self.assertEqual(by_pod.get(("rpc", "items-6c8f9d7b5-q4w7z", "items")), 10)
+            self.assertEqual(sum(by_pod.values()), 7 + 5 + 4 + 3 + 6 + 2 + 10)
             web_line = next(l for l in lines if l.get("k8s.pod.name") == "web-7d4f8b9c6d-x2x9z")
             self.assertEqual(web_line["k8s.deployment.name"], "web")
 
@@ -365,13 +374,16 @@ class Kubernetes(unittest.TestCase):
             for i in range(3):
                 self.assertEqual(curl("http://127.0.0.1:%d/" % DB), 200)
             s = wait_for_count(scope, DUR, 3, service_name="hung-app")
-            slowest = 0
+            took = []
             for _ in range(10):
                 start = time.monotonic()
                 s = scope.scrape()
-                slowest = max(slowest, time.monotonic() - start)
+                took.append(time.monotonic() - start)
                 time.sleep(0.1)
-        self.assertLess(slowest, 1.5)
+        # one scrape may wait for the runtime's 1 s; the others do not ask it again
+        took.sort()
+        self.assertLess(took[-1], 2.0, took)
+        self.assertLess(took[-2], 0.5, took)
         self.assertEqual(value(s, DUR, service_name="hung-app"), 3)
         self.assertFalse([l for n, l, _ in s if n == DUR and "container_name" in l])
         self.assertEqual(value(s, "apiscope_kubernetes_cgroups", kind="container_unnamed"), 1)
