@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "access_log/log_format.h"
-#include "workload/workload_meta.h"
 #include "config/config.h"
 #include "kernel/bpf_program.h"
 #include "metrics/route_table.h"
+#include "workload/workload_meta.h"
 
 struct ring_buffer;
 

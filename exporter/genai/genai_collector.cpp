@@ -178,15 +178,6 @@ std::vector<prometheus::MetricFamily> GenaiCollector::Collect() const {
     return registry_->Collect();
 }
 
-template <typename T, typename... Args>
-T& GenaiCollector::series(prometheus::Family<T>* f, Labels labels, const Workload& w, Args&&... args) {
-    if (meta_)
-        for (auto& [name, value] : meta_->labels(w)) labels[name] = value;
-    T& m = f->Add(labels, std::forward<Args>(args)...);
-    pods_.add(w.pod_uid, &m, [f, &m] { f->Remove(&m); });
-    return m;
-}
-
 void GenaiCollector::handle(const as_genai_call& g) {
     if (g.kind == 0 || g.kind > routes_.size()) return;
     const auto& route = routes_[g.kind - 1];
@@ -246,12 +237,12 @@ void GenaiCollector::llm(const as_genai_call& g, const GenaiRouteInfo& route, co
     with_error["error_type"] = g.call.error == AS_ERR_CONN_CLOSED ? "connection_closed"
                                : g.call.status >= 400          ? std::to_string(g.call.status)
                                                           : "";
-    series(duration_[client], with_error, *w, kDuration).Observe(g.call.duration_ns / 1e9);
+    pods_.series(duration_[client], with_error, meta_, *w, kDuration).Observe(g.call.duration_ns / 1e9);
     auto tokens = [&](const char* type, std::optional<uint64_t> n) {
         if (!n) return;
         auto l = labels;
         l["gen_ai_token_type"] = type;
-        series(tokens_[client], l, *w, kTokens).Observe(static_cast<double>(*n));
+        pods_.series(tokens_[client], l, meta_, *w, kTokens).Observe(static_cast<double>(*n));
     };
     tokens("input", c.input_tokens);
     tokens("output", c.output_tokens);
@@ -272,10 +263,10 @@ void GenaiCollector::llm(const as_genai_call& g, const GenaiRouteInfo& route, co
         log_->add(g.call.start_ns, std::move(f));
     }
     if (c.first_chunk_seconds) {
-        series(first_chunk_[client], labels, *w, kFirstToken).Observe(*c.first_chunk_seconds);
+        pods_.series(first_chunk_[client], labels, meta_, *w, kFirstToken).Observe(*c.first_chunk_seconds);
         double rest = g.call.duration_ns / 1e9 - *c.first_chunk_seconds;
         if (!client && c.output_tokens && *c.output_tokens > 1 && rest > 0)
-            series(per_token_, labels, *w, kPerToken).Observe(rest / static_cast<double>(*c.output_tokens - 1));
+            pods_.series(per_token_, labels, meta_, *w, kPerToken).Observe(rest / static_cast<double>(*c.output_tokens - 1));
     }
 }
 
@@ -307,7 +298,7 @@ void GenaiCollector::mcp(const as_genai_call& g, const GenaiRouteInfo& route, co
             labels["server_address"] = address_label(g.call.peer_addr);
             labels["server_port"] = std::to_string(g.call.peer_port);
         }
-        series(mcp_duration_[client], labels, *w, kMcp).Observe(g.call.duration_ns / 1e9);
+        pods_.series(mcp_duration_[client], labels, meta_, *w, kMcp).Observe(g.call.duration_ns / 1e9);
         if (log_) {
             auto f = log_fields(g, route, service, client, *w);
             f.push_back({"mcp.method.name", labels["mcp_method_name"]});
@@ -332,7 +323,7 @@ void GenaiCollector::mcp(const as_genai_call& g, const GenaiRouteInfo& route, co
     if (it == sessions_.end()) {
         // opened by initialize, or already open when apiscope started
         sessions_[key] = {x.initialize ? g.call.start_ns : end, end, service, client, w};
-        series(sessions_active_[client], {{"service_name", service}}, *w).Increment();
+        pods_.series(sessions_active_[client], {{"service_name", service}}, meta_, *w).Increment();
     } else {
         it->second.last_ns = std::max(it->second.last_ns, end);
     }
@@ -343,8 +334,8 @@ void GenaiCollector::close_session(uint64_t key, uint64_t end_ns) {
     if (it == sessions_.end()) return;
     const Session& s = it->second;
     double secs = end_ns > s.opened_ns ? (end_ns - s.opened_ns) / 1e9 : 0;
-    series(session_duration_[s.client], {{"service_name", s.service}}, *s.where, kSession).Observe(secs);
-    series(sessions_active_[s.client], {{"service_name", s.service}}, *s.where).Decrement();
+    pods_.series(session_duration_[s.client], {{"service_name", s.service}}, meta_, *s.where, kSession).Observe(secs);
+    pods_.series(sessions_active_[s.client], {{"service_name", s.service}}, meta_, *s.where).Decrement();
     sessions_.erase(it);
 }
 

@@ -57,10 +57,6 @@ private:
         bool client;
         std::shared_ptr<const Workload> where;
     };
-    using Labels = std::map<std::string, std::string>;
-    // A family's series with the pod's and container's labels added, dropped with its pod.
-    template <typename T, typename... Args>
-    T& series(prometheus::Family<T>* f, Labels labels, const Workload& w, Args&&... args);
 
     void run();
     void drain() const;

@@ -351,13 +351,8 @@ void H2Collector::rpc(const H2Exchange& x, const std::string& service, bool clie
         labels["server_address"] = address_label(x.call.peer_addr);
         labels["server_port"] = std::to_string(x.call.peer_port);
     }
-    if (meta_)
-        for (auto& [name, value] : meta_->labels(w)) labels[name] = value;
     uint64_t end = x.end_ns > x.call.start_ns ? x.end_ns - x.call.start_ns : 0;  // streams: to their end
-    auto* family = rpc_duration_[client];
-    auto& series = family->Add(labels, cfg_.duration_buckets);
-    series.Observe(end / 1e9);
-    pods_.add(w.pod_uid, &series, [family, &series] { family->Remove(&series); });
+    pods_.series(rpc_duration_[client], labels, meta_, w, cfg_.duration_buckets).Observe(end / 1e9);
     if (log_) {
         const std::string* s = field(x.response, ":status");
         const std::string* m = field(x.request, ":method");

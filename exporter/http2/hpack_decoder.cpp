@@ -19,8 +19,9 @@ constexpr std::string_view kUnknownName = ":unknown";
 HpackDecoder::HpackDecoder(size_t max_table, const std::vector<std::string>* wanted)
     : max_table_(max_table), wanted_(wanted) {
     wanted_sizes_ = uint64_t(1) << kUnknownName.size();
-    for (const auto& n : wanted ? *wanted : std::vector<std::string>{})
-        if (n.size() < 64) wanted_sizes_ |= uint64_t(1) << n.size();
+    if (wanted)
+        for (const auto& n : *wanted)
+            if (n.size() < 64) wanted_sizes_ |= uint64_t(1) << n.size();
     reset(kDefaultTable);
     for (size_t i = 1; i <= kStaticEntries && inflater_; i++) {
         const nghttp2_nv* nv = nghttp2_hd_inflate_get_table_entry(inflater_, i);

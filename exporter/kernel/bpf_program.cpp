@@ -114,21 +114,26 @@ constexpr int kUprobeMulti = 48;
 
 constexpr uint32_t kUprobeMultiReturn = 1;  // BPF_F_UPROBE_MULTI_RETURN: at the functions' returns
 
-int attach_uprobe_multi(int prog_fd, const std::string& path, const std::vector<uint64_t>& offsets, pid_t pid,
-                        uint32_t flags = 0) {
+// The link's fd, or -1 with why it failed (naming `what`) in *why.
+int attach_uprobe_multi(bpf_program* prog, const std::string& path, const std::vector<uint64_t>& offsets, pid_t pid,
+                        uint32_t flags, const char* what, std::string* why) {
     struct {
         uint32_t prog_fd, target_fd, attach_type, flags;
         uint64_t path, offsets, ref_ctr_offsets, cookies;
         uint32_t cnt, multi_flags, pid;
     } attr = {};
-    attr.prog_fd = static_cast<uint32_t>(prog_fd);
+    attr.prog_fd = static_cast<uint32_t>(bpf_program__fd(prog));
     attr.attach_type = kUprobeMulti;
     attr.path = reinterpret_cast<uintptr_t>(path.c_str());
     attr.offsets = reinterpret_cast<uintptr_t>(offsets.data());
     attr.cnt = static_cast<uint32_t>(offsets.size());
     attr.multi_flags = flags;
     attr.pid = pid > 0 ? static_cast<uint32_t>(pid) : 0;
-    return static_cast<int>(syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr)));
+    int fd = static_cast<int>(syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr)));
+    if (fd < 0)
+        *why = std::string(what) + ": " + strerror(errno) +
+               (errno == EINVAL ? " (uprobe_multi links need Linux 6.6 or later)" : "");
+    return fd;
 }
 
 }  // namespace
@@ -390,24 +395,21 @@ std::string BpfProgram::attach_openssl(const std::string& path, const std::map<s
     // period, not one each (2.3 s for two libraries' nine probes)
     std::vector<int> made;
     std::vector<uint64_t> rets;
-    auto attach = [&](bpf_program* prog, const std::vector<uint64_t>& offsets, uint32_t flags, const char* what) {
-        int fd = attach_uprobe_multi(bpf_program__fd(prog), path, offsets, pid, flags);
-        if (fd < 0)
-            return std::string(what) + ": " + strerror(errno) +
-                   (errno == EINVAL ? " (uprobe_multi links need Linux 6.6 or later)" : "");
-        made.push_back(fd);
-        return std::string();
-    };
     std::string why;
+    auto attach = [&](bpf_program* prog, const std::vector<uint64_t>& offsets, uint32_t flags, const char* what) {
+        int fd = attach_uprobe_multi(prog, path, offsets, pid, flags, what, &why);
+        if (fd >= 0) made.push_back(fd);
+        return fd >= 0;
+    };
+    bool ok = true;
     for (const auto& p : probes) {
         auto f = funcs.find(p.func);
         if (f == funcs.end()) continue;
-        why = attach(p.entry, {f->second}, 0, p.func);
-        if (!why.empty()) break;
+        if (!(ok = attach(p.entry, {f->second}, 0, p.func))) break;
         if (p.ret) rets.push_back(f->second);
     }
-    if (why.empty() && !rets.empty()) why = attach(skel_->progs.tls_return, rets, kUprobeMultiReturn, "returns");
-    if (!why.empty()) {
+    if (ok && !rets.empty()) ok = attach(skel_->progs.tls_return, rets, kUprobeMultiReturn, "returns");
+    if (!ok) {
         for (int l : made) close(l);
         return why;
     }
@@ -419,10 +421,9 @@ std::string BpfProgram::attach_openssl(const std::string& path, const std::map<s
 std::vector<int> BpfProgram::attach_go(const std::string& path, const GoBinary& go, pid_t pid) {
     std::vector<int> made;
     auto attach = [&](bpf_program* prog, const std::vector<uint64_t>& offsets, const char* what) {
-        int fd = attach_uprobe_multi(bpf_program__fd(prog), path, offsets, pid);
+        std::string why;
+        int fd = attach_uprobe_multi(prog, path, offsets, pid, 0, what, &why);
         if (fd < 0) {
-            std::string why = std::string(what) + ": " + strerror(errno) +
-                              (errno == EINVAL ? " (uprobe_multi links need Linux 6.6 or later)" : "");
             for (int l : made) close(l);
             throw BpfError(why);
         }

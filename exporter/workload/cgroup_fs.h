@@ -18,7 +18,6 @@ public:
     bool has_v2() const { return v2_fd_ >= 0; }
     bool has_v1_memory() const { return v1_fd_ >= 0; }
     uint64_t v2_root_id() const { return v2_root_id_; }
-    const std::string& v2_mount() const { return v2_mount_; }
 
     // The path below its hierarchy's root of a cgroup id as the kernel side
     // keeps it (AS_CGROUP_V1 set: the v1 memory hierarchy), none once the

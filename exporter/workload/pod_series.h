@@ -3,9 +3,12 @@
 // its owner's lock covers it.
 #pragma once
 
+#include <prometheus/family.h>
+
 #include <functional>
 #include <map>
 #include <string>
+#include <utility>
 
 #include "workload/workload_meta.h"
 
@@ -29,6 +32,17 @@ public:
             owner->second = pod_uid;
         }
         by_pod_[pod_uid].try_emplace(series, std::move(remove));
+    }
+    // A family's series with the workload's labels added (meta null: none),
+    // kept as its pod's and removed from the family with it.
+    template <typename T, typename... Args>
+    T& series(prometheus::Family<T>* f, std::map<std::string, std::string> labels, const WorkloadMeta* meta,
+              const Workload& w, Args&&... args) {
+        if (meta)
+            for (auto& [name, value] : meta->labels(w)) labels[name] = value;
+        T& m = f->Add(labels, std::forward<Args>(args)...);
+        add(w.pod_uid, &m, [f, &m] { f->Remove(&m); });
+        return m;
     }
     void forget_gone(const WorkloadMeta& meta) {
         for (auto it = by_pod_.begin(); it != by_pod_.end();) {
