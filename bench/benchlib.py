@@ -268,7 +268,7 @@ def mtail_agent(nginx, port=18111):
 
 
 FLOOR_NAMES = {None: "floor", "enter": "floor enter+exit", "raw": "floor raw", "pid": "floor pid", "tls": "floor tls",
-               "read": "floor read"}
+               "read": "floor read", "count": "floor count"}
 
 
 def round_args(ap):
@@ -289,6 +289,7 @@ def floor_agent(mode=None, *values, name=None):
     raw tracepoint on every syscall's exit, "pid" reads whose syscall it is and leaves, "tls"
     adds empty uprobes on OpenSSL's read and write functions, "read" (values: up to four tgids)
     does for those processes' reads and writes the least a design that reads message heads does,
+    "count" (the same values) that and the least an exact count by route and status adds,
     "go" (values: a Go executable and its crypto/tls sites) empty uprobes there; name: the
     agent's, for variants beyond FLOOR_NAMES."""
     def ready(a):

@@ -1,7 +1,7 @@
 // Attaches the empty programs of floor.bpf.c to the hooks apiscope uses and
 // waits for SIGINT/SIGTERM: the baseline apiscope's overhead is measured against.
 //
-// usage: bench_floor [--enter] [--raw] [--pid] [--tls] [--read TGID...] [--go PATH OFFSET...]
+// usage: bench_floor [--enter] [--raw] [--pid] [--tls] [--read TGID...] [--count TGID...] [--go PATH OFFSET...]
 // --enter also attaches to the syscalls' entry tracepoints, as apiscope did
 //         until it read the arguments at exit (the floor of the earlier records);
 // --raw   one BTF raw tracepoint on every syscall's exit instead of the
@@ -12,6 +12,10 @@
 //         processes (the TGIDs after it) the least a design that reads
 //         message heads does: arguments, connection lookup, a clock read,
 //         a copy of the first 256 bytes;
+// --count TGID...  the read floor plus the least an exact count by route and
+//         status adds: a new connection's socket checked, each head's end
+//         found, one series entry per response with its count, latency sum
+//         and bucket, the connection forgotten at close (floor.bpf.c);
 // --tls   empty uprobes on the system libssl's SSL_read/SSL_write(_ex), entry
 //         and return, as apiscope attaches them;
 // --go PATH OFFSET...  empty uprobes at those file offsets of a Go executable
@@ -80,10 +84,10 @@ static int attach_tls(struct floor_bpf *skel)
 static int heads_copied(struct floor_bpf *skel)
 {
 	int fd = bpf_map__fd(skel->maps.floor_conns), n = 0;
-	__u64 key, next, *prev = NULL, when; /* the key is {tgid, fd} */
+	__u64 key, next, *prev = NULL, when[2]; /* the key is {tgid, fd}; the value starts with the time */
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		if (!bpf_map_lookup_elem(fd, &next, &when) && when)
+		if (!bpf_map_lookup_elem(fd, &next, when) && when[0])
 			n++;
 		key = next;
 		prev = &key;
@@ -93,7 +97,8 @@ static int heads_copied(struct floor_bpf *skel)
 
 int main(int argc, char **argv)
 {
-	int enter = has(argc, argv, "--enter"), raw = has(argc, argv, "--raw"), pid = has(argc, argv, "--pid");
+	int enter = has(argc, argv, "--enter"), raw = has(argc, argv, "--raw"), pid = has(argc, argv, "--pid"),
+	    count = has(argc, argv, "--count");
 	struct floor_bpf *skel = floor_bpf__open();
 	struct bpf_program *exit_prog;
 	sigset_t sigs;
@@ -104,7 +109,7 @@ int main(int argc, char **argv)
 
 		skel->rodata->target_tgids[0] = 1; /* without --read: init, nothing the benchmarks run */
 		for (int i = 1, n = 0; i < argc; i++) {
-			if (!strcmp(argv[i], "--read"))
+			if (!strcmp(argv[i], "--read") || !strcmp(argv[i], "--count"))
 				read = 1;
 			else if (argv[i][0] == '-' && read)
 				break; /* the TGIDs end at the next option */
@@ -112,6 +117,7 @@ int main(int argc, char **argv)
 				skel->rodata->target_tgids[n++] = strtoul(argv[i], NULL, 10);
 		}
 		bpf_program__set_autoattach(skel->progs.floor_raw_exit, raw);
+		bpf_program__set_autoattach(skel->progs.floor_close, !count);
 		bpf_program__set_autoattach(skel->progs.floor_tls_enter, 0);
 		bpf_program__set_autoattach(skel->progs.floor_tls_return, 0);
 	}
@@ -120,7 +126,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME); /* as apiscope does by default */
-	exit_prog = read ? skel->progs.floor_exit_read : pid ? skel->progs.floor_exit_pid : skel->progs.floor_exit;
+	exit_prog = count ? skel->progs.floor_exit_count
+		    : read ? skel->progs.floor_exit_read : pid ? skel->progs.floor_exit_pid : skel->progs.floor_exit;
 	for (size_t i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++) {
 		char tp[64];
 
@@ -131,6 +138,8 @@ int main(int argc, char **argv)
 		if (!raw && !bpf_program__attach_tracepoint(exit_prog, "syscalls", tp))
 			return 1;
 	}
+	if (count && !bpf_program__attach_tracepoint(skel->progs.floor_close_count, "syscalls", "sys_enter_close"))
+		return 1;
 	if (floor_bpf__attach(skel) || (has(argc, argv, "--tls") && attach_tls(skel)) || attach_go(skel, argc, argv))
 		return 1;
 	sigemptyset(&sigs);
@@ -140,13 +149,19 @@ int main(int argc, char **argv)
 	printf("ready\n");
 	fflush(stdout);
 	sigwait(&sigs, &sig);
-	copied = read ? heads_copied(skel) : 0;
+	if (count) { /* its connections are gone at close: what it counted */
+		struct { __u32 tgid, status; __u64 path; } k;
+
+		copied = !bpf_map_get_next_key(bpf_map__fd(skel->maps.floor_series), NULL, &k);
+	} else {
+		copied = read ? heads_copied(skel) : 0;
+	}
 	floor_bpf__destroy(skel);
 	if (stats_fd >= 0)
 		close(stats_fd);
 	if (read && !copied) {
 		/* a floor that did nothing would flatter every figure beside it */
-		fprintf(stderr, "floor: --read copied no message head: do its TGIDs serve traffic?\n");
+		fprintf(stderr, "floor: --read/--count copied no message head: do its TGIDs serve traffic?\n");
 		return 1;
 	}
 	return 0;

@@ -41,6 +41,7 @@ def main():
         ("none", no_agent),
         *floor_agents(None, "enter", "raw", "tls"),
         ("floor read", lambda: floor_agent("read", *map(str, nginx.pids()))),
+        ("floor count", lambda: floor_agent("count", *map(str, nginx.pids()))),
         ("apiscope", lambda: apiscope_agent()),
         ("apiscope percpu", lambda: apiscope_agent("--config", percpu.name)),
         ("apiscope server only", lambda: apiscope_agent("--target.comm", "nginx")),
@@ -55,7 +56,7 @@ def main():
         ("mtail", lambda: mtail_agent(nginx)),
     ]
     # they do not see inside TLS (the read floor would copy ciphertext): not run on HTTPS
-    plain_only = {"nginx proxy", "mtail", "floor read"}
+    plain_only = {"nginx proxy", "mtail", "floor read", "floor count"}
     tls_only = {"floor tls"}
     baseline_variant(agents, args, "headers+log", "--config", headers.name)
     agents = chosen_agents(agents, args)

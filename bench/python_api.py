@@ -101,7 +101,8 @@ def main():
             cpu = CpuCgroup(app.pid)
             wait_port(args.port)
             agents = [("none", no_agent), ("floor", floor_agent),
-                      ("floor read", lambda: floor_agent("read", str(app.pid))), ("apiscope", apiscope_agent),
+                      ("floor read", lambda: floor_agent("read", str(app.pid))),
+                      ("floor count", lambda: floor_agent("count", str(app.pid))), ("apiscope", apiscope_agent),
                       ("apiscope server only", lambda: apiscope_agent("--target.comm", "python3")),
                       ("apiscope genai off", lambda: apiscope_agent("--genai.enabled", "false"))]
             baseline_variant(agents, args, "server only", "--target.comm", "python3")
