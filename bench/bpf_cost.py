@@ -6,7 +6,8 @@ interleave no agent, the empty-program floor, apiscope and (--baseline)
 another apiscope build; prints the wall time per request and the BPF time
 per request from the kernel's per-program statistics, against the floor;
 with --baseline, each agent against the same agent of the other build, round
-by round.
+by round; and apiscope against itself with one feature off (GenAI, TLS,
+HTTP/2, Kubernetes labels), round by round: what that feature costs.
 
 With --close every request has a connection of its own (at most 10000 a
 round: closed connections wait in TIME_WAIT and use up loopback ports).
@@ -51,6 +52,8 @@ def main():
               ("apiscope headers+log", lambda: apiscope_agent("--config", headers.name)),
               ("apiscope genai off", lambda: apiscope_agent("--genai.enabled", "false")),
               ("apiscope tls off", lambda: apiscope_agent("--tls.enabled", "false")),
+              ("apiscope http2 off", lambda: apiscope_agent("--http2.enabled", "false")),
+              ("apiscope kubernetes off", lambda: apiscope_agent("--kubernetes.enabled", "false")),
               ("apiscope no bpf stats", lambda: apiscope_agent("--bpf-stats", "false"))]
     baseline_variant(agents, args, "headers+log", "--config", headers.name)
     agents = chosen_agents(agents, args)
@@ -83,6 +86,13 @@ def main():
     pairs = [(n, n.replace("apiscope", "apiscope baseline", 1)) for n, _ in agents
              if n.startswith("apiscope") and not n.startswith("apiscope baseline")]
     pairs = [(a, b) for a, b in pairs if b in res]
+    # what a feature costs: apiscope against itself with the feature off, round by round
+    offs = [n for n, _ in agents if n.startswith("apiscope ") and n.endswith(" off")]
+    if "apiscope" in res and offs:
+        print("\n| feature | apiscope's BPF ns against the feature off (median of per-round ratios, quartiles) |")
+        print("| --- | --- |")
+        for n in offs:
+            print("| %s | %s |" % (n[len("apiscope "):-len(" off")], paired_ratio(res["apiscope"]["ns"], res[n]["ns"])))
     if pairs:
         print("\n| agent | BPF ns vs the baseline build (median of per-round ratios, quartiles) | wall ns, the same |")
         print("| --- | --- | --- |")

@@ -20,7 +20,7 @@ python3 bench/nginx_overhead.py --only keepalive --rounds 5 --seconds 5 \
 python3 bench/nginx_overhead.py --only close --rounds 5 --seconds 5 \
 	--agents "floor,floor read,floor count,apiscope,apiscope server only,nginx proxy,mtail"
 python3 bench/nginx_overhead.py --only static --rounds 5 --seconds 5 \
-	--agents "floor,floor read,apiscope,nginx proxy,mtail"
+	--agents "floor,floor read,floor count,apiscope,apiscope server only,nginx proxy,mtail"
 python3 bench/nginx_overhead.py --only https --rounds 3 --seconds 4 \
 	--agents "floor,floor tls,apiscope,apiscope server only by pid"
 python3 bench/python_api.py --rounds 7 --seconds 5
