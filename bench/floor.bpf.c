@@ -5,6 +5,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 
+#include "parse_base.h" /* the parser's word-at-a-time byte tests */
+
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __attribute__((section(".ksyms")));
 
 /* whose syscalls "pid" and "read" look at: "pid" compares the first only */
@@ -197,31 +199,6 @@ static __always_inline __u64 floor_word(const struct floor_head *head, __u32 i)
 	return *(const __u64 *)&head->b[(i & (FLOOR_WORDS - 1)) * 8];
 }
 
-/* Bytes of w equal to c, one bit per byte (the byte's top bit): exact, no
- * false positives from a borrow. */
-static __always_inline __u64 floor_bytes_eq(__u64 w, __u8 c)
-{
-	__u64 x = w ^ (0x0101010101010101ULL * c);
-
-	return ~(((x & 0x7f7f7f7f7f7f7f7fULL) + 0x7f7f7f7f7f7f7f7fULL) | x | 0x7f7f7f7f7f7f7f7fULL);
-}
-
-/* The index of m's lowest flagged byte (BPF has no count of trailing zeros). */
-static __always_inline __u32 floor_lowest_byte(__u64 m)
-{
-	__u32 i = 0;
-
-	if (!(m & 0xffffffffULL)) {
-		i += 4;
-		m >>= 32;
-	}
-	if (!(m & 0xffff)) {
-		i += 2;
-		m >>= 16;
-	}
-	return m & 0xff ? i : i + 1;
-}
-
 /* Offset past the blank line that ends the head in b[0..len), or 0: the
  * first LF after "\n\r" or "\n", found a word at a time with the previous
  * word's masks carried. */
@@ -235,13 +212,13 @@ static __always_inline __u32 floor_head_end(const struct floor_head *head, __u64
 		if (i * 8 >= len)
 			break;
 		w = floor_word(head, i);
-		lf = floor_bytes_eq(w, '\n');
-		cr = floor_bytes_eq(w, '\r');
+		lf = as_bytes_eq(w, '\n');
+		cr = as_bytes_eq(w, '\r');
 		/* an LF whose previous byte is CR and the one before LF, or an LF after an LF */
 		m = lf & ((((cr << 8) | (cr_prev >> 56)) & ((lf << 16) | (lf_prev >> 48))) |
 			  ((lf << 8) | (lf_prev >> 56)));
 		if (m) {
-			__u32 end = i * 8 + floor_lowest_byte(m) + 1;
+			__u32 end = i * 8 + as_lowest_byte(m) + 1;
 
 			return end <= len ? end : 0;
 		}
