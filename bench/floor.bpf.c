@@ -166,12 +166,13 @@ int floor_exit_read(struct syscall_exit_ctx *ctx)
 /*
  * "count": the read floor plus the least that counting each request exactly
  * by route and status with a latency histogram adds, in the cheapest form
- * there is: the end of each head found (the blank line: where the next
- * message starts), a request's time and the first 8 bytes of its path kept
- * with its connection, and at the response one series entry, keyed by
- * process, path word and status, found or made, with its count, latency sum
- * and one latency bucket added. Routes are not normalised and sizes not
- * counted: a lower bound, not a design.
+ * there is: a new connection's fd checked to be a stream socket, the end of
+ * each head found (the blank line: where the next message starts), a
+ * request's time and the first 8 bytes of its path kept with its connection,
+ * at the response one series entry, keyed by process, path word and status,
+ * found or made, with its count, latency sum and one latency bucket added,
+ * and the connection forgotten at close (floor_close_count). Routes are not
+ * normalised and sizes not counted: a lower bound, not a design.
  */
 struct floor_series_key {
 	__u32 tgid;
@@ -270,7 +271,7 @@ int floor_exit_count(struct syscall_exit_ctx *ctx)
 			break;
 	__sync_fetch_and_add(&v->count, 1);
 	__sync_fetch_and_add(&v->duration_ns_sum, duration);
-	if (b < FLOOR_BUCKETS)
+	if (b < FLOOR_BUCKETS) /* always: for the verifier */
 		__sync_fetch_and_add(&v->bucket[b], 1);
 	return 1;
 }
@@ -301,8 +302,9 @@ int floor_close(void *ctx)
 	return 0;
 }
 
-/* "count": a closed connection is forgotten (what it had in flight would be
- * counted here), so that the table holds only open connections. */
+/* "count": a closed connection is looked up (an exact design counts what it
+ * had in flight here) and forgotten, so that the table holds only open
+ * connections. */
 SEC("tracepoint")
 int floor_close_count(struct syscall_enter_ctx *ctx)
 {
