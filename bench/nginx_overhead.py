@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """nginx under wrk with no agent, with the empty-program floor, with "floor
 read" (for nginx's reads and writes the least a design that reads message
-heads does: bench/floor.bpf.c), with apiscope (shared atomic values, per-CPU
+heads does: bench/floor.bpf.c), with "floor count" (that and the least an
+exact count by route and status adds), with apiscope (shared atomic values, per-CPU
 values, server side only, header capture with labels and the access log) and
 with what a user would deploy instead (an nginx reverse proxy in front, mtail
 reading nginx's access log), rounds interleaved. Prints throughput, p50/p99, BPF ns per request, the

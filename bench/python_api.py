@@ -4,7 +4,8 @@ CPU work per request (a JSON reply, a calibrated loop of arithmetic) on an
 asyncio event loop, keep-alive, with no agent, with the empty-program floor,
 with "floor read" (for the app's reads and writes only what any design that
 reads message heads must do: the arguments, a connection lookup, a clock read,
-one copy of the first bytes) and with apiscope, rounds interleaved. Prints
+one copy of the first bytes), with "floor count" (that and the least an exact
+count by route and status adds) and with apiscope, rounds interleaved. Prints
 throughput and p50/p99 against the no-agent run of the same round set, and
 the app's CPU time per request (its own cgroup's accounting, every thread): the
 budget says apiscope costs such an app at most 1 %. "server only" traces the
