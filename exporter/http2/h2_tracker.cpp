@@ -183,14 +183,7 @@ H2Exchange H2Tracker::exchange(Conn& c, uint32_t stream, Stream&& s, const as_ca
 void H2Tracker::end(Conn& c, const as_h2_end& e) {
     c.who = e.call;
     c.have_who = true;
-    Stream s;
-    auto it = std::find_if(c.streams.begin(), c.streams.end(), [&](const auto& p) { return p.first == e.h.stream; });
-    if (it != c.streams.end()) {
-        s = std::move(it->second);
-        if (it + 1 != c.streams.end()) *it = std::move(c.streams.back());  // their order does not matter
-        c.streams.pop_back();
-    }
-    H2Exchange x = exchange(c, e.h.stream, std::move(s), e.call);
+    H2Exchange x = exchange(c, e.h.stream, c.take(e.h.stream), e.call);
     x.end_ns = e.end_ns;
     x.code = e.code;
     sink_(std::move(x));

@@ -74,10 +74,23 @@ private:
         // the open streams: a few at a time, so a vector searched in turn
         // (no node allocated and freed per request)
         std::vector<std::pair<uint32_t, Stream>> streams;
+        size_t find(uint32_t id) const {  // streams.size() if it is not open
+            size_t i = 0;
+            while (i < streams.size() && streams[i].first != id) i++;
+            return i;
+        }
         Stream* stream(uint32_t id) {
-            for (auto& [s, st] : streams)
-                if (s == id) return &st;
-            return nullptr;
+            size_t i = find(id);
+            return i < streams.size() ? &streams[i].second : nullptr;
+        }
+        // The stream, out of the open ones (empty if it was not open).
+        Stream take(uint32_t id) {
+            size_t i = find(id);
+            if (i == streams.size()) return {};
+            Stream out = std::move(streams[i].second);
+            if (i + 1 != streams.size()) streams[i] = std::move(streams.back());  // their order does not matter
+            streams.pop_back();
+            return out;
         }
         uint64_t last_ns = 0;
         as_call who{};             // process, peer, side: from its end and close records
