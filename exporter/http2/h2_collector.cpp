@@ -23,6 +23,9 @@ constexpr int kTickMs = 200;
 constexpr int kBusyTickMs = 5;
 constexpr int kBusyRecords = 256;  // a drain that found this many: busy
 constexpr uint64_t kIdleNs = 300ULL * 1000000000ULL;  // a connection silent this long is checked for
+// Distinct label inputs remembered (past it they are all forgotten, and made
+// again as requests come): bounded like the series, whatever the traffic.
+constexpr size_t kMaxHttpSeries = 65536;
 
 uint64_t monotonic_ns() {
     timespec ts;
@@ -233,23 +236,21 @@ void H2Collector::unknown(const H2Exchange& x) {
 
 void H2Collector::handle(H2Exchange&& x) {
     bool client = x.call.direction == AS_DIR_CLIENT;
-    std::string service = service_label(cfg_, x.call.comm);
     unknown(x);
     bool grpc = starts_with(field(x.request, "content-type"), "application/grpc") ||
                 starts_with(field(x.response, "content-type"), "application/grpc");
-    // the path in the kernel's route form, made once for the series, the log and the GenAI match
-    const std::string* path = field(x.request, ":path");
-    std::optional<std::string> route;
-    if (path && (!grpc || log_ || genai_)) route = kernel_route(*path);
-    const std::string* r = route ? &*route : nullptr;
-    static const Workload nowhere;
     auto where = meta_ ? meta_->lookup(x.call.cgroup) : nullptr;
-    const Workload& w = where ? *where : nowhere;
-    if (grpc)
-        rpc(x, service, client, r, w);
-    else
-        http(x, service, client, r, w);
-    if (genai_ && r) genai(x, *r);
+    const std::string* path = field(x.request, ":path");
+    if (grpc) {
+        static const Workload nowhere;
+        // the path in the kernel's route form, for the log
+        std::optional<std::string> route;
+        if (path && log_) route = kernel_route(*path);
+        rpc(x, service_label(cfg_, x.call.comm), client, route ? &*route : nullptr, where ? *where : nowhere);
+    } else {
+        http(x, client, where);
+    }
+    if (genai_ && path) genai(x, kernel_route(*path));
 }
 
 // An LLM or MCP call, if its route is one: with the body windows the kernel
@@ -291,36 +292,85 @@ std::vector<std::string> H2Collector::header_labels(const H2Exchange& x, const s
     return out;
 }
 
-void H2Collector::http(const H2Exchange& x, const std::string& service, bool client, const std::string* path_route,
-                       const Workload& w) {
+// What a request's labels are made from, in one string: requests that agree
+// on it are counted in the same series.
+const std::string& H2Collector::http_key(const H2Exchange& x, bool client) {
+    std::string& k = key_;
+    k.clear();
+    auto put = [&k](const auto& v) { k.append(reinterpret_cast<const char*>(&v), sizeof(v)); };
+    auto put_field = [&k, &put](const std::string* v) {
+        put(static_cast<uint32_t>(v ? v->size() + 1 : 0));  // absent differs from empty
+        if (v) k += *v;
+    };
+    const as_call& c = x.call;
+    put(client);
+    put(c.comm);
+    put(c.tls);
+    put(c.method);
+    put(c.error);
+    put(x.code);
+    put(c.route_id);
+    if (client) {
+        put(c.peer_addr);
+        put(c.peer_port);
+    }
+    put_field(field(x.request, ":method"));
+    put_field(field(x.request, ":path"));
+    put_field(field(x.response, ":status"));
+    for (const auto& l : labels_) put_field(field(l.dir ? x.response : x.request, l.header));
+    return k;
+}
+
+H2Collector::HttpSeries H2Collector::http_series(const H2Exchange& x, bool client,
+                                                 std::shared_ptr<const Workload> where) {
+    static const Workload nowhere;
+    const Workload& w = where ? *where : nowhere;
+    std::string service = service_label(cfg_, x.call.comm);
     const std::string* m = field(x.request, ":method");
+    const std::string* path = field(x.request, ":path");
     const std::string* status = field(x.response, ":status");
-    std::string method = m ? method_label(method_of(*m)) : x.call.method ? method_label(x.call.method) : kUnknown;
-    std::string route = path_route          ? routes_.label(service, *path_route)
-                        : x.call.route_id   ? routes_.label(service, x.call.route_id)  // stream 1 of an h2c upgrade
-                        : m && *m == "CONNECT" ? ""
-                                               : kUnknown;
-    uint16_t code = 0;
+    HttpSeries s;
+    s.where = std::move(where);
+    s.method = m ? method_label(method_of(*m)) : x.call.method ? method_label(x.call.method) : kUnknown;
+    s.route = path                ? routes_.label(service, kernel_route(*path))
+              : x.call.route_id   ? routes_.label(service, x.call.route_id)  // stream 1 of an h2c upgrade
+              : m && *m == "CONNECT" ? ""
+                                     : kUnknown;
     std::string status_label;
     if (status) {
         status_label = *status;
-        code = static_cast<uint16_t>(std::strtoul(status->c_str(), nullptr, 10));
+        s.code = static_cast<uint16_t>(std::strtoul(status->c_str(), nullptr, 10));
     } else if (!x.call.error) {
         status_label = kUnknown;  // a response came, its status not known
     }
-    std::string error = status_label == kUnknown && !x.call.error ? "" : error_label(x.call.error, code, client, x.code);
-    std::vector<std::string> labels = {service, method, route, status_label, error, x.call.tls ? "https" : "http",
-                                       "2"};
+    s.error = status_label == kUnknown && !x.call.error ? "" : error_label(x.call.error, s.code, client, x.code);
+    std::vector<std::string> labels = {service, s.method, s.route, status_label, s.error,
+                                       x.call.tls ? "https" : "http", "2"};
     if (client) {
         labels.push_back(address_label(x.call.peer_addr));
         labels.push_back(x.call.peer_port ? std::to_string(x.call.peer_port) : "");
     }
     for (auto& v : header_labels(x, service)) labels.push_back(std::move(v));
     labels.insert(labels.end(), w.values.begin(), w.values.end());
+    s.ref = series_.place(client, labels, w.pod_uid);
+    return s;
+}
+
+// Labels are made once for each new combination of what they are made from;
+// requests like an earlier one are counted straight into its series.
+void H2Collector::http(const H2Exchange& x, bool client, const std::shared_ptr<const Workload>& where) {
     uint64_t duration = x.call.duration_ns ? x.call.duration_ns
                                            : (x.end_ns > x.call.start_ns ? x.end_ns - x.call.start_ns : 0);
-    series_.observe(client, labels, w.pod_uid, duration, x.call.req_bytes, x.call.resp_bytes);
-    if (log_) log(x, code, duration, method, route, error, {});
+    const std::string& key = http_key(x, client);
+    auto it = http_series_.find(key);
+    if (it == http_series_.end() || it->second.where != where ||
+        !series_.observe(it->second.ref, duration, x.call.req_bytes, x.call.resp_bytes)) {
+        if (http_series_.size() >= kMaxHttpSeries) http_series_.clear();
+        it = http_series_.insert_or_assign(key, http_series(x, client, where)).first;
+        series_.observe(it->second.ref, duration, x.call.req_bytes, x.call.resp_bytes);
+    }
+    const HttpSeries& s = it->second;
+    if (log_) log(x, s.code, duration, s.method, s.route, s.error, {});
 }
 
 void H2Collector::rpc(const H2Exchange& x, const std::string& service, bool client, const std::string* path_route,

@@ -13,6 +13,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "access_log/access_log.h"
 #include "genai/genai_collector.h"
@@ -47,8 +48,17 @@ private:
     int drain() const;  // records read
     // path_route: the request's :path in the kernel's route form (null: none)
     // w: the pod or container the call's process runs in
-    void http(const H2Exchange& x, const std::string& service, bool client, const std::string* path_route,
-              const Workload& w);
+    // The HTTP series of a request: what its labels are made from, and the
+    // labels and series made from that.
+    struct HttpSeries {
+        std::shared_ptr<const Workload> where;  // the pod or container when it was made
+        UserSeries::Ref ref;
+        std::string method, route, error;  // labels, for the access log
+        uint16_t code = 0;
+    };
+    const std::string& http_key(const H2Exchange& x, bool client);
+    HttpSeries http_series(const H2Exchange& x, bool client, std::shared_ptr<const Workload> where);
+    void http(const H2Exchange& x, bool client, const std::shared_ptr<const Workload>& where);
     void rpc(const H2Exchange& x, const std::string& service, bool client, const std::string* path_route,
              const Workload& w);
     std::vector<std::string> header_labels(const H2Exchange& x, const std::string& service);
@@ -75,6 +85,8 @@ private:
     std::shared_ptr<prometheus::Registry> registry_;
     prometheus::Family<prometheus::Histogram>* rpc_duration_[2];
     mutable PodSeries pods_;  // RPC series of pods, removed when they are gone
+    std::unordered_map<std::string, HttpSeries> http_series_;  // by http_key
+    std::string key_;                                           // http_key's
     std::map<TableLoss, uint64_t> unknown_;  // requests counted with fields not known, by why
     ring_buffer* rb_ = nullptr;
     int epoll_fd_ = -1, stop_fd_ = -1;  // the ring's wake-ups and the stop

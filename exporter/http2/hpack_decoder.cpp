@@ -8,7 +8,8 @@ namespace apiscope {
 namespace {
 
 constexpr size_t kStaticEntries = 61;
-constexpr size_t kDefaultTable = 4096;  // SETTINGS_HEADER_TABLE_SIZE's initial value
+constexpr size_t kDefaultTable = 4096;
+constexpr size_t kMaxRemembered = 512;  // a header block decode() remembers, at most  // SETTINGS_HEADER_TABLE_SIZE's initial value
 // What a field whose name is not known is put in the table as, so that the
 // positions of the entries after it stay right. No real field has this name:
 // pseudo-header names are fixed.
@@ -38,10 +39,11 @@ bool HpackDecoder::want(std::string_view name) const {
 // The block without the representations that neither change the table nor
 // give a wanted field (indexed ones and literals not indexed, under a name
 // not wanted): the inflater decodes only the rest, the same table results.
-std::string_view HpackDecoder::wanted_block(std::string_view block) {
+std::string_view HpackDecoder::wanted_block(std::string_view block, bool& moved) {
+    moved = true;  // not known not to
     if (!wanted_ || !split_block(block, reps_)) return block;
     kept_.clear();
-    bool moved = false;  // the block changed the table: its dynamic indexes no longer match the inflater's
+    moved = false;  // the block changed the table: its dynamic indexes no longer match the inflater's
     for (const auto& r : reps_) {
         if ((r.kind == RepKind::Indexed || r.kind == RepKind::Literal) && r.index > 0) {
             if (r.index <= kStaticEntries) {
@@ -72,6 +74,7 @@ void HpackDecoder::reset(size_t first_size) {
     if (inflater_) nghttp2_hd_inflate_change_table_size(inflater_, max_table_);
     primed_ = false;
     first_size_ = std::min(first_size, max_table_);
+    last_.clear();
 }
 
 size_t HpackDecoder::dynamic_entries() const {
@@ -119,9 +122,21 @@ void HpackDecoder::lose(TableLoss why) {
 
 DecodedBlock HpackDecoder::decode(std::string_view block) {
     if (loss_ != TableLoss::None) return decode_partly(block);
+    // A block that leaves the table as it is gives the same fields from the
+    // same table: a client asking for the same URL again sends the same block.
+    if (!last_.empty() && block == last_) return last_out_;
     DecodedBlock out;
     out.fields.reserve(8);
-    if (feed(wanted_block(block), &out)) return out;
+    bool moved;
+    if (feed(wanted_block(block, moved), &out)) {
+        if (moved) {
+            last_.clear();  // the table changed: what was kept no longer holds
+        } else if (block.size() <= kMaxRemembered) {
+            last_.assign(block);
+            last_out_ = out;
+        }
+        return out;
+    }
     // a size update past max_table_ is the one failure a well-formed peer causes
     std::vector<Rep> reps;
     bool too_large = split_block(block, reps) && !reps.empty() && reps[0].kind == RepKind::SizeUpdate &&

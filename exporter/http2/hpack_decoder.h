@@ -65,7 +65,8 @@ private:
     DecodedBlock decode_partly(std::string_view block);
     size_t dynamic_entries() const;
     bool want(std::string_view name) const;
-    std::string_view wanted_block(std::string_view block);
+    // moved: set if the block may change the table
+    std::string_view wanted_block(std::string_view block, bool& moved);
 
     size_t max_table_;
     nghttp2_hd_inflater* inflater_ = nullptr;
@@ -77,6 +78,10 @@ private:
     std::array<bool, 62> static_wanted_{};  // by static table index
     std::vector<Rep> reps_;                 // scratch of wanted_block
     std::string kept_;
+    // The last block decoded that did not change the table, while the table
+    // has not changed since (empty: none), and its fields.
+    std::string last_;
+    DecodedBlock last_out_;
 };
 
 }  // namespace apiscope

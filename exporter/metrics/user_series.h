@@ -20,9 +20,17 @@ using SeriesMap = std::map<std::vector<std::string>, Agg>;
 class UserSeries {
 public:
     explicit UserSeries(const Config& cfg);
+    // A series' place, for a caller to keep and count into without building
+    // its labels again. It stays valid until series are removed (pods gone).
+    struct Ref {
+        Agg* agg = nullptr;  // null: the series bound was reached
+        uint64_t epoch = 0;
+    };
     // pod_uid: the pod the series belongs to ("" none), dropped when it is gone
-    void observe(bool client, const std::vector<std::string>& labels, const std::string& pod_uid,
-                 uint64_t duration_ns, uint64_t req_bytes, uint64_t resp_bytes);
+    Ref place(bool client, const std::vector<std::string>& labels, const std::string& pod_uid);
+    // One request into ref's series (past the bound: counted as dropped).
+    // False if ref is no longer valid: place() again.
+    bool observe(const Ref& ref, uint64_t duration_ns, uint64_t req_bytes, uint64_t resp_bytes);
     void forget_gone_pods(const WorkloadMeta& meta);
     // Adds every series to the scrape's server and client maps.
     void merge_into(SeriesMap& server, SeriesMap& client) const;
@@ -34,6 +42,7 @@ private:
     mutable std::mutex mu_;
     SeriesMap server_, client_;
     PodSeries pods_;
+    uint64_t epoch_ = 0;  // counts removals of series, which end Refs
     std::atomic<uint64_t> dropped_{0};
 };
 

@@ -44,7 +44,9 @@ public:
         add(w.pod_uid, &m, [f, &m] { f->Remove(&m); });
         return m;
     }
-    void forget_gone(const WorkloadMeta& meta) {
+    // True if any series was removed.
+    bool forget_gone(const WorkloadMeta& meta) {
+        bool removed = false;
         for (auto it = by_pod_.begin(); it != by_pod_.end();) {
             if (meta.pod_live(it->first)) {
                 ++it;
@@ -53,9 +55,11 @@ public:
             for (auto& [series, remove] : it->second) {
                 remove();
                 owner_.erase(series);
+                removed = true;
             }
             it = by_pod_.erase(it);
         }
+        return removed;
     }
 
 private:

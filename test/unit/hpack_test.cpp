@@ -168,3 +168,25 @@ TEST_CASE("hpack: only the wanted fields decoded, the table followed all the sam
         CHECK(expect.size() >= 2);
     }
 }
+
+TEST_CASE("hpack: a block repeated against an unchanged table, and against a changed one", "[hpack]") {
+    std::vector<std::string> wanted = {"x-tenant"};
+    HpackDecoder d(65536, &wanted);
+    auto insert = [](const std::string& value) {  // x-tenant: value, added to the table (a literal name)
+        return std::string("\x40\x08x-tenant", 10) + char(value.size()) + value;
+    };
+    const std::string newest("\xbe", 1);  // the entry added last
+    CHECK(as_block(d.decode(insert("a"))) == Block{{"x-tenant", "a"}});
+    for (int i = 0; i < 3; i++) CHECK(as_block(d.decode(newest)) == Block{{"x-tenant", "a"}});
+    // the same bytes now name another entry: never the remembered field
+    CHECK(as_block(d.decode(insert("b"))) == Block{{"x-tenant", "b"}});
+    for (int i = 0; i < 3; i++) CHECK(as_block(d.decode(newest)) == Block{{"x-tenant", "b"}});
+    // a block that does not change the table leaves the remembered one good
+    CHECK(as_block(d.decode(std::string("\x82", 1))).empty());
+    CHECK(as_block(d.decode(newest)) == Block{{"x-tenant", "b"}});
+    // and so does nothing across a lost table
+    d.lose(TableLoss::Lost);
+    DecodedBlock lost = d.decode(newest);
+    CHECK(lost.fields.empty());
+    CHECK(lost.unknown == 1);
+}
