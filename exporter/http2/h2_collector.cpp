@@ -240,26 +240,30 @@ void H2Collector::handle(H2Exchange&& x) {
     bool grpc = starts_with(field(x.request, "content-type"), "application/grpc") ||
                 starts_with(field(x.response, "content-type"), "application/grpc");
     auto where = meta_ ? meta_->lookup(x.call.cgroup) : nullptr;
-    const std::string* path = field(x.request, ":path");
     if (grpc) {
         static const Workload nowhere;
-        // the path in the kernel's route form, for the log
+        const std::string* path = field(x.request, ":path");
+        // the path in the kernel's route form, for the log and the GenAI routes
         std::optional<std::string> route;
-        if (path && log_) route = kernel_route(*path);
+        if (path && (log_ || genai_)) route = kernel_route(*path);
         rpc(x, service_label(cfg_, x.call.comm), client, route ? &*route : nullptr, where ? *where : nowhere);
+        if (genai_ && route) genai(x, genai_route(*route));
     } else {
         http(x, client, where);
     }
-    if (genai_ && path) genai(x, kernel_route(*path));
 }
 
 // An LLM or MCP call, if its route is one: with the body windows the kernel
 // kept if its request body was JSON (an MCP DELETE has none, and ends a
 // session all the same).
-void H2Collector::genai(const H2Exchange& x, const std::string& route) {
+int H2Collector::genai_route(const std::string& route) const {
     auto it = std::find_if(genai_routes_.begin(), genai_routes_.end(),
                            [&](const GenaiRouteInfo& r) { return r.route == route; });
-    if (it == genai_routes_.end()) return;
+    return it == genai_routes_.end() ? -1 : it - genai_routes_.begin();
+}
+
+void H2Collector::genai(const H2Exchange& x, int route) {
+    if (route < 0) return;
     as_genai_call g{};
     if (x.genai) g = *x.genai;
     g.call = x.call;
@@ -267,7 +271,7 @@ void H2Collector::genai(const H2Exchange& x, const std::string& route) {
     if (const std::string* s = field(x.response, ":status"))
         g.call.status = static_cast<uint16_t>(std::strtoul(s->c_str(), nullptr, 10));
     if (const std::string* m = field(x.request, ":method")) g.call.method = method_of(*m);
-    g.kind = 1 + (it - genai_routes_.begin());
+    g.kind = 1 + route;
     auto put = [](char* to, size_t max, const std::string* v) -> uint8_t {
         size_t n = v ? std::min(v->size(), max) : 0;
         if (n) memcpy(to, v->data(), n);
@@ -332,7 +336,9 @@ H2Collector::HttpSeries H2Collector::http_series(const H2Exchange& x, bool clien
     HttpSeries s;
     s.where = std::move(where);
     s.method = m ? method_label(method_of(*m)) : x.call.method ? method_label(x.call.method) : kUnknown;
-    s.route = path                ? routes_.label(service, kernel_route(*path))
+    std::string path_route = path ? kernel_route(*path) : "";
+    if (path && genai_) s.genai = genai_route(path_route);
+    s.route = path                ? routes_.label(service, path_route)
               : x.call.route_id   ? routes_.label(service, x.call.route_id)  // stream 1 of an h2c upgrade
               : m && *m == "CONNECT" ? ""
                                      : kUnknown;
@@ -371,6 +377,7 @@ void H2Collector::http(const H2Exchange& x, bool client, const std::shared_ptr<c
     }
     const HttpSeries& s = it->second;
     if (log_) log(x, s.code, duration, s.method, s.route, s.error, {});
+    if (genai_) genai(x, s.genai);
 }
 
 void H2Collector::rpc(const H2Exchange& x, const std::string& service, bool client, const std::string* path_route,

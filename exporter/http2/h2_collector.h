@@ -55,6 +55,7 @@ private:
         UserSeries::Ref ref;
         std::string method, route, error;  // labels, for the access log
         uint16_t code = 0;
+        int genai = -1;  // its route's in the GenAI routes (genai_route)
     };
     const std::string& http_key(const H2Exchange& x, bool client);
     HttpSeries http_series(const H2Exchange& x, bool client, std::shared_ptr<const Workload> where);
@@ -65,7 +66,9 @@ private:
     void log(const H2Exchange& x, uint16_t status, uint64_t duration_ns, std::string method, std::string route,
              std::string error, std::vector<LogField> extra);
     void unknown(const H2Exchange& x);
-    void genai(const H2Exchange& x, const std::string& path_route);
+    // The index of a route (in the kernel's form) among the GenAI routes, -1 if none.
+    int genai_route(const std::string& path_route) const;
+    void genai(const H2Exchange& x, int route);
 
     const BpfProgram* bpf_;
     const Config& cfg_;

@@ -7,11 +7,11 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "apiscope_shared.h"
@@ -97,6 +97,12 @@ private:
         bool have_who = false;
     };
     using Key = std::tuple<uint32_t, uint32_t, uint64_t>;  // tgid, fd, connection id
+    struct KeyHash {
+        size_t operator()(const Key& k) const {
+            auto [tgid, fd, id] = k;
+            return std::hash<uint64_t>()((uint64_t(tgid) << 32 | fd) * 0x9e3779b97f4a7c15ULL ^ id);
+        }
+    };
 
     Conn* conn(const as_h2_rec& h);
     void block(Conn& c, const as_h2_rec& h, const char* bytes);
@@ -108,7 +114,7 @@ private:
     Sink sink_;
     StreamLookup lookup_;
     std::vector<std::string> wanted_;
-    std::map<Key, std::unique_ptr<Conn>> conns_;
+    std::unordered_map<Key, std::unique_ptr<Conn>, KeyHash> conns_;
     H2Stats stats_;
 };
 

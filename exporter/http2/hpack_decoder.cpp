@@ -27,6 +27,7 @@ HpackDecoder::HpackDecoder(size_t max_table, const std::vector<std::string>* wan
     for (size_t i = 1; i <= kStaticEntries && inflater_; i++) {
         const nghttp2_nv* nv = nghttp2_hd_inflate_get_table_entry(inflater_, i);
         static_wanted_[i] = nv && want({reinterpret_cast<const char*>(nv->name), nv->namelen});
+        static_name_[i] = nv ? nv->namelen : 0;
     }
 }
 
@@ -39,9 +40,9 @@ bool HpackDecoder::want(std::string_view name) const {
 // The block without the representations that neither change the table nor
 // give a wanted field (indexed ones and literals not indexed, under a name
 // not wanted): the inflater decodes only the rest, the same table results.
-std::string_view HpackDecoder::wanted_block(std::string_view block, bool& moved) {
+std::string_view HpackDecoder::wanted_block(std::string_view block, bool split, bool& moved) {
     moved = true;  // not known not to
-    if (!wanted_ || !split_block(block, reps_)) return block;
+    if (!split) return block;
     kept_.clear();
     moved = false;  // the block changed the table: its dynamic indexes no longer match the inflater's
     for (const auto& r : reps_) {
@@ -74,6 +75,8 @@ void HpackDecoder::reset(size_t first_size) {
     if (inflater_) nghttp2_hd_inflate_change_table_size(inflater_, max_table_);
     primed_ = false;
     first_size_ = std::min(first_size, max_table_);
+    capacity_ = first_size_;
+    pending_.clear();
     last_.clear();
 }
 
@@ -125,12 +128,27 @@ DecodedBlock HpackDecoder::decode(std::string_view block) {
     // A block that leaves the table as it is gives the same fields from the
     // same table: a client asking for the same URL again sends the same block.
     if (!last_.empty() && block == last_) return last_out_;
+    if (!alone_.empty() && block == alone_) {
+        insert_later(alone_inserts_, alone_min_);
+        return alone_out_;
+    }
+    bool split = wanted_ && split_block(block, reps_);
+    if (split) {
+        if (table_free()) return decode_alone(block);
+        if (!catch_up()) {
+            lose(TableLoss::DecodeError);
+            return decode_partly(block);
+        }
+    }
     DecodedBlock out;
     out.fields.reserve(8);
     bool moved;
-    if (feed(wanted_block(block, moved), &out)) {
+    if (feed(wanted_block(block, split, moved), &out)) {
         if (moved) {
             last_.clear();  // the table changed: what was kept no longer holds
+            if (split)
+                for (const auto& r : reps_)
+                    if (r.kind == RepKind::SizeUpdate) capacity_ = r.index;
         } else if (block.size() <= kMaxRemembered) {
             last_.assign(block);
             last_out_ = out;
@@ -144,6 +162,61 @@ DecodedBlock HpackDecoder::decode(std::string_view block) {
                                                      reps[1].index > max_table_));
     lose(too_large ? TableLoss::TooLarge : TableLoss::DecodeError);
     return decode_partly(block);
+}
+
+// reps_ (the block's) neither refer to the dynamic table nor change its size:
+// their fields do not depend on it.
+bool HpackDecoder::table_free() const {
+    return std::all_of(reps_.begin(), reps_.end(), [](const Rep& r) {
+        return r.kind != RepKind::SizeUpdate && r.index <= kStaticEntries && (r.index > 0 || r.kind != RepKind::Indexed);
+    });
+}
+
+// A block's insertions, kept for the inflater until a block needs them.
+void HpackDecoder::insert_later(std::string_view inserts, size_t min) {
+    if (inserts.empty()) return;
+    pending_.add(inserts, min, capacity_);
+    last_.clear();  // the table changed
+}
+
+// The inflater given the insertions it has not seen, before a block that
+// refers to the table.
+bool HpackDecoder::catch_up() { return pending_.empty() || feed(pending_.take(), nullptr); }
+
+// A block that does not refer to the table: its wanted fields decoded, its
+// insertions decoded as literals not indexed (the same fields) and kept for later.
+DecodedBlock HpackDecoder::decode_alone(std::string_view block) {
+    DecodedBlock out;
+    kept_.clear();
+    for (const auto& r : reps_) {
+        if (r.index > 0 && !static_wanted_[r.index]) continue;
+        std::string_view bytes = block.substr(r.begin, r.end - r.begin);
+        if (r.kind == RepKind::Incremental) {
+            kept_ += hpack_integer(r.index, 4, 0x00);  // its index took one byte: it is below 63
+            kept_.append(bytes.substr(1));
+        } else {
+            kept_.append(bytes);
+        }
+    }
+    if (!kept_.empty() && !feed(kept_, &out)) {
+        lose(TableLoss::DecodeError);
+        return decode_partly(block);
+    }
+    std::string inserts;
+    size_t min = 0;
+    for (const auto& r : reps_)
+        if (r.kind == RepKind::Incremental) {
+            inserts.append(block.substr(r.begin, r.end - r.begin));
+            min += 32 + r.literal_min + (r.index ? static_name_[r.index] : 0);  // RFC 7541 4.1
+        }
+    insert_later(inserts, min);
+    if (block.size() <= kMaxRemembered) {
+        alone_.assign(block);
+        alone_out_ = out;
+        alone_inserts_ = std::move(inserts);
+        alone_min_ = min;
+    }
+    return out;
 }
 
 // Field by field, each one the inflater can know about fed to it on its own.
@@ -162,6 +235,7 @@ DecodedBlock HpackDecoder::decode_partly(std::string_view block) {
         case RepKind::SizeUpdate:
             if (r.index > max_table_) break;
             ok = feed(bytes, nullptr);
+            if (ok) capacity_ = r.index;
             if (ok && r.index == 0) loss_ = TableLoss::None;  // emptied: known again from here
             break;
         case RepKind::Indexed:

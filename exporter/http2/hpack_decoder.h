@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "http2/hpack_pending.h"
 #include "http2/hpack_split.h"
 
 struct nghttp2_hd_inflater;
@@ -63,10 +64,14 @@ private:
     void reset(size_t first_size);
     bool feed(std::string_view bytes, DecodedBlock* out);
     DecodedBlock decode_partly(std::string_view block);
+    DecodedBlock decode_alone(std::string_view block);
+    bool table_free() const;
+    void insert_later(std::string_view inserts, size_t min);
+    bool catch_up();
     size_t dynamic_entries() const;
     bool want(std::string_view name) const;
     // moved: set if the block may change the table
-    std::string_view wanted_block(std::string_view block, bool& moved);
+    std::string_view wanted_block(std::string_view block, bool split, bool& moved);
 
     size_t max_table_;
     nghttp2_hd_inflater* inflater_ = nullptr;
@@ -76,12 +81,22 @@ private:
     const std::vector<std::string>* wanted_;
     uint64_t wanted_sizes_ = 0;             // bit n: some wanted name is n bytes long
     std::array<bool, 62> static_wanted_{};  // by static table index
+    std::array<uint8_t, 62> static_name_{};  // name lengths, by static table index
+    size_t capacity_ = 0;                   // the peer's table size (its last size update)
+    PendingInserts pending_;                // insertions the inflater has not seen yet
     std::vector<Rep> reps_;                 // scratch of wanted_block
     std::string kept_;
     // The last block decoded that did not change the table, while the table
     // has not changed since (empty: none), and its fields.
     std::string last_;
     DecodedBlock last_out_;
+    // The last block that does not refer to the table (empty: none): its
+    // fields and insertions (their bytes and fewest table bytes), which do
+    // not depend on the table.
+    std::string alone_;
+    DecodedBlock alone_out_;
+    std::string alone_inserts_;
+    size_t alone_min_ = 0;
 };
 
 }  // namespace apiscope

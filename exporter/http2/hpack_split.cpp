@@ -18,11 +18,15 @@ bool integer(std::string_view b, size_t* i, int n, uint64_t* v) {
     return false;
 }
 
-// A string literal at b[*i] (its Huffman bit, length, bytes).
-bool string(std::string_view b, size_t* i) {
+// A string literal at b[*i] (its Huffman bit, length, bytes); *min: the
+// fewest bytes it decodes to (a Huffman code is at most 30 bits).
+bool string(std::string_view b, size_t* i, size_t* min) {
+    if (*i >= b.size()) return false;
+    bool huffman = static_cast<uint8_t>(b[*i]) & 0x80;
     uint64_t len;
     if (!integer(b, i, 7, &len) || len > b.size() - *i) return false;
     *i += len;
+    *min += huffman ? len * 8 / 30 : len;
     return true;
 }
 
@@ -47,9 +51,9 @@ bool split_block(std::string_view b, std::vector<Rep>& out) {
         }
         if (!integer(b, &i, prefix, &r.index)) return false;
         if (r.kind == RepKind::Incremental || r.kind == RepKind::Literal) {
-            if (r.index == 0 && !string(b, &i)) return false;  // the name
+            if (r.index == 0 && !string(b, &i, &r.literal_min)) return false;  // the name
             r.value_begin = i;
-            if (!string(b, &i)) return false;
+            if (!string(b, &i, &r.literal_min)) return false;
         }
         r.end = i;
         out.push_back(r);

@@ -25,6 +25,7 @@ struct Rep {
     size_t begin, end;   // bytes of the block
     uint64_t index;      // the field (Indexed) or name (literals) index, 0: a literal name; SizeUpdate: the size
     size_t value_begin;  // literals: where the value string begins
+    size_t literal_min;  // literals: the fewest bytes their strings (name if literal, value) decode to
 };
 
 // Splits block; false if it is cut or malformed (an integer or a string

@@ -190,3 +190,88 @@ TEST_CASE("hpack: a block repeated against an unchanged table, and against a cha
     CHECK(lost.fields.empty());
     CHECK(lost.unknown == 1);
 }
+
+TEST_CASE("hpack: insertions kept back until a block refers to the table, fields all the same", "[hpack]") {
+    std::vector<std::string> wanted = {":status", "content-type", "x-tenant"};
+    auto pick = [](std::mt19937& r, const std::string& prefix, int repeat_in) {
+        return prefix + std::to_string(r() % repeat_in ? 1000 + r() % 100000 : r() % 3);  // mostly new values
+    };
+    for (size_t table : {4096, 256}) {  // 256: a size update first, entries evicted often
+        std::mt19937 r(table);
+        Encoder e(table);
+        HpackDecoder all(65536), some(65536, &wanted);
+        for (int i = 0; i < 3000; i++) {
+            Block b = {{":status", i % 7 ? "200" : "404"},
+                       {"server", pick(r, "srv-", 8)},
+                       {"date", "Sun, 06 Dec 2026 " + std::to_string(i)},
+                       {"content-type", pick(r, "type/", 10)},
+                       {"x-tenant", pick(r, "t-", 3)}};
+            if (r() % 5 == 0) b.pop_back();
+            std::string block = e.encode(b);
+            Block expect;
+            for (const auto& f : as_block(all.decode(block)))
+                if (std::find(wanted.begin(), wanted.end(), f.first) != wanted.end()) expect.push_back(f);
+            DecodedBlock got = some.decode(block);
+            INFO("table " << table << ", block " << i);
+            REQUIRE(got.unknown == 0);
+            REQUIRE(as_block(got) == expect);
+        }
+        CHECK(some.loss() == TableLoss::None);
+    }
+}
+
+TEST_CASE("hpack: nginx's responses, which add every field, then a block that refers to them", "[hpack]") {
+    // :status 200 indexed; server, date, content-type, content-length added to the table
+    std::string nginx;
+    for (const char* hex = "887689aa6355e580ae212e1f6196dd6d5f4a01c52f948a08027140b771976e000a62d1bf5f87497ca58ae81"
+                           "9aa5c0133";
+         hex[0] && hex[1]; hex += 2)
+        nginx += static_cast<char>(std::stoi(std::string(hex, 2), nullptr, 16));
+    std::vector<std::string> wanted = {":status", "content-type", "server"};
+    HpackDecoder all(65536), some(65536, &wanted);
+    for (int i = 0; i < 100; i++) {
+        DecodedBlock got = some.decode(nginx);
+        REQUIRE(as_block(got) == Block{{":status", "200"}, {"server", "nginx/1.22.1"}, {"content-type", "text/plain"}});
+        all.decode(nginx);
+    }
+    // the newest four entries, oldest first: server, date, content-type, content-length
+    std::string refs("\x88\xc1\xbf", 3);  // :status 200, then dynamic 65 and 63
+    Block expect;
+    for (const auto& f : as_block(all.decode(refs)))
+        if (std::find(wanted.begin(), wanted.end(), f.first) != wanted.end()) expect.push_back(f);
+    CHECK(expect == Block{{":status", "200"}, {"server", "nginx/1.22.1"}, {"content-type", "text/plain"}});
+    CHECK(as_block(some.decode(refs)) == expect);
+    // past the entries the table can still hold (the older ones were
+    // evicted, however the decoder kept them back): an error, never a field
+    for (int i = 0; i < 100; i++) some.decode(nginx), all.decode(nginx);
+    std::string past("\xff\x86\x01", 3);  // dynamic 200
+    all.decode(past);
+    CHECK(all.loss() == TableLoss::DecodeError);
+    DecodedBlock got = some.decode(past);
+    CHECK(got.fields.empty());
+    CHECK(some.loss() == TableLoss::DecodeError);
+}
+
+TEST_CASE("hpack: entries evicted while kept back are gone from the table too", "[hpack]") {
+    auto insert = [](const std::string& name, size_t value_len, char c) {  // not Huffman: exact sizes
+        std::string b = "\x40" + std::string(1, char(name.size())) + name + hpack_integer(value_len, 7, 0) +
+                        std::string(value_len, c);
+        return b;
+    };
+    std::vector<std::string> wanted = {"x-s", "x-a"};
+    HpackDecoder all(65536), some(65536, &wanted);
+    auto both = [&](const std::string& block) {
+        DecodedBlock a = all.decode(block), s = some.decode(block);
+        CHECK(as_block(s) == as_block(a));
+        CHECK(some.loss() == all.loss());
+    };
+    both(insert("x-s", 1, 's'));        // 36 bytes in the table
+    both(std::string("\xbe", 1));       // refers to it: the decoder's table is brought up to date
+    // 1500 bytes each: the table holds two, and the decoder need not keep
+    // the first two back
+    for (char c : {'1', '2', '3', '4', '5'}) both(insert("x-a", 1500 - 32 - 3, c));
+    both(std::string("\xbf", 1));       // the fourth of them
+    CHECK(all.loss() == TableLoss::None);
+    both(std::string("\xc0", 1));       // past the table
+    CHECK(all.loss() == TableLoss::DecodeError);
+}
