@@ -115,6 +115,8 @@ private:
     StreamLookup lookup_;
     std::vector<std::string> wanted_;
     std::unordered_map<Key, std::unique_ptr<Conn>, KeyHash> conns_;
+    Key last_key_{};
+    Conn* last_ = nullptr;  // conns_'s entry for last_key_ (null: none)
     H2Stats stats_;
 };
 

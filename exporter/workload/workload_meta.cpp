@@ -68,11 +68,11 @@ std::shared_ptr<const Workload> WorkloadMeta::lookup(uint64_t cgroup) {
     if (!enabled_ || !cgroup) return none_;
     std::lock_guard<std::mutex> g(mu_);
     auto it = cache_.find(cgroup);
-    auto now = std::chrono::steady_clock::now();
     if (it == cache_.end()) {
         it = cache_.emplace(cgroup, resolve(cgroup)).first;
     } else if (!it->second.complete && it->second.gone_since == std::chrono::steady_clock::time_point{} &&
-               now - it->second.resolved >= std::chrono::seconds(it->second.w->pod_uid.empty() ? 30 : 2)) {
+               std::chrono::steady_clock::now() - it->second.resolved >=
+                   std::chrono::seconds(it->second.w->pod_uid.empty() ? 30 : 2)) {
         it->second = resolve(cgroup);  // a gone one keeps what it had
     }
     return it->second.w;
