@@ -8,8 +8,9 @@ namespace apiscope {
 namespace {
 
 constexpr size_t kStaticEntries = 61;
-constexpr size_t kDefaultTable = 4096;
-constexpr size_t kMaxRemembered = 512;  // a header block decode() remembers, at most  // SETTINGS_HEADER_TABLE_SIZE's initial value
+constexpr size_t kDefaultTable = 4096;  // SETTINGS_HEADER_TABLE_SIZE's initial value
+constexpr size_t kMaxRemembered = 512;  // a header block decode() remembers, at most
+constexpr size_t kPendingTables = 4;    // insertions kept back, at most, in tables' worth of bytes
 // What a field whose name is not known is put in the table as, so that the
 // positions of the entries after it stay right. No real field has this name:
 // pseudo-header names are fixed.
@@ -177,6 +178,8 @@ void HpackDecoder::insert_later(std::string_view inserts, size_t min) {
     if (inserts.empty()) return;
     pending_.add(inserts, min, capacity_);
     last_.clear();  // the table changed
+    // bounded: past four tables' worth of bytes the inflater takes them now
+    if (pending_.bytes() > kPendingTables * capacity_ && !catch_up()) lose(TableLoss::DecodeError);
 }
 
 // The inflater given the insertions it has not seen, before a block that

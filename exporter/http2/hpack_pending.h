@@ -1,9 +1,7 @@
 // Insertions into a peer's HPACK table not yet given to the inflater. Some
 // encoders (nginx's) add every response header to the table and never refer
 // to it: the inflater need only see those insertions once a block does refer
-// to the table, and then only the ones that can still be in it. An entry
-// takes at least 32 bytes (RFC 7541 4.1), so the blocks kept hold at most
-// capacity / 32 + 1 entries' worth of them, each in its encoded bytes.
+// to the table, and then only the ones that can still be in it.
 #pragma once
 
 #include <cstddef>
@@ -38,6 +36,7 @@ public:
         }
     }
     bool empty() const { return entries_.empty(); }
+    size_t bytes() const { return bytes_.size() - head_; }
     // What to give the inflater, as one block. If blocks were dropped, the
     // ones kept fill the table by themselves: they evict from the inflater's
     // table all that the dropped ones would have.

@@ -275,3 +275,21 @@ TEST_CASE("hpack: entries evicted while kept back are gone from the table too", 
     both(std::string("\xc0", 1));       // past the table
     CHECK(all.loss() == TableLoss::DecodeError);
 }
+
+TEST_CASE("hpack: insertions past four tables' worth of bytes given to the inflater at once", "[hpack]") {
+    std::vector<std::string> wanted = {"x-a"};
+    HpackDecoder all(65536), some(65536, &wanted);
+    auto both = [&](const std::string& block) {
+        DecodedBlock a = all.decode(block), s = some.decode(block);
+        CHECK(as_block(s) == as_block(a));
+        CHECK(some.loss() == all.loss());
+    };
+    auto insert = [](size_t value_len, char c) { return "\x40\x03x-a" + hpack_integer(value_len, 7, 0) + std::string(value_len, c); };
+    both(insert(100, '1'));
+    both(insert(20000, '2'));          // larger than the table: it empties it
+    both(insert(100, '3'));
+    both(std::string("\xbe", 1));       // the last one
+    CHECK(all.loss() == TableLoss::None);
+    both(std::string("\xbf", 1));       // nothing before it
+    CHECK(all.loss() == TableLoss::DecodeError);
+}
