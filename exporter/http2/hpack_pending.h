@@ -5,11 +5,10 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
 #include <string>
 #include <string_view>
 #include <utility>
-
+#include <vector>
 
 namespace apiscope {
 
@@ -21,21 +20,22 @@ public:
     // surely evict are dropped.
     void add(std::string_view bytes, size_t min_size, size_t capacity) {
         bytes_.append(bytes);
-        entries_.emplace_back(bytes.size(), min_size);
+        blocks_.emplace_back(bytes.size(), min_size);
         min_total_ += min_size;
         // each entry of the oldest block is evicted once the later blocks'
         // alone fill the table, whatever their sizes
-        while (!entries_.empty() && min_total_ - entries_.front().second >= capacity) {
-            head_ += entries_.front().first;
-            min_total_ -= entries_.front().second;
-            entries_.pop_front();
+        while (first_ < blocks_.size() && min_total_ - blocks_[first_].second >= capacity) {
+            head_ += blocks_[first_].first;
+            min_total_ -= blocks_[first_].second;
+            first_++;
         }
-        if (head_ > 4096 && head_ > bytes_.size() / 2) {
+        if (first_ > 64 && first_ > blocks_.size() / 2) {  // what was dropped, forgotten now and then
             bytes_.erase(0, head_);
-            head_ = 0;
+            blocks_.erase(blocks_.begin(), blocks_.begin() + first_);
+            head_ = first_ = 0;
         }
     }
-    bool empty() const { return entries_.empty(); }
+    bool empty() const { return first_ == blocks_.size(); }
     size_t bytes() const { return bytes_.size() - head_; }
     // What to give the inflater, as one block. If blocks were dropped, the
     // ones kept fill the table by themselves: they evict from the inflater's
@@ -47,14 +47,15 @@ public:
     }
     void clear() {
         bytes_.clear();
-        entries_.clear();
-        head_ = min_total_ = 0;
+        blocks_.clear();
+        head_ = first_ = min_total_ = 0;
     }
 
 private:
     std::string bytes_;
     size_t head_ = 0;  // bytes_ before it are dropped
-    std::deque<std::pair<size_t, size_t>> entries_;  // a block's: encoded length, fewest bytes in the table
+    std::vector<std::pair<size_t, size_t>> blocks_;  // encoded length, fewest bytes in the table
+    size_t first_ = 0;                              // blocks_ before it are dropped
     size_t min_total_ = 0;
 };
 
