@@ -253,15 +253,15 @@ void H2Collector::handle(H2Exchange&& x) {
     }
 }
 
-// An LLM or MCP call, if its route is one: with the body windows the kernel
-// kept if its request body was JSON (an MCP DELETE has none, and ends a
-// session all the same).
 int H2Collector::genai_route(const std::string& route) const {
     auto it = std::find_if(genai_routes_.begin(), genai_routes_.end(),
                            [&](const GenaiRouteInfo& r) { return r.route == route; });
     return it == genai_routes_.end() ? -1 : it - genai_routes_.begin();
 }
 
+// An LLM or MCP call, if its route is one: with the body windows the kernel
+// kept if its request body was JSON (an MCP DELETE has none, and ends a
+// session all the same).
 void H2Collector::genai(const H2Exchange& x, int route) {
     if (route < 0) return;
     as_genai_call g{};

@@ -2,7 +2,9 @@
 // nghttp2's inflater (RFC 7541 is not reimplemented here).
 //
 // From a connection's first block the table is known and every block is
-// decoded whole. When apiscope cannot know the table (it first saw the
+// decoded: its wanted fields, and all that changes the table (insertions by
+// blocks that do not refer to the table kept back until one does, see
+// hpack_pending.h). When apiscope cannot know the table (it first saw the
 // connection after its start, or records of it were lost), each block is
 // split into its field representations (hpack_split.h) and only those that
 // do not refer to entries of the unknown part of the table are decoded: the
