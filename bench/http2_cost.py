@@ -6,22 +6,29 @@ and TLS, 16 connections each. The cost is the BPF time plus the exporter's
 CPU time (HPACK decoding and the HTTP/2 series are in user space), per
 request; each HTTP/2 row is also given as a ratio to the HTTP/1.1 row of the
 same transport. Records the ring lost are printed (they would make HTTP/2
-look cheaper than it is).
+look cheaper than it is). Beside apiscope, the same floors as the HTTP/1 lines
+(bench/floor.c): empty programs on apiscope's hooks ("floor"), the least a
+design reading the messages does ("floor read", cleartext only: it would read
+ciphertext), and with TLS empty uprobes on OpenSSL too ("floor tls"). nginx
+writes an HTTP/2 response in two calls, so even these cost more a request.
 
 usage: bench/http2_cost.py [--rounds 5] [--seconds 5] [--smoke]
 """
 import argparse
 
-from benchlib import (apiscope_agent, bpf_prog_stats, h2load, med, metric, Nginx, no_agent, process_tree_cpu,
-                      require_root, round_args, scrape, spread, wrk)
+from benchlib import (apiscope_agent, bpf_prog_stats, floor_agent, h2load, med, metric, Nginx, no_agent,
+                      process_tree_cpu, require_root, round_args, scrape, spread, wrk)
 
 
 def main():
     args = round_args(argparse.ArgumentParser())
     require_root()
-    # server side only: wrk and h2load link OpenSSL too, and their sides are not the same work
-    agents = [("none", no_agent()), ("apiscope", apiscope_agent("--target.comm", "nginx"))]
     with Nginx() as nginx:
+        # server side only: wrk and h2load link OpenSSL too, and their sides are not the same work
+        agents = [("none", no_agent()), ("floor", floor_agent()),
+                  ("floor read", floor_agent("read", *map(str, nginx.pids()))), ("floor tls", floor_agent("tls")),
+                  ("apiscope", apiscope_agent("--target.comm", "nginx"))]
+        runs = {"cleartext": {"none", "floor", "floor read", "apiscope"}, "TLS": {"none", "floor tls", "apiscope"}}
         scenarios = [
             ("cleartext", "HTTP/1.1", lambda s: wrk("http://127.0.0.1:%d/ok" % nginx.port, s)[:2]),
             ("cleartext", "HTTP/2, 1 stream", lambda s: h2load("http://127.0.0.1:%d/ok" % nginx.h2c_port, s)),
@@ -39,6 +46,8 @@ def main():
         for _ in range(args.rounds):
             for transport, proto, load in scenarios:
                 for name, agent in agents:
+                    if name not in runs[transport]:
+                        continue
                     with agent:
                         load(1)  # warm up connections and caches
                         ns0, _ = bpf_prog_stats()
@@ -46,7 +55,7 @@ def main():
                         rps, lat = load(args.seconds)
                         cpu1, app1 = agent.cpu_seconds(), process_tree_cpu(nginx.proc.pid)
                         ns1, _ = bpf_prog_stats()
-                        if agent.cmd:  # a scrape drains what is still in the ring: then count the exporter
+                        if name == "apiscope":  # a scrape drains what is still in the ring: then count the exporter
                             text = scrape(agent.metrics_port)
                             cpu1 = agent.cpu_seconds()
                     requests = rps * args.seconds
@@ -54,10 +63,10 @@ def main():
                     r["rps"].append(rps)
                     r["lat"].append(lat)
                     r["bpf"].append((ns1 - ns0) / requests if agent.cmd else 0)
-                    r["cpu"].append((cpu1 - cpu0) * 1e9 / requests if agent.cmd else 0)
+                    r["cpu"].append((cpu1 - cpu0) * 1e9 / requests if name == "apiscope" else 0)
                     r["app"].append((app1 - app0) * 1e9 / requests)
                     r["lost"].append(metric(text, "apiscope_events_dropped_total", reason="h2_records_lost")
-                                     if agent.cmd else 0)
+                                     if name == "apiscope" else 0)
         print("\n## apiscope's cost per request, HTTP/2 against HTTP/1.1 (nginx `return 200`, %d rounds x %d s)"
               % (args.rounds, args.seconds))
         print("| transport | protocol | req/s none | req/s apiscope | vs none | mean latency µs vs none "
@@ -72,6 +81,19 @@ def main():
                 transport, proto, med(base["rps"]), med(a["rps"]), spread(a["rps"]), med(a["rps"]) / med(base["rps"]),
                 med(a["lat"]) / med(base["lat"]), med(a["bpf"]), med(a["cpu"]), cost, cost / h1_cost,
                 max(a["lost"])))
+        print("\n## The floors' cost per request, HTTP/2 against HTTP/1.1 (BPF ns/request, and the ratio)")
+        print("| transport | protocol | floor | vs HTTP/1.1 | floor read or floor tls | vs HTTP/1.1 | apiscope (BPF) | vs HTTP/1.1 |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        for transport, proto, _ in scenarios:
+            row = [transport, proto]
+            for name in ("floor", "floor read" if transport == "cleartext" else "floor tls", "apiscope"):
+                if name not in runs[transport]:
+                    row += ["", ""]
+                    continue
+                ns = med(res[(transport, proto, name)]["bpf"])
+                h1 = med(res[(transport, "HTTP/1.1", name)]["bpf"])
+                row += ["%.0f" % ns, "%.2f" % (ns / h1) if h1 else ""]
+            print("| " + " | ".join(row) + " |")
 
 
 if __name__ == "__main__":
