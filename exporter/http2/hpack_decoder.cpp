@@ -41,9 +41,7 @@ bool HpackDecoder::want(std::string_view name) const {
 // The block without the representations that neither change the table nor
 // give a wanted field (indexed ones and literals not indexed, under a name
 // not wanted): the inflater decodes only the rest, the same table results.
-std::string_view HpackDecoder::wanted_block(std::string_view block, bool split, bool& moved) {
-    moved = true;  // not known not to
-    if (!split) return block;
+std::string_view HpackDecoder::wanted_block(std::string_view block, bool& moved) {
     kept_.clear();
     moved = false;  // the block changed the table: its dynamic indexes no longer match the inflater's
     for (const auto& r : reps_) {
@@ -55,6 +53,7 @@ std::string_view HpackDecoder::wanted_block(std::string_view block, bool split, 
             }  // else kept: the inflater knows (or says it is past the table)
         } else if (r.kind == RepKind::Incremental || r.kind == RepKind::SizeUpdate) {
             moved = true;
+            if (r.kind == RepKind::SizeUpdate) capacity_ = r.index;  // if the block fails, reset() sets it again
         }
         kept_.append(block.substr(r.begin, r.end - r.begin));
     }
@@ -143,13 +142,10 @@ DecodedBlock HpackDecoder::decode(std::string_view block) {
     }
     DecodedBlock out;
     out.fields.reserve(8);
-    bool moved;
-    if (feed(wanted_block(block, split, moved), &out)) {
+    bool moved = true;  // not known not to
+    if (feed(split ? wanted_block(block, moved) : block, &out)) {
         if (moved) {
             last_.clear();  // the table changed: what was kept no longer holds
-            if (split)
-                for (const auto& r : reps_)
-                    if (r.kind == RepKind::SizeUpdate) capacity_ = r.index;
         } else if (block.size() <= kMaxRemembered) {
             last_.assign(block);
             last_out_ = out;
@@ -190,28 +186,27 @@ bool HpackDecoder::catch_up() { return pending_.empty() || feed(pending_.take(),
 // insertions decoded as literals not indexed (the same fields) and kept for later.
 DecodedBlock HpackDecoder::decode_alone(std::string_view block) {
     DecodedBlock out;
+    std::string inserts;
+    size_t min = 0;
     kept_.clear();
     for (const auto& r : reps_) {
-        if (r.index > 0 && !static_wanted_[r.index]) continue;
         std::string_view bytes = block.substr(r.begin, r.end - r.begin);
-        if (r.kind == RepKind::Incremental) {
+        bool wanted = r.index == 0 || static_wanted_[r.index];
+        if (r.kind != RepKind::Incremental) {
+            if (wanted) kept_.append(bytes);
+            continue;
+        }
+        inserts.append(bytes);
+        min += 32 + r.literal_min + (r.index ? static_name_[r.index] : 0);  // RFC 7541 4.1
+        if (wanted) {
             kept_ += hpack_integer(r.index, 4, 0x00);  // its index took one byte: it is below 63
             kept_.append(bytes.substr(1));
-        } else {
-            kept_.append(bytes);
         }
     }
     if (!kept_.empty() && !feed(kept_, &out)) {
         lose(TableLoss::DecodeError);
         return decode_partly(block);
     }
-    std::string inserts;
-    size_t min = 0;
-    for (const auto& r : reps_)
-        if (r.kind == RepKind::Incremental) {
-            inserts.append(block.substr(r.begin, r.end - r.begin));
-            min += 32 + r.literal_min + (r.index ? static_name_[r.index] : 0);  // RFC 7541 4.1
-        }
     insert_later(inserts, min);
     if (block.size() <= kMaxRemembered) {
         alone_.assign(block);

@@ -72,8 +72,8 @@ private:
     bool catch_up();
     size_t dynamic_entries() const;
     bool want(std::string_view name) const;
-    // moved: set if the block may change the table
-    std::string_view wanted_block(std::string_view block, bool split, bool& moved);
+    // reps_ (the block's) to feed; moved: set if the block changes the table
+    std::string_view wanted_block(std::string_view block, bool& moved);
 
     size_t max_table_;
     nghttp2_hd_inflater* inflater_ = nullptr;
