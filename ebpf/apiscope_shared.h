@@ -101,7 +101,7 @@ enum as_counter {
 	AS_CNT_GENAI_MAP_FULL,   /* LLM/MCP calls not inspected: genai_calls full */
 	AS_CNT_GENAI_EVENTS_LOST, /* LLM/MCP calls lost: ring buffer full (exporter behind) */
 	AS_CNT_H2_RECORDS_LOST,  /* HTTP/2 records not handed over: ring buffer full */
-	AS_CNT_H2_STREAMS_FULL,  /* HTTP/2 streams not followed: h2_streams full */
+	AS_CNT_H2_STREAMS_FULL,  /* HTTP/2 streams not followed: h2_streams (past a connection's slots) full */
 	AS_CNT_H2_FRAMING_LOST,  /* HTTP/2 frames no longer found on a connection */
 	AS_CNT_LABEL_OVERFLOW,   /* + label index: values past max_label_values */
 	AS_CNT_MAX = AS_CNT_LABEL_OVERFLOW + AS_MAX_LABELS,
@@ -360,19 +360,25 @@ enum as_h2_rec_flag {
 	AS_H2R_REQUEST = 0x80,     /* a block of the requests' direction (which end is which is known) */
 };
 
-/* One HTTP/2 stream being followed (map h2_streams, key struct as_cap_key
- * with the stream id in slot); the exporter finishes those of closed
- * connections. */
+/* One HTTP/2 stream being followed: in its connection's own state
+ * (struct as_conn h2s), or past those slots in map h2_streams (struct
+ * as_h2_spilled, key struct as_cap_key with the stream id in slot), whose
+ * entries the exporter finishes when their connection closes. */
 struct as_h2_stream {
-	__u64 conn;       /* the connection's id: an entry of an fd's earlier connection is not its own */
 	__u64 req_ns;     /* the request's first header byte */
 	__u64 resp_ns;    /* the response's, 0 until then */
 	__u64 req_bytes;  /* DATA payload, padding excluded */
 	__u64 resp_bytes;
-	__u64 route_id;   /* stream 1 upgraded from HTTP/1 (h2c): its request's route */
-	__u8 method;      /* and method */
+	__u32 id;         /* the stream id; 0: a free slot */
 	__u8 genai;       /* enum as_h2_genai */
-	__u8 pad[6];
+	__u8 upgraded;    /* stream 1 of an h2c upgrade: its request was HTTP/1 (as_conn h2_up_route) */
+	__u8 pad[2];
+};
+AS_STATIC_ASSERT(sizeof(struct as_h2_stream) == 40, "h2 stream layout");
+
+struct as_h2_spilled {
+	__u64 conn; /* the connection's id: an entry of an fd's earlier connection is not its own */
+	struct as_h2_stream st;
 };
 
 /* Whether a stream's body windows are kept for the exporter, which alone

@@ -18,7 +18,7 @@
 AS_API int as_h1_upgraded(struct as_conn *c, struct as_scratch *s)
 {
 	struct as_h2_stream *st;
-	struct as_pending *p;
+	struct as_pending p;
 	int h2 = 0;
 	__u32 n;
 	__u8 role;
@@ -26,7 +26,7 @@ AS_API int as_h1_upgraded(struct as_conn *c, struct as_scratch *s)
 	if (!c || !s)
 		return -1;
 	n = as_min(s->n - s->off, AS_H2_PREFACE_LEN);
-	p = &c->q[c->q_head & (AS_PIPELINE - 1)];
+	p = c->q[c->q_head & (AS_PIPELINE - 1)]; /* as_h2_begin reuses its bytes */
 	role = c->upgrade;
 	c->upgrade = 0;
 	c->role = role;
@@ -38,16 +38,15 @@ AS_API int as_h1_upgraded(struct as_conn *c, struct as_scratch *s)
 		c->role = AS_ROLE_OFF;
 		return 0;
 	}
-	st = AS_H2_STREAM(c, s, 1, 1);
-	if (st) {
-		__builtin_memset(st, 0, sizeof(*st));
-		st->conn = c->id;
-		st->req_ns = p->start_ns;
-		st->req_bytes = p->req_bytes;
-		st->route_id = p->route_id;
-		st->method = p->method;
-	}
 	as_h2_begin(c, role, 0);
+	st = as_h2_stream_of(c, s, 1, 1);
+	if (st) {
+		st->req_ns = p.start_ns;
+		st->req_bytes = p.req_bytes;
+		st->upgraded = 1;
+		c->h2_up_route = p.route_id;
+		c->h2_up_method = p.method;
+	}
 	return as_h2_feed(c, s);
 }
 
@@ -110,11 +109,10 @@ AS_INLINE void as_feed_eof(struct as_conn *c, struct as_scratch *s, __u32 dir_in
 }
 
 /* Has a closing connection anything to finish (as_conn_close)? Most closes
- * come after the last response: they need no clock read and no scratch. An
- * HTTP/2 connection's open streams are finished by the exporter. */
+ * come after the last response: they need no clock read and no scratch. */
 AS_INLINE int as_conn_in_flight(const struct as_conn *c)
 {
-	return c->proto == AS_PROTO_H1 && as_h1_in_flight(c);
+	return c->proto == AS_PROTO_H1 ? as_h1_in_flight(c) : as_h2_in_flight(c);
 }
 
 /* The connection is closing: what it had in flight is recorded. */
@@ -122,6 +120,8 @@ AS_INLINE void as_conn_close(struct as_conn *c, struct as_scratch *s)
 {
 	if (c->proto == AS_PROTO_H1)
 		as_h1_close(c, s);
+	else
+		as_h2_close(c, s);
 }
 
 #endif

@@ -16,6 +16,7 @@
 #define AS_MAX_ITEMS 16    /* framing steps per syscall buffer */
 #define AS_MAX_HEAD 16384  /* longer heads are given up on */
 #define AS_CHUNK_WINDOW 64 /* bytes copied to read a chunk-size line */
+#define AS_H2_SLOTS 8      /* HTTP/2 streams open at once kept in the connection's own state */
 
 /* State of the header scanner, carried across buffers. */
 enum as_head_state {
@@ -136,12 +137,19 @@ struct as_pending {
 
 struct as_conn {
 	union {
-		struct {
-			struct as_stream in, out; /* HTTP/1 */
+		struct { /* HTTP/1 */
+			struct as_stream in, out;
+			struct as_pending q[AS_PIPELINE];
 		};
-		struct as_h2_dir h2[2]; /* HTTP/2: [0] written, [1] read */
+		struct { /* HTTP/2 (as_h2_begin zeroes it) */
+			struct as_h2_dir h2[2]; /* [0] written, [1] read */
+			struct as_h2_stream h2s[AS_H2_SLOTS]; /* open streams; more in h2_streams */
+			__u64 h2_up_route; /* stream 1 of an h2c upgrade: its HTTP/1 request's route */
+			__u8 h2_up_method; /* and method */
+			__u8 h2_spill;     /* streams of this connection in h2_streams (at most 255 counted) */
+			__u8 h2_pad[6];
+		};
 	};
-	struct as_pending q[AS_PIPELINE];
 	__u64 resp_first_ns;
 	__u64 deferred_bytes; /* a response that came before its request's body ended */
 	__u8 peer_addr[16];

@@ -108,7 +108,6 @@ static __always_inline void as_h2_genai_rec(struct as_conn *c, struct as_scratch
 __attribute__((noinline)) int as_hook_h2_end(struct as_conn *c, struct as_scratch *s, struct as_h2_stream *st,
 					     __u32 stream, __u32 why)
 {
-	struct as_cap_key k = {};
 	struct as_h2_end *e;
 
 	if (!c || !s || !st)
@@ -123,10 +122,6 @@ __attribute__((noinline)) int as_hook_h2_end(struct as_conn *c, struct as_scratc
 	} else {
 		as_h2_lost_rec(c);
 	}
-	k.tgid = s->key.tgid;
-	k.fd = s->key.fd;
-	k.slot = stream;
-	bpf_map_delete_elem(&h2_streams, &k);
 	return 0;
 }
 

@@ -45,8 +45,10 @@ AS_INLINE void as_h2_end_fill(struct as_h2_end *e, const struct as_conn *c, cons
 		d->duration_ns = st->resp_ns > st->req_ns ? st->resp_ns - st->req_ns : 0;
 		d->req_bytes = st->req_bytes;
 		d->resp_bytes = st->resp_bytes;
-		d->route_id = st->route_id;
-		d->method = st->method;
+		if (st->upgraded) {
+			d->route_id = c->h2_up_route;
+			d->method = c->h2_up_method;
+		}
 		d->error = why >> 16;
 	}
 	e->end_ns = now;

@@ -29,7 +29,9 @@ AS_INLINE int as_h2_is_request(const struct as_conn *c, __u32 dir_in)
  * was first seen after its preface (mid). */
 AS_INLINE void as_h2_begin(struct as_conn *c, __u8 role, __u8 mid)
 {
-	__builtin_memset(c->h2, 0, sizeof(c->h2));
+	__builtin_memset(c->h2, 0, __builtin_offsetof(struct as_conn, h2_pad) + sizeof(c->h2_pad) -
+					   __builtin_offsetof(struct as_conn, h2));
+	c->q_len = 0; /* HTTP/1's queue shared the bytes */
 	c->proto = AS_PROTO_H2;
 	c->h2_mid = mid;
 	if (role != AS_ROLE_UNKNOWN)
@@ -43,21 +45,91 @@ AS_INLINE int as_h2_lost(void)
 	return AS_STEP_NOT_HTTP;
 }
 
-/* The stream of d's frame, if this connection follows it. */
-AS_INLINE struct as_h2_stream *as_h2_find(struct as_conn *c, struct as_scratch *s, __u32 stream)
+/*
+ * Stream `stream` of the connection, if it is followed; created if asked
+ * (zeroed but for its id). The first AS_H2_SLOTS open at once are in the
+ * connection's own state, the rest in AS_H2_SPILL: most connections have a
+ * few streams open at a time, and a map entry made and deleted per request
+ * cost more than all the framing.
+ */
+AS_INLINE struct as_h2_stream *as_h2_stream_of(struct as_conn *c, struct as_scratch *s, __u32 stream, int create)
 {
-	struct as_h2_stream *st = AS_H2_STREAM(c, s, stream, 0);
+	struct as_h2_stream *st = 0;
+	__u32 i, free = AS_H2_SLOTS;
 
-	return st && st->conn == c->id ? st : 0;
+	if (!stream)
+		return 0;
+	for (i = 0; i < AS_H2_SLOTS; i++) {
+		if (c->h2s[i].id == stream)
+			return &c->h2s[i];
+		if (!c->h2s[i].id && free == AS_H2_SLOTS)
+			free = i;
+	}
+	if (c->h2_spill)
+		st = AS_H2_SPILL(c, s, stream, 0);
+	if (st || !create)
+		return st;
+	if (free < AS_H2_SLOTS) {
+		st = &c->h2s[free & (AS_H2_SLOTS - 1)];
+	} else {
+		st = AS_H2_SPILL(c, s, stream, 1);
+		if (!st)
+			return 0;
+		if (c->h2_spill < 255)
+			c->h2_spill++;
+	}
+	__builtin_memset(st, 0, sizeof(*st));
+	st->id = stream;
+	return st;
 }
 
-/* A response's END_STREAM, or a reset: the stream is handed over. */
+/* The stream ended (why: enum as_error << 16 | the RST_STREAM code): it is
+ * handed over, and its place freed. */
+AS_INLINE void as_h2_end_stream(struct as_conn *c, struct as_scratch *s, struct as_h2_stream *st, __u32 why)
+{
+	__u32 stream = st->id, i;
+
+	as_hook_h2_end(c, s, st, stream, why);
+	for (i = 0; i < AS_H2_SLOTS; i++)
+		if (c->h2s[i].id == stream) {
+			c->h2s[i].id = 0;
+			return;
+		}
+	if (c->h2_spill && AS_H2_UNSPILL(c, s, stream) && c->h2_spill < 255)
+		c->h2_spill--;
+}
+
+/* A response's END_STREAM, or a reset. */
 AS_INLINE void as_h2_finish(struct as_conn *c, struct as_scratch *s, __u32 stream, __u32 why)
 {
-	struct as_h2_stream *st = as_h2_find(c, s, stream);
+	struct as_h2_stream *st = as_h2_stream_of(c, s, stream, 0);
 
 	if (st)
-		as_hook_h2_end(c, s, st, stream, why);
+		as_h2_end_stream(c, s, st, why);
+}
+
+/* Does the connection hold open streams in its own state? */
+AS_INLINE int as_h2_in_flight(const struct as_conn *c)
+{
+	__u32 i;
+
+	for (i = 0; i < AS_H2_SLOTS; i++)
+		if (c->h2s[i].id)
+			return 1;
+	return 0;
+}
+
+/* The connection is closing: the streams in its own state end with it (the
+ * exporter finishes those in AS_H2_SPILL when told of the close). */
+AS_INLINE void as_h2_close(struct as_conn *c, struct as_scratch *s)
+{
+	__u32 i;
+
+	for (i = 0; i < AS_H2_SLOTS; i++)
+		if (c->h2s[i].id) {
+			as_hook_h2_end(c, s, &c->h2s[i], c->h2s[i].id, (__u32)AS_ERR_CONN_CLOSED << 16);
+			c->h2s[i].id = 0;
+		}
 }
 
 /*
@@ -84,19 +156,16 @@ AS_INLINE void as_h2_headers(struct as_conn *c, struct as_scratch *s, struct as_
 		as_learn_role(c, (side == 1) == (dir_in != 0) ? AS_ROLE_SERVER : AS_ROLE_CLIENT);
 	}
 	req = as_h2_is_request(c, dir_in);
-	st = AS_H2_STREAM(c, s, d->stream, req);
+	st = as_h2_stream_of(c, s, d->stream, req);
 	if (!st) {
 		if (req)
 			as_hook_count(AS_CNT_H2_STREAMS_FULL);
 		return;
 	}
-	if (req && st->conn != c->id) {
-		__builtin_memset(st, 0, sizeof(*st));
-		st->conn = c->id;
+	if (req && !st->req_ns) /* a second block of the request is its trailers */
 		st->req_ns = s->now;
-	} else if (!req && st->conn == c->id && !st->resp_ns) {
+	else if (!req && !st->resp_ns)
 		st->resp_ns = s->now;
-	}
 }
 
 /* Do body bytes start a JSON object or array (after blanks)? */
@@ -125,14 +194,14 @@ AS_INLINE int as_h2_body(struct as_conn *c, struct as_scratch *s, __u32 off, __u
 	struct as_h2_stream *st;
 	int req;
 
-	if (c->role == AS_ROLE_UNKNOWN || !len || !(st = as_h2_find(c, s, d->stream)))
+	if (c->role == AS_ROLE_UNKNOWN || !len || !(st = as_h2_stream_of(c, s, d->stream, 0)))
 		return 0;
 	req = as_h2_is_request(c, s->dir_in & 1);
 	if (st->genai == AS_H2_GENAI_UNDECIDED) {
 		__u32 n = as_min(len, 8);
 
 		st->genai = AS_H2_GENAI_NO;
-		if (!req || AS_READ_USER(s->w.b, n & 15, s->ubuf + off) || !as_json_start(s->w.b, n))
+		if (!req || AS_READ_USER(s->w.b, as_mask(n, 15), s->ubuf + off) || !as_json_start(s->w.b, n))
 			return 0;
 		g = AS_GENAI_GET(s, slot, st->req_ns, 1);
 		if (!g)
@@ -152,7 +221,7 @@ AS_INLINE void as_h2_data(struct as_conn *c, struct as_scratch *s, struct as_h2_
 	struct as_h2_stream *st;
 	int req;
 
-	if (c->role == AS_ROLE_UNKNOWN || !(st = as_h2_find(c, s, d->stream)))
+	if (c->role == AS_ROLE_UNKNOWN || !(st = as_h2_stream_of(c, s, d->stream, 0)))
 		return;
 	req = as_h2_is_request(c, s->dir_in & 1);
 	if (req)
@@ -160,7 +229,7 @@ AS_INLINE void as_h2_data(struct as_conn *c, struct as_scratch *s, struct as_h2_
 	else
 		st->resp_bytes += bytes;
 	if (!req && (d->flags & AS_H2_END_STREAM))
-		as_hook_h2_end(c, s, st, d->stream, 0);
+		as_h2_end_stream(c, s, st, 0);
 }
 
 /* The flags of the next header block record of d. */

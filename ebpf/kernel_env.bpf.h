@@ -19,7 +19,7 @@
 static struct as_hdr_vals as_zero_cap = {};
 static struct as_partial as_zero_partial = {};
 static struct as_genai_call as_zero_genai = {};
-static struct as_h2_stream as_zero_h2_stream = {};
+static struct as_h2_spilled as_zero_h2_spilled = {};
 
 /* The entry of key in map, made from init if there is none (another CPU's
  * may win the race); NULL if the map is full. */
@@ -93,20 +93,36 @@ static __always_inline struct as_genai_call *as_genai_get(struct as_conn_key *ke
 	return g;
 }
 
-/* An HTTP/2 stream of a connection. */
-static __always_inline struct as_h2_stream *as_h2_stream_get(struct as_conn_key *key, __u32 stream, bool create)
+/* An HTTP/2 stream of a connection past its own slots. */
+static __always_inline struct as_h2_stream *as_h2_spill(struct as_conn *c, struct as_conn_key *key, __u32 stream,
+							bool create)
+{
+	struct as_cap_key k = {.tgid = key->tgid, .fd = key->fd, .slot = stream};
+	struct as_h2_spilled *v = bpf_map_lookup_elem(&h2_streams, &k);
+
+	if (v && v->conn == c->id)
+		return &v->st;
+	if (!create)
+		return NULL;
+	v = as_lookup_or_init(&h2_streams, &k, &as_zero_h2_spilled, BPF_ANY);
+	if (!v)
+		return NULL;
+	v->conn = c->id;
+	return &v->st;
+}
+
+static __always_inline int as_h2_unspill(struct as_conn_key *key, __u32 stream)
 {
 	struct as_cap_key k = {.tgid = key->tgid, .fd = key->fd, .slot = stream};
 
-	if (!create)
-		return bpf_map_lookup_elem(&h2_streams, &k);
-	return as_lookup_or_init(&h2_streams, &k, &as_zero_h2_stream, BPF_ANY);
+	return bpf_map_delete_elem(&h2_streams, &k) == 0;
 }
 
 #define AS_CAP_START(s, slot, start_ns) as_cap_get(&(s)->key, (start_ns), (slot), true)
 #define AS_CAP_FIND(s, slot) as_cap_get(&(s)->key, (s)->now, (slot), false)
 #define AS_PARTIAL_GET(s, create) as_partial_get(&(s)->key, (s)->dir_in, (create))
 #define AS_GENAI_GET(s, slot, start_ns, create) as_genai_get(&(s)->key, (slot), (start_ns), (create))
-#define AS_H2_STREAM(c, s, stream, create) as_h2_stream_get(&(s)->key, (stream), (create))
+#define AS_H2_SPILL(c, s, stream, create) as_h2_spill((c), &(s)->key, (stream), (create))
+#define AS_H2_UNSPILL(c, s, stream) as_h2_unspill(&(s)->key, (stream))
 
 #endif

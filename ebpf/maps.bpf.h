@@ -248,13 +248,14 @@ const volatile bool h2_on = false;
  * below, it drains on its timer */
 const volatile __u32 h2_wake_bytes = 0;
 
-/* Streams followed, per (connection, stream id): deleted when handed over;
- * LRU: streams of connections gone quietly make room. */
+/* HTTP/2 streams followed past their connection's own slots, per
+ * (connection, stream id): deleted when handed over; LRU: streams of
+ * connections gone quietly make room. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, struct as_cap_key);
-	__type(value, struct as_h2_stream);
+	__type(value, struct as_h2_spilled);
 } h2_streams SEC(".maps");
 
 /* Header block bytes and finished streams, for the exporter. */

@@ -49,14 +49,16 @@
 #ifndef AS_GENAI_GET
 #error "parser_env.h: define AS_GENAI_GET(s, slot, start_ns, create)"
 #endif
-/* AS_H2_ON: HTTP/2 is followed. AS_H2_STREAM(c, s, stream, create): the
- * struct as_h2_stream of stream `stream` of the connection being fed,
- * created (zeroed) if asked; NULL if none. */
+/* AS_H2_ON: HTTP/2 is followed. AS_H2_SPILL(c, s, stream, create): the
+ * struct as_h2_stream of stream `stream` of connection c (fed with s) kept
+ * outside c (its slots were taken), made if asked (contents left to the
+ * caller); NULL if none. AS_H2_UNSPILL(c, s, stream): forget that one;
+ * nonzero if there was one. */
 #ifndef AS_H2_ON
 #error "parser_env.h: define AS_H2_ON"
 #endif
-#ifndef AS_H2_STREAM
-#error "parser_env.h: define AS_H2_STREAM(c, s, stream, create)"
+#if !defined(AS_H2_SPILL) || !defined(AS_H2_UNSPILL)
+#error "parser_env.h: define AS_H2_SPILL(c, s, stream, create) and AS_H2_UNSPILL(c, s, stream)"
 #endif
 
 /* The hooks: global functions in BPF, so the verifier checks each once. */
@@ -82,7 +84,7 @@ AS_HOOK int as_hook_h2_block(struct as_conn *c, struct as_scratch *s, __u32 off,
  * frame being read; called only with AS_GENAI_ON, wraps as_h2_body. */
 AS_HOOK int as_hook_h2_body(struct as_conn *c, struct as_scratch *s, __u32 off, __u32 len);
 /* HTTP/2: stream `stream`, followed in st, ended (why: enum as_error << 16
- * | the RST_STREAM code); hand it over and forget st. */
+ * | the RST_STREAM code); hand it over (the caller frees st). */
 AS_HOOK int as_hook_h2_end(struct as_conn *c, struct as_scratch *s, struct as_h2_stream *st, __u32 stream,
 			   __u32 why);
 

@@ -41,8 +41,9 @@ static struct as_capture_cfg as_no_capture;
 #ifndef AS_H2_ON
 #define AS_H2_ON 0
 #endif
-#ifndef AS_H2_STREAM
-#define AS_H2_STREAM(c, s, stream, create) ((struct as_h2_stream *)0)
+#ifndef AS_H2_SPILL
+#define AS_H2_SPILL(c, s, stream, create) ((struct as_h2_stream *)0)
+#define AS_H2_UNSPILL(c, s, stream) 0
 #endif
 
 #endif

@@ -157,8 +157,8 @@ H2Collector::H2Collector(const BpfProgram* bpf, const Config& cfg, RouteTable& r
       labels_(apiscope::header_labels(cfg)),
       bounds_(KernelBounds::of(cfg)),
       tracker_(cfg.http2.max_connections, cfg.http2.max_table_bytes, [this](H2Exchange&& x) { handle(std::move(x)); },
-               [bpf](uint32_t tgid, uint32_t fd, uint32_t stream) {
-                   return bpf ? bpf->take_h2_stream(tgid, fd, stream) : std::nullopt;
+               [bpf](uint32_t tgid, uint32_t fd, uint64_t conn, uint32_t stream) {
+                   return bpf ? bpf->take_h2_stream(tgid, fd, conn, stream) : std::nullopt;
                },
                wanted_fields(capture_, labels_)),
       rpc_methods_(cfg.routes_max_per_service),

@@ -198,15 +198,13 @@ void H2Tracker::close(Conn& c, const Key& key, uint64_t end_ns) {
     auto [tgid, fd, id] = key;
     std::sort(c.streams.begin(), c.streams.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     for (auto& [stream, s] : c.streams) {
-        std::optional<as_h2_stream> st = lookup_ ? lookup_(tgid, fd, stream) : std::nullopt;
-        if (!st || st->conn != id) continue;  // not followed in the kernel: not a request it saw
+        std::optional<as_h2_stream> st = lookup_ ? lookup_(tgid, fd, id, stream) : std::nullopt;
+        if (!st) continue;  // not followed in the kernel (or ended there): not a request it saw
         as_call call = c.who;
         call.start_ns = st->req_ns;
         call.duration_ns = st->resp_ns > st->req_ns ? st->resp_ns - st->req_ns : 0;
         call.req_bytes = st->req_bytes;
         call.resp_bytes = st->resp_bytes;
-        call.route_id = st->route_id;
-        call.method = st->method;
         call.error = AS_ERR_CONN_CLOSED;
         H2Exchange x = exchange(c, stream, std::move(s), call);
         x.end_ns = end_ns;

@@ -40,9 +40,12 @@ struct H2Stats {
 
 class H2Tracker {
 public:
-    // The kernel's entry of a stream still open when its connection went
-    // (then deleted there), to finish it: nullopt if there is none.
-    using StreamLookup = std::function<std::optional<as_h2_stream>(uint32_t tgid, uint32_t fd, uint32_t stream)>;
+    // The kernel's entry of a stream still open when its connection (first
+    // seen at conn) went, kept outside the connection's own slots (then
+    // deleted there), to finish it: nullopt if there is none. The kernel
+    // itself ends the streams in the slots, before the close record.
+    using StreamLookup =
+        std::function<std::optional<as_h2_stream>(uint32_t tgid, uint32_t fd, uint64_t conn, uint32_t stream)>;
     using Sink = std::function<void(H2Exchange&&)>;
 
     // wanted: the field names its user reads (empty: all); only those are

@@ -360,11 +360,15 @@ int BpfProgram::exec_events_fd() const { return bpf_map__fd(skel_->maps.exec_eve
 int BpfProgram::genai_events_fd() const { return bpf_map__fd(skel_->maps.genai_events); }
 int BpfProgram::h2_events_fd() const { return bpf_map__fd(skel_->maps.h2_events); }
 
-std::optional<as_h2_stream> BpfProgram::take_h2_stream(uint32_t tgid, uint32_t fd, uint32_t stream) const {
+std::optional<as_h2_stream> BpfProgram::take_h2_stream(uint32_t tgid, uint32_t fd, uint64_t conn,
+                                                       uint32_t stream) const {
     as_cap_key k = {tgid, fd, stream};
-    as_h2_stream st;
-    if (bpf_map__lookup_and_delete_elem(skel_->maps.h2_streams, &k, sizeof(k), &st, sizeof(st), 0))
+    as_h2_spilled v;
+    // looked up before deleted: the entry may already be a later connection's on that fd
+    if (bpf_map__lookup_elem(skel_->maps.h2_streams, &k, sizeof(k), &v, sizeof(v), 0) || v.conn != conn ||
+        bpf_map__delete_elem(skel_->maps.h2_streams, &k, sizeof(k), 0))
         return std::nullopt;
+    const as_h2_stream& st = v.st;
     if (st.genai == AS_H2_GENAI_KEPT) {  // its body windows: the stream did not end, nothing to read
         k.slot |= AS_GENAI_H2_SLOT;
         bpf_map__delete_elem(skel_->maps.genai_calls, &k, sizeof(k), 0);

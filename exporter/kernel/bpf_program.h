@@ -59,9 +59,10 @@ public:
     int genai_events_fd() const;
     int genai_calls_fd() const;
     int h2_events_fd() const;
-    // The kernel's entry of an HTTP/2 stream, deleted (a stream of a closed
-    // connection, finished in user space); nullopt if none.
-    std::optional<as_h2_stream> take_h2_stream(uint32_t tgid, uint32_t fd, uint32_t stream) const;
+    // The kernel's entry of an HTTP/2 stream past its connection's slots,
+    // deleted (a stream of a closed connection, finished in user space);
+    // nullopt if none, or if it is an earlier connection's on that fd.
+    std::optional<as_h2_stream> take_h2_stream(uint32_t tgid, uint32_t fd, uint64_t conn, uint32_t stream) const;
     // Is the connection (tgid, fd) first seen at `id` still tracked?
     bool conn_alive(uint32_t tgid, uint32_t fd, uint64_t id) const;
     // Attaches the OpenSSL uprobes to the functions of `funcs` (SSL_read,

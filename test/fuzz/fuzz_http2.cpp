@@ -3,6 +3,7 @@
 // then what it handed over (the records of its ring) to the exporter's
 // tracker and nghttp2-backed HPACK decoding. Any bytes: no crash, no read
 // out of bounds, and the invariants below.
+#include <set>
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -53,6 +54,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                 check(d.phase <= AS_H2P_PAD, "phase known");
             }
     }
+    if (h.conn.proto == AS_PROTO_H2) {  // a stream open in one place only
+        std::set<uint32_t> open;
+        for (const auto& st : h.conn.h2s)
+            if (st.id) check(open.insert(st.id).second, "a stream in one slot");
+        for (const auto& [id, v] : Harness::h2_spill)
+            check(v.conn != h.conn.id || !open.count(id), "a spilled stream not in a slot too");
+    }
     for (const auto& b : Harness::h2_blocks) check(b.bytes.size() <= AS_H2_CHUNK, "a record's block bytes bounded");
     for (const auto& [slot, g] : Harness::genai_calls)
         for (int dir = 0; dir < 2; dir++) {
@@ -60,7 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             for (int k = 0; k < AS_GENAI_TAILS; k++) check(g.tail_len[dir][k] <= AS_GENAI_TAIL, "tails within bounds");
         }
     for (const auto& e : Harness::h2_ends) {
-        check(e.st.conn == h.conn.id, "a stream ended is one of this connection");
+        check(e.st.id == e.stream, "a stream ended is the one its record names");
         check(e.st.req_ns <= e.now, "a stream ends after it starts");
     }
     std::vector<apiscope::H2Exchange> all, some;

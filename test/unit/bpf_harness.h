@@ -20,11 +20,13 @@ inline bool as_test_genai_on = false;
 struct as_hdr_vals;
 struct as_scratch;
 struct as_h2_stream;
+struct as_conn;
 static as_hdr_vals* harness_cap(as_scratch* s, unsigned slot, bool start, __u64 start_ns = 0);
 static as_partial* harness_partial(as_scratch* s, bool create);
 static as_genai_call* harness_genai(unsigned slot, __u64 start_ns, bool create);
 inline bool as_test_h2_on = false;
-static as_h2_stream* harness_h2_stream(unsigned stream, bool create);
+static as_h2_stream* harness_h2_spill(const as_conn* c, unsigned stream, bool create);
+static int harness_h2_unspill(unsigned stream);
 
 #define AS_CAPTURE_CFG as_test_capture
 #define AS_CAPTURE_ON as_test_capture_on
@@ -34,7 +36,8 @@ static as_h2_stream* harness_h2_stream(unsigned stream, bool create);
 #define AS_GENAI_ON as_test_genai_on
 #define AS_GENAI_GET(s, slot, start_ns, create) harness_genai((slot), (start_ns), (create))
 #define AS_H2_ON as_test_h2_on
-#define AS_H2_STREAM(c, s, stream, create) harness_h2_stream((stream), (create))
+#define AS_H2_SPILL(c, s, stream, create) harness_h2_spill((c), (stream), (create))
+#define AS_H2_UNSPILL(c, s, stream) harness_h2_unspill(stream)
 #include "user_env.h"  // AS_READ_USER: plain memory
 #include "genai_window.h"
 #include "h2_record.h"
@@ -97,7 +100,7 @@ struct Harness {
     static inline as_genai_hdrs genai_hdrs{{AS_MAX_HDRS, AS_MAX_HDRS}, AS_MAX_HDRS, {}};  // MCP headers' indexes
     static inline std::map<unsigned, as_genai_call> genai_calls;      // by slot
     static inline std::vector<std::optional<as_genai_call>> genai;    // per record
-    static inline std::map<uint32_t, as_h2_stream> h2_streams;        // by stream id
+    static inline std::map<uint32_t, as_h2_spilled> h2_spill;  // streams past the connection's slots, by id
     static inline std::vector<H2Block> h2_blocks;
     static inline std::vector<H2End> h2_ends;
     static inline std::vector<std::string> h2_ring;  // the records, as the kernel's ring holds them
@@ -123,7 +126,7 @@ struct Harness {
         genai_calls.clear();
         genai.clear();
         as_test_h2_on = true;
-        h2_streams.clear();
+        h2_spill.clear();
         h2_blocks.clear();
         h2_ends.clear();
         h2_ring.clear();
@@ -152,6 +155,7 @@ struct Harness {
             as_h2_end e;
             as_h2_end_fill(&e, &conn, &scratch.key, now, nullptr, 0, 0);
             h2_ring.emplace_back(reinterpret_cast<const char*>(&e), sizeof(e));
+            conn.id++;  // the kernel forgets the connection: bytes after are a later one's
         }
     }
     static std::string route(const as_record& r) { return routes.at(r.route_id - 100); }
@@ -188,11 +192,17 @@ static as_genai_call* harness_genai(unsigned slot, __u64 start_ns, bool create) 
     return &g;
 }
 
-static as_h2_stream* harness_h2_stream(unsigned stream, bool create) {
-    auto it = Harness::h2_streams.find(stream);
-    if (it != Harness::h2_streams.end()) return &it->second;
-    return create ? &(Harness::h2_streams[stream] = as_h2_stream{}) : nullptr;
+// As the kernel's h2_streams map: a made entry keeps stale bytes.
+static as_h2_stream* harness_h2_spill(const as_conn* c, unsigned stream, bool create) {
+    auto it = Harness::h2_spill.find(stream);
+    if (it != Harness::h2_spill.end() && it->second.conn == c->id) return &it->second.st;
+    if (!create) return nullptr;
+    auto& v = Harness::h2_spill[stream];
+    memset(&v, 0xAA, sizeof(v));
+    v.conn = c->id;
+    return &v.st;
 }
+static int harness_h2_unspill(unsigned stream) { return Harness::h2_spill.erase(stream); }
 
 // The kernel's HTTP/2 hooks (h2_handoff.bpf.h) with a vector for a ring.
 static int as_hook_h2_block(struct as_conn* c, struct as_scratch* s, __u32 off, __u32 len, __u32 flags) {
@@ -223,7 +233,6 @@ static int as_hook_h2_end(struct as_conn* c, struct as_scratch* s, struct as_h2_
     as_h2_end e;
     as_h2_end_fill(&e, c, &s->key, s->now, st, stream, why);
     Harness::h2_ring.emplace_back(reinterpret_cast<const char*>(&e), sizeof(e));
-    Harness::h2_streams.erase(stream);
     return 0;
 }
 

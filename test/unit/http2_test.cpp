@@ -24,10 +24,12 @@ std::string value_of(const std::vector<HeaderField>& fields, const std::string& 
 std::vector<H2Exchange> exchanges(size_t max_table = 65536) {
     std::vector<H2Exchange> out;
     H2Tracker t(100, max_table, [&](H2Exchange&& x) { out.push_back(std::move(x)); },
-                [](uint32_t, uint32_t, uint32_t stream) -> std::optional<as_h2_stream> {
-                    auto it = Harness::h2_streams.find(stream);
-                    if (it == Harness::h2_streams.end()) return std::nullopt;
-                    return it->second;
+                [](uint32_t, uint32_t, uint64_t conn, uint32_t stream) -> std::optional<as_h2_stream> {
+                    auto it = Harness::h2_spill.find(stream);
+                    if (it == Harness::h2_spill.end() || it->second.conn != conn) return std::nullopt;
+                    as_h2_stream st = it->second.st;
+                    Harness::h2_spill.erase(it);
+                    return st;
                 });
     for (const auto& r : Harness::h2_ring) t.record(r.data(), r.size());
     return out;
@@ -79,7 +81,8 @@ TEST_CASE("http2: the preface makes the reader the server; a request and its res
     CHECK(e.st.resp_ns == x.t);
     CHECK(e.st.resp_bytes == 5);
     CHECK(e.st.req_bytes == 0);
-    CHECK(x.h.h2_streams.empty());
+    CHECK(!as_h2_in_flight(&x.h.conn));
+    CHECK(x.h.h2_spill.empty());
 
     auto got = exchanges();
     REQUIRE(got.size() == 1);
@@ -372,8 +375,9 @@ TEST_CASE("http2: Upgrade: h2c, 101, and the request answered on stream 1", "[ht
         REQUIRE(h.h2_ends.size() == 1);
         CHECK(h.h2_ends[0].stream == 1);
         CHECK(h.h2_ends[0].st.req_ns == 100);
-        CHECK(h.h2_ends[0].st.method == AS_METHOD_GET);
-        CHECK(h.route(as_record{.route_id = h.h2_ends[0].st.route_id}) == "/items/{id}");
+        CHECK(h.h2_ends[0].st.upgraded == 1);
+        CHECK(h.conn.h2_up_method == AS_METHOD_GET);
+        CHECK(h.route(as_record{.route_id = h.conn.h2_up_route}) == "/items/{id}");
         CHECK(h.h2_ends[0].st.resp_bytes == 8);
         // the client's next request is an HTTP/2 one on stream 3
         int32_t id = client.request("GET", "/after");
