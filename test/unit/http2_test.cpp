@@ -2,6 +2,7 @@
 // client and server sessions put on the wire, then the exporter's tracker
 // and HPACK decoding (nghttp2's inflater) over the records the framer made.
 #include <catch2/catch.hpp>
+#include <set>
 
 #include "bpf_harness.h"
 #include "h2_peer.h"
@@ -230,6 +231,48 @@ TEST_CASE("http2: a reset stream ends with its code; a closed connection ends th
     CHECK(got[1].call.error == AS_ERR_CONN_CLOSED);
     CHECK(value_of(got[1].request, ":path") == "/never");
     CHECK_FALSE(got[1].response_seen);
+}
+
+TEST_CASE("http2: more streams open at once than a connection keeps in its own state", "[http2]") {
+    // the first AS_H2_SLOTS in the connection, the rest in the map
+    ServerSide x;
+    std::vector<int32_t> ids;
+    for (int i = 0; i < AS_H2_SLOTS + 4; i++) ids.push_back(x.client.request("GET", "/s/" + std::to_string(i)));
+    x.to_server(x.client.send());
+    CHECK(x.h.h2_spill.size() == 4);
+    for (size_t i = ids.size(); i-- > 0;)  // answered last first, each with its own body length
+        x.server.respond(ids[i], "200", {}, std::string(i + 1, 'b'));
+    x.to_client(x.server.send());
+    REQUIRE(x.h.h2_ends.size() == ids.size());
+    CHECK(!as_h2_in_flight(&x.h.conn));
+    CHECK(x.h.h2_spill.empty());
+    CHECK(x.h.conn.h2_spill == 0);
+    auto got = exchanges();
+    REQUIRE(got.size() == ids.size());
+    for (const auto& e : got) {
+        size_t i = std::find(ids.begin(), ids.end(), int32_t(e.stream)) - ids.begin();
+        REQUIRE(i < ids.size());
+        CHECK(value_of(e.request, ":path") == "/s/" + std::to_string(i));
+        CHECK(e.call.resp_bytes == i + 1);
+        CHECK(e.call.error == AS_ERR_NONE);
+    }
+    // then as many again, left open: a close ends those in the slots in the
+    // kernel, the exporter those in the map
+    ids.clear();
+    for (int i = 0; i < AS_H2_SLOTS + 3; i++) ids.push_back(x.client.request("GET", "/open/" + std::to_string(i)));
+    x.to_server(x.client.send());
+    x.h.close(x.t += 1000);
+    CHECK(x.h.h2_ends.size() == (AS_H2_SLOTS + 4) + AS_H2_SLOTS);  // the slots' ended in the kernel
+    got = exchanges();
+    REQUIRE(got.size() == 2 * ids.size() + 1);
+    std::set<std::string> closed;
+    for (size_t i = ids.size() + 1; i < got.size(); i++) {
+        CHECK(got[i].call.error == AS_ERR_CONN_CLOSED);
+        CHECK(got[i].call.start_ns > 0);
+        closed.insert(value_of(got[i].request, ":path"));
+    }
+    CHECK(closed.size() == ids.size());
+    CHECK(Harness::h2_spill.empty());  // the exporter took them
 }
 
 TEST_CASE("http2: a table size update; the decoder follows the peer's", "[http2]") {
