@@ -42,8 +42,15 @@ static int as_hook_h2_block(struct as_conn *, struct as_scratch *, __u32, __u32,
 	return 0;
 }
 
-static int as_hook_h2_end(struct as_conn *, struct as_scratch *, struct as_h2_stream *, __u32, __u32)
+static int as_hook_h2_held(struct as_conn *c, struct as_scratch *)
 {
+	c->h2_nheld = 0;
+	return 0;
+}
+
+static int as_hook_h2_end(struct as_conn *c, struct as_scratch *, struct as_h2_stream *, __u32, __u32)
+{
+	c->h2_nheld = 0;
 	return 0;
 }
 

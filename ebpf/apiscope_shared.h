@@ -347,6 +347,7 @@ enum as_h2_rec_kind {
 	AS_H2R_END = 2,   /* a stream finished: struct as_h2_end */
 	AS_H2R_CLOSE = 3, /* the connection is gone: struct as_h2_end, stream 0 */
 	AS_H2R_GENAI = 4, /* body windows of a stream about to end: struct as_h2_rec, then struct as_genai_call */
+	AS_H2R_HELD = 5,  /* held blocks alone: struct as_h2_rec, then len bytes of struct as_h2_held */
 };
 
 enum as_h2_rec_flag {
@@ -399,11 +400,28 @@ struct as_h2_rec {
 	__u32 tgid;
 	__u32 fd;
 	__u32 stream;
-	__u16 len; /* AS_H2R_BLOCK: bytes after this header */
+	__u16 len; /* bytes after the record's fixed part: AS_H2R_BLOCK its block; AS_H2R_HELD, END and
+		    * CLOSE struct as_h2_held, to be read before the record itself */
 	__u8 kind;
 	__u8 flags;
 };
 AS_STATIC_ASSERT(sizeof(struct as_h2_rec) == 32, "h2 record layout");
+
+/* A whole header block shorter than AS_H2_HELD_BYTES is held back in its
+ * connection (struct as_conn h2_held, AS_H2_HELD of them) and goes with the
+ * connection's next record: a request's blocks and its end are one ring
+ * record, not three. */
+#define AS_H2_HELD 2
+#define AS_H2_HELD_BYTES 64
+struct as_h2_held {
+	__u64 ns;     /* as struct as_h2_rec's */
+	__u32 stream;
+	__u16 len;
+	__u8 flags;
+	__u8 pad;
+	__u8 b[AS_H2_HELD_BYTES];
+};
+AS_STATIC_ASSERT(sizeof(struct as_h2_held) == 80, "h2 held block layout");
 
 /* A finished stream, or (AS_H2R_CLOSE) the connection of streams still open. */
 struct as_h2_end {

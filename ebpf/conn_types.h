@@ -147,7 +147,9 @@ struct as_conn {
 			__u64 h2_up_route; /* stream 1 of an h2c upgrade: its HTTP/1 request's route */
 			__u8 h2_up_method; /* and method */
 			__u8 h2_spill;     /* streams of this connection in h2_streams (at most 255 counted) */
-			__u8 h2_pad[6];
+			__u8 h2_nheld;     /* blocks in h2_held */
+			__u8 h2_pad[5];
+			struct as_h2_held h2_held[AS_H2_HELD];
 		};
 	};
 	__u64 resp_first_ns;

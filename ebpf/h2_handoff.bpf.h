@@ -74,6 +74,34 @@ __attribute__((noinline)) int as_hook_h2_block(struct as_conn *c, struct as_scra
 	return 0;
 }
 
+/* The held blocks after a record's fixed part at r (room for all of them
+ * reserved); its header's len says how many bytes of them. */
+static __always_inline void as_h2_put_held(struct as_h2_rec *h, void *r, struct as_conn *c)
+{
+	__builtin_memcpy(r, c->h2_held, sizeof(c->h2_held));
+	h->len = (c->h2_nheld & (AS_H2_HELD * 2 - 1)) * sizeof(struct as_h2_held);
+	c->h2_nheld = 0;
+}
+
+__attribute__((noinline)) int as_hook_h2_held(struct as_conn *c, struct as_scratch *s)
+{
+	struct as_h2_rec *r;
+
+	if (!c || !s)
+		return 0;
+	r = bpf_ringbuf_reserve(&h2_events, sizeof(*r) + sizeof(c->h2_held), 0);
+	if (!r) {
+		c->h2_nheld = 0;
+		as_h2_lost_rec(c);
+		return 0;
+	}
+	as_h2_rec_fill(r, c, &s->key, s->now, 0, AS_H2R_HELD, 0);
+	as_h2_put_held(r, r + 1, c);
+	as_h2_submit(r, sizeof(*r) + sizeof(c->h2_held));
+	c->h2_lost = 0;
+	return 0;
+}
+
 __attribute__((noinline)) int as_hook_h2_body(struct as_conn *c, struct as_scratch *s, __u32 off, __u32 len)
 {
 	if (!c || !s)
@@ -112,30 +140,47 @@ __attribute__((noinline)) int as_hook_h2_end(struct as_conn *c, struct as_scratc
 
 	if (!c || !s || !st)
 		return 0;
-	if (st->genai == AS_H2_GENAI_KEPT)
+	if (st->genai == AS_H2_GENAI_KEPT) {
+		if (c->h2_nheld) /* they come before the windows too */
+			as_hook_h2_held(c, s);
 		as_h2_genai_rec(c, s, st, stream);
-	e = bpf_ringbuf_reserve(&h2_events, sizeof(*e), 0);
-	if (e) {
-		as_h2_end_fill(e, c, &s->key, s->now, st, stream, why);
-		as_h2_submit(e, sizeof(*e));
-		c->h2_lost = 0;
-	} else {
-		as_h2_lost_rec(c);
 	}
+	if (c->h2_nheld) {
+		e = bpf_ringbuf_reserve(&h2_events, sizeof(*e) + sizeof(c->h2_held), 0);
+		if (e) {
+			as_h2_end_fill(e, c, &s->key, s->now, st, stream, why);
+			as_h2_put_held(&e->h, e + 1, c);
+			as_h2_submit(e, sizeof(*e) + sizeof(c->h2_held));
+			c->h2_lost = 0;
+			return 0;
+		}
+		c->h2_nheld = 0;
+	} else {
+		e = bpf_ringbuf_reserve(&h2_events, sizeof(*e), 0);
+		if (e) {
+			as_h2_end_fill(e, c, &s->key, s->now, st, stream, why);
+			as_h2_submit(e, sizeof(*e));
+			c->h2_lost = 0;
+			return 0;
+		}
+	}
+	as_h2_lost_rec(c);
 	return 0;
 }
 
 /* The connection is forgotten: the exporter finishes its open streams. */
 static __always_inline void as_h2_close_rec(struct as_conn_key *key, struct as_conn *c)
 {
-	struct as_h2_end *e = bpf_ringbuf_reserve(&h2_events, sizeof(*e), 0);
+	const __u32 size = sizeof(struct as_h2_end) + sizeof(c->h2_held);
+	struct as_h2_end *e = bpf_ringbuf_reserve(&h2_events, size, 0);
 
 	if (!e) {
 		as_count(AS_CNT_H2_RECORDS_LOST);
 		return;
 	}
 	as_h2_end_fill(e, c, key, bpf_ktime_get_ns(), 0, 0, 0);
-	as_h2_submit(e, sizeof(*e));
+	as_h2_put_held(&e->h, e + 1, c);
+	as_h2_submit(e, size);
 }
 
 #endif

@@ -250,6 +250,35 @@ AS_INLINE __u32 as_h2_block_flags(struct as_conn *c, struct as_scratch *s, struc
 	return f;
 }
 
+/*
+ * A header block fragment of len bytes at s->off for the exporter: a whole
+ * block short enough is held back in the connection (AS_H2_HELD at most) and
+ * goes with the connection's next record; anything else goes at once, after
+ * the held blocks (the exporter reads a connection's records in order).
+ */
+AS_INLINE void as_h2_block(struct as_conn *c, struct as_scratch *s, __u32 off, __u32 len, __u32 flags)
+{
+	const __u32 whole = AS_H2R_FIRST | AS_H2R_END_HEADERS;
+	struct as_h2_held *h;
+
+	if (len < AS_H2_HELD_BYTES && (flags & whole) == whole) {
+		if (c->h2_nheld >= AS_H2_HELD)
+			as_hook_h2_held(c, s);
+		h = &c->h2_held[as_mask(c->h2_nheld, AS_H2_HELD - 1)];
+		if (!len || !AS_READ_USER(h->b, as_mask(len, AS_H2_HELD_BYTES - 1), s->ubuf + off)) {
+			h->ns = s->now;
+			h->stream = c->h2[s->dir_in & 1].stream;
+			h->len = len;
+			h->flags = flags;
+			c->h2_nheld++;
+			return;
+		}
+	}
+	if (c->h2_nheld)
+		as_hook_h2_held(c, s);
+	as_hook_h2_block(c, s, off, len, flags);
+}
+
 /* d's payload is all read: a header block may end, a stream may end. */
 AS_INLINE void as_h2_payload_end(struct as_conn *c, struct as_scratch *s, struct as_h2_dir *d)
 {
@@ -257,7 +286,7 @@ AS_INLINE void as_h2_payload_end(struct as_conn *c, struct as_scratch *s, struct
 		as_h2_data(c, s, d, d->frame - d->padlen);
 	} else if (d->block && (d->flags & AS_H2_END_HEADERS)) {
 		if (d->first) /* an empty block still ends: the exporter's decoder is told */
-			as_hook_h2_block(c, s, s->off, 0, as_h2_block_flags(c, s, d, 1));
+			as_h2_block(c, s, s->off, 0, as_h2_block_flags(c, s, d, 1));
 		d->block = 0;
 		if ((d->block_flags & AS_H2R_END_STREAM) && c->role != AS_ROLE_UNKNOWN &&
 		    !as_h2_is_request(c, s->dir_in & 1))
@@ -390,7 +419,7 @@ AS_API int as_h2_step(struct as_conn *c, struct as_scratch *s)
 		if (d->block) {
 			take = as_min(take, AS_H2_CHUNK);
 			if (take)
-				as_hook_h2_block(c, s, off, take, as_h2_block_flags(c, s, d, take == d->left));
+				as_h2_block(c, s, off, take, as_h2_block_flags(c, s, d, take == d->left));
 			d->first = 0;
 		} else if (AS_GENAI_ON && d->type == AS_H2_DATA && take) {
 			as_hook_h2_body(c, s, off, take);

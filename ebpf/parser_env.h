@@ -80,6 +80,10 @@ AS_HOOK int as_hook_count(__u32 counter);
 /* HTTP/2: len header block bytes at s->ubuf + off of stream `stream` (flags:
  * enum as_h2_rec_flag) for the exporter's HPACK decoder. */
 AS_HOOK int as_hook_h2_block(struct as_conn *c, struct as_scratch *s, __u32 off, __u32 len, __u32 flags);
+/* HTTP/2: the blocks held back in c (c->h2_nheld of c->h2_held), handed
+ * over alone; c->h2_nheld is 0 after. as_hook_h2_end and the connection's
+ * close record hand them over first, too. */
+AS_HOOK int as_hook_h2_held(struct as_conn *c, struct as_scratch *s);
 /* HTTP/2: len DATA payload bytes at s->ubuf + off of the stream of the
  * frame being read; called only with AS_GENAI_ON, wraps as_h2_body. */
 AS_HOOK int as_hook_h2_body(struct as_conn *c, struct as_scratch *s, __u32 off, __u32 len);

@@ -70,6 +70,10 @@ void H2Tracker::record(const void* data, size_t size) {
         if (size < sizeof(h) + h.len) break;
         if (c) block(*c, h, static_cast<const char*>(data) + sizeof(h));
         return;
+    case AS_H2R_HELD:
+        if (size < sizeof(h) + h.len) break;
+        if (c) held(*c, h, static_cast<const char*>(data) + sizeof(h));
+        return;
     case AS_H2R_GENAI: {  // comes just before the stream's end record
         if (size < sizeof(h) + sizeof(as_genai_call)) break;
         if (!c) return;
@@ -83,8 +87,9 @@ void H2Tracker::record(const void* data, size_t size) {
     case AS_H2R_END:
     case AS_H2R_CLOSE: {
         as_h2_end e;
-        if (size < sizeof(e)) break;
+        if (size < sizeof(e) + h.len) break;
         memcpy(&e, data, sizeof(e));
+        if (c && h.len) held(*c, h, static_cast<const char*>(data) + sizeof(e));
         if (h.kind == AS_H2R_CLOSE) {
             if (c) {
                 c->who = e.call;
@@ -112,6 +117,24 @@ void H2Tracker::record(const void* data, size_t size) {
     }
     }
     stats_.bad_records++;
+}
+
+void H2Tracker::held(Conn& c, const as_h2_rec& h, const char* bytes) {
+    for (size_t at = 0; at + sizeof(as_h2_held) <= h.len; at += sizeof(as_h2_held)) {
+        as_h2_held one;
+        memcpy(&one, bytes + at, sizeof(one));
+        if (one.len >= AS_H2_HELD_BYTES) {
+            stats_.bad_records++;
+            continue;
+        }
+        as_h2_rec b = h;
+        b.ns = one.ns;
+        b.stream = one.stream;
+        b.len = one.len;
+        b.kind = AS_H2R_BLOCK;
+        b.flags = one.flags;
+        block(c, b, reinterpret_cast<const char*>(one.b));
+    }
 }
 
 void H2Tracker::block(Conn& c, const as_h2_rec& h, const char* bytes) {

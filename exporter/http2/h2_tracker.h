@@ -109,6 +109,8 @@ private:
 
     Conn* conn(const as_h2_rec& h);
     void block(Conn& c, const as_h2_rec& h, const char* bytes);
+    // The blocks the kernel held back, sent after a record's fixed part.
+    void held(Conn& c, const as_h2_rec& h, const char* bytes);
     void end(Conn& c, const as_h2_end& e);
     void close(Conn& c, const Key& key, uint64_t end_ns);
     H2Exchange exchange(Conn& c, uint32_t stream, Stream&& s, const as_call& call) const;

@@ -54,7 +54,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                 check(d.phase <= AS_H2P_PAD, "phase known");
             }
     }
-    if (h.conn.proto == AS_PROTO_H2) {  // a stream open in one place only
+    if (h.conn.proto == AS_PROTO_H2) {  // a stream open in one place only; held blocks bounded
+        check(h.conn.h2_nheld <= AS_H2_HELD, "held blocks within bounds");
         std::set<uint32_t> open;
         for (const auto& st : h.conn.h2s)
             if (st.id) check(open.insert(st.id).second, "a stream in one slot");

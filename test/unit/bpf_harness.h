@@ -27,6 +27,8 @@ static as_genai_call* harness_genai(unsigned slot, __u64 start_ns, bool create);
 inline bool as_test_h2_on = false;
 static as_h2_stream* harness_h2_spill(const as_conn* c, unsigned stream, bool create);
 static int harness_h2_unspill(unsigned stream);
+struct as_h2_rec;
+static std::string harness_h2_held(as_conn* c, as_h2_rec* hdr);
 
 #define AS_CAPTURE_CFG as_test_capture
 #define AS_CAPTURE_ON as_test_capture_on
@@ -154,7 +156,8 @@ struct Harness {
         if (conn.proto == AS_PROTO_H2) {  // as the kernel's as_conn_forget
             as_h2_end e;
             as_h2_end_fill(&e, &conn, &scratch.key, now, nullptr, 0, 0);
-            h2_ring.emplace_back(reinterpret_cast<const char*>(&e), sizeof(e));
+            std::string held = harness_h2_held(&conn, &e.h);
+            h2_ring.push_back(std::string(reinterpret_cast<const char*>(&e), sizeof(e)) + held);
             conn.id++;  // the kernel forgets the connection: bytes after are a later one's
         }
     }
@@ -205,6 +208,27 @@ static as_h2_stream* harness_h2_spill(const as_conn* c, unsigned stream, bool cr
 static int harness_h2_unspill(unsigned stream) { return Harness::h2_spill.erase(stream); }
 
 // The kernel's HTTP/2 hooks (h2_handoff.bpf.h) with a vector for a ring.
+// The blocks held in c, as the kernel puts them after a record (hdr's len
+// set); h2_blocks has them in the order the exporter reads them.
+static std::string harness_h2_held(as_conn* c, as_h2_rec* hdr) {
+    std::string out(reinterpret_cast<const char*>(c->h2_held), sizeof(c->h2_held));
+    for (unsigned i = 0; i < c->h2_nheld; i++) {
+        const as_h2_held& h = c->h2_held[i];
+        Harness::h2_blocks.push_back({h.stream, h.flags, std::string(reinterpret_cast<const char*>(h.b), h.len)});
+    }
+    hdr->len = c->h2_nheld * sizeof(as_h2_held);
+    c->h2_nheld = 0;
+    return out;
+}
+
+static int as_hook_h2_held(struct as_conn* c, struct as_scratch* s) {
+    as_h2_rec r;
+    as_h2_rec_fill(&r, c, &s->key, s->now, 0, AS_H2R_HELD, 0);
+    std::string held = harness_h2_held(c, &r);
+    Harness::h2_ring.push_back(std::string(reinterpret_cast<const char*>(&r), sizeof(r)) + held);
+    return 0;
+}
+
 static int as_hook_h2_block(struct as_conn* c, struct as_scratch* s, __u32 off, __u32 len, __u32 flags) {
     std::string bytes(reinterpret_cast<const char*>(s->ubuf + off), len);
     uint32_t stream = c->h2[s->dir_in & 1].stream;
@@ -224,6 +248,7 @@ static int as_hook_h2_end(struct as_conn* c, struct as_scratch* s, struct as_h2_
     Harness::h2_ends.push_back({stream, why, *st, s->now});
     if (st->genai == AS_H2_GENAI_KEPT)
         if (auto* g = harness_genai(AS_GENAI_H2_SLOT | stream, st->req_ns, false)) {
+            if (c->h2_nheld) as_hook_h2_held(c, s);
             as_h2_rec r;
             as_h2_rec_fill(&r, c, &s->key, s->now, stream, AS_H2R_GENAI, 0);
             Harness::h2_ring.push_back(std::string(reinterpret_cast<const char*>(&r), sizeof(r)) +
@@ -232,7 +257,8 @@ static int as_hook_h2_end(struct as_conn* c, struct as_scratch* s, struct as_h2_
         }
     as_h2_end e;
     as_h2_end_fill(&e, c, &s->key, s->now, st, stream, why);
-    Harness::h2_ring.emplace_back(reinterpret_cast<const char*>(&e), sizeof(e));
+    std::string held = c->h2_nheld ? harness_h2_held(c, &e.h) : "";
+    Harness::h2_ring.push_back(std::string(reinterpret_cast<const char*>(&e), sizeof(e)) + held);
     return 0;
 }
 

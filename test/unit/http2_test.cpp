@@ -85,6 +85,13 @@ TEST_CASE("http2: the preface makes the reader the server; a request and its res
     CHECK(!as_h2_in_flight(&x.h.conn));
     CHECK(x.h.h2_spill.empty());
 
+    // the two blocks were held back in the connection: one ring record in all
+    REQUIRE(x.h.h2_ring.size() == 1);
+    as_h2_end rec;
+    memcpy(&rec, x.h.h2_ring[0].data(), sizeof(rec));
+    CHECK(rec.h.kind == AS_H2R_END);
+    CHECK(rec.h.len == 2 * sizeof(as_h2_held));
+
     auto got = exchanges();
     REQUIRE(got.size() == 1);
     CHECK(value_of(got[0].request, ":method") == "GET");
@@ -273,6 +280,26 @@ TEST_CASE("http2: more streams open at once than a connection keeps in its own s
     }
     CHECK(closed.size() == ids.size());
     CHECK(Harness::h2_spill.empty());  // the exporter took them
+}
+
+TEST_CASE("http2: a held block goes before a longer one that refers to it", "[http2]") {
+    // the first request's block is short (held back in the connection); the
+    // second's is long (sent at once) and refers to the table entries the
+    // first one made: the exporter must read the first before it
+    ServerSide x;
+    int32_t a = x.client.request("GET", "/a", {{"x-tenant", "acme"}});
+    int32_t b = x.client.request("GET", "/b", {{"x-tenant", "acme"}, {"x-long", std::string(100, 'l')}});
+    x.to_server(x.client.send());
+    x.server.respond(a, "200");
+    x.server.respond(b, "200");
+    x.to_client(x.server.send());
+    auto got = exchanges();
+    REQUIRE(got.size() == 2);
+    for (const auto& e : got) {
+        CHECK(e.unknown == 0);
+        CHECK(value_of(e.request, "x-tenant") == "acme");
+        CHECK(value_of(e.request, ":path") == (e.stream == uint32_t(a) ? "/a" : "/b"));
+    }
 }
 
 TEST_CASE("http2: a table size update; the decoder follows the peer's", "[http2]") {
