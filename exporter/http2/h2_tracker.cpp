@@ -140,20 +140,28 @@ void H2Tracker::held(Conn& c, const as_h2_rec& h, const char* bytes) {
 void H2Tracker::block(Conn& c, const as_h2_rec& h, const char* bytes) {
     int dir = (h.flags & kIn) ? 1 : 0;
     std::string& b = c.block[dir];
-    if (h.flags & AS_H2R_FIRST) {
-        b.clear();
+    DecodedBlock d;
+    if ((h.flags & (AS_H2R_FIRST | AS_H2R_END_HEADERS)) == (AS_H2R_FIRST | AS_H2R_END_HEADERS)) {
+        if (!b.empty()) b.clear();  // a whole block in one record, as most are: decoded where it lies
         c.block_stream[dir] = h.stream;
         c.block_flags[dir] = h.flags;
-    }
-    if (b.size() + h.len > kMaxBlock) {  // past any header list a peer would accept
+        d = c.dec[dir].decode(std::string_view(bytes, h.len));
+    } else {
+        if (h.flags & AS_H2R_FIRST) {
+            b.clear();
+            c.block_stream[dir] = h.stream;
+            c.block_flags[dir] = h.flags;
+        }
+        if (b.size() + h.len > kMaxBlock) {  // past any header list a peer would accept
+            b.clear();
+            c.dec[dir].lose(TableLoss::DecodeError);
+            return;
+        }
+        b.append(bytes, h.len);
+        if (!(h.flags & AS_H2R_END_HEADERS)) return;
+        d = c.dec[dir].decode(b);
         b.clear();
-        c.dec[dir].lose(TableLoss::DecodeError);
-        return;
     }
-    b.append(bytes, h.len);
-    if (!(h.flags & AS_H2R_END_HEADERS)) return;
-    DecodedBlock d = c.dec[dir].decode(b);
-    b.clear();
     uint8_t flags = c.block_flags[dir];
     if (flags & AS_H2R_PUSH) return;  // only its effect on the table matters
     uint32_t id = c.block_stream[dir];
