@@ -5,7 +5,8 @@ h2load for HTTP/2 (one stream at a time per connection, and ten), cleartext
 and TLS, 16 connections each. The cost is the BPF time plus the exporter's
 CPU time (HPACK decoding and the HTTP/2 series are in user space), per
 request; each HTTP/2 row is also given as a ratio to the HTTP/1.1 row of the
-same transport. Records the ring lost are printed (they would make HTTP/2
+same transport, as the ratio of the medians and as the median (quartiles) of
+the ratios within each round. Records the ring lost are printed (they would make HTTP/2
 look cheaper than it is). Beside apiscope, the same floors as the HTTP/1 lines
 (bench/floor.c): empty programs on apiscope's hooks ("floor"), the least a
 design reading the messages does ("floor read", cleartext only: it would read
@@ -17,7 +18,7 @@ usage: bench/http2_cost.py [--rounds 5] [--seconds 5] [--smoke]
 import argparse
 
 from benchlib import (apiscope_agent, bpf_prog_stats, floor_agent, h2load, med, metric, Nginx, no_agent,
-                      process_tree_cpu, require_root, round_args, scrape, spread, wrk)
+                      paired_ratio, process_tree_cpu, require_root, round_args, scrape, spread, wrk)
 
 
 def main():
@@ -70,17 +71,18 @@ def main():
         print("\n## apiscope's cost per request, HTTP/2 against HTTP/1.1 (nginx `return 200`, %d rounds x %d s)"
               % (args.rounds, args.seconds))
         print("| transport | protocol | req/s none | req/s apiscope | vs none | mean latency µs vs none "
-              "| BPF ns/request | exporter CPU ns/request | apiscope ns/request | vs HTTP/1.1 | ring records lost |")
-        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+              "| BPF ns/request | exporter CPU ns/request | apiscope ns/request | vs HTTP/1.1 | round by round | ring records lost |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for transport, proto, _ in scenarios:
             base, a = res[(transport, proto, "none")], res[(transport, proto, "apiscope")]
             h1 = res[(transport, "HTTP/1.1", "apiscope")]
-            cost = med([b + c for b, c in zip(a["bpf"], a["cpu"])])
-            h1_cost = med([b + c for b, c in zip(h1["bpf"], h1["cpu"])])
-            print("| %s | %s | %.0f | %.0f ± %.1f%% | %.3f | %.3f | %.0f | %.0f | %.0f | %.2f | %d |" % (
+            costs = [b + c for b, c in zip(a["bpf"], a["cpu"])]
+            h1_costs = [b + c for b, c in zip(h1["bpf"], h1["cpu"])]
+            cost, h1_cost = med(costs), med(h1_costs)
+            print("| %s | %s | %.0f | %.0f ± %.1f%% | %.3f | %.3f | %.0f | %.0f | %.0f | %.2f | %s | %d |" % (
                 transport, proto, med(base["rps"]), med(a["rps"]), spread(a["rps"]), med(a["rps"]) / med(base["rps"]),
                 med(a["lat"]) / med(base["lat"]), med(a["bpf"]), med(a["cpu"]), cost, cost / h1_cost,
-                max(a["lost"])))
+                paired_ratio(costs, h1_costs), max(a["lost"])))
         print("\n## The floors' cost per request, HTTP/2 against HTTP/1.1 (BPF ns/request, and the ratio)")
         print("| transport | protocol | floor | vs HTTP/1.1 | floor read or floor tls | vs HTTP/1.1 | apiscope (BPF) | vs HTTP/1.1 |")
         print("| --- | --- | --- | --- | --- | --- | --- | --- |")

@@ -141,7 +141,7 @@ struct as_conn {
 			struct as_stream in, out;
 			struct as_pending q[AS_PIPELINE];
 		};
-		struct { /* HTTP/2 (as_h2_begin zeroes it) */
+		struct { /* HTTP/2 (as_h2_begin zeroes it, the held blocks' bytes aside) */
 			struct as_h2_dir h2[2]; /* [0] written, [1] read */
 			struct as_h2_stream h2s[AS_H2_SLOTS]; /* open streams; more in h2_streams */
 			__u64 h2_up_route; /* stream 1 of an h2c upgrade: its HTTP/1 request's route */

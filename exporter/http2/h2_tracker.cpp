@@ -1,6 +1,7 @@
 #include "http2/h2_tracker.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 
 namespace apiscope {
@@ -121,8 +122,8 @@ void H2Tracker::record(const void* data, size_t size) {
 
 void H2Tracker::held(Conn& c, const as_h2_rec& h, const char* bytes) {
     for (size_t at = 0; at + sizeof(as_h2_held) <= h.len; at += sizeof(as_h2_held)) {
-        as_h2_held one;
-        memcpy(&one, bytes + at, sizeof(one));
+        as_h2_held one;  // its fields; the bytes are read where they lie
+        memcpy(&one, bytes + at, offsetof(as_h2_held, b));
         if (one.len >= AS_H2_HELD_BYTES) {
             stats_.bad_records++;
             continue;
@@ -133,7 +134,7 @@ void H2Tracker::held(Conn& c, const as_h2_rec& h, const char* bytes) {
         b.len = one.len;
         b.kind = AS_H2R_BLOCK;
         b.flags = one.flags;
-        block(c, b, reinterpret_cast<const char*>(one.b));
+        block(c, b, bytes + at + offsetof(as_h2_held, b));
     }
 }
 
