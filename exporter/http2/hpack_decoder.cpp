@@ -105,9 +105,12 @@ bool HpackDecoder::feed(std::string_view in, DecodedBlock* out) {
         if (rv < 0) return false;
         p += rv;
         left -= static_cast<size_t>(rv);
-        if ((flags & NGHTTP2_HD_INFLATE_EMIT) && out && want({reinterpret_cast<char*>(nv.name), nv.namelen}))
-            out->fields.push_back({std::string(reinterpret_cast<char*>(nv.name), nv.namelen),
-                                   std::string(reinterpret_cast<char*>(nv.value), nv.valuelen)});
+        std::string_view name(reinterpret_cast<char*>(nv.name), nv.namelen);
+        // with the table known, the stand-in name can only be the peer's own
+        // (a malformed pseudo-header): dropped, so that it is never taken for one
+        if ((flags & NGHTTP2_HD_INFLATE_EMIT) && out && want(name) &&
+            (loss_ != TableLoss::None || name != kUnknownName))
+            out->fields.push_back({std::string(name), std::string(reinterpret_cast<char*>(nv.value), nv.valuelen)});
         if (flags & NGHTTP2_HD_INFLATE_FINAL) {
             nghttp2_hd_inflate_end_headers(inflater_);
             return true;
@@ -229,6 +232,13 @@ DecodedBlock HpackDecoder::decode_partly(std::string_view block) {
         std::string_view bytes = block.substr(r.begin, r.end - r.begin);
         bool known_ref = r.index <= kStaticEntries || r.index - kStaticEntries <= dynamic_entries();
         bool ok = true;
+        if (r.kind != RepKind::SizeUpdate && !known_ref && loss_ == TableLoss::None) {
+            // emptied by a size update, the table is known again: a reference
+            // past it is the peer's error, not an entry to stand in for
+            lose(TableLoss::DecodeError);
+            out.unknown++;
+            break;
+        }
         switch (r.kind) {
         case RepKind::SizeUpdate:
             if (r.index > max_table_) break;

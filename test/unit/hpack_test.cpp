@@ -131,6 +131,33 @@ TEST_CASE("hpack: an emptied table is known again", "[hpack]") {
     }
 }
 
+TEST_CASE("hpack: the stand-in name never comes out, whoever sent it", "[hpack]") {
+    // a literal the peer named like the stand-in (a malformed pseudo-header):
+    // dropped, with the table known
+    std::string lit = std::string("\x40\x08:unknown\x01", 11) + "v";
+    for (bool wanted : {false, true}) {
+        std::vector<std::string> names = {":path"};
+        HpackDecoder d(65536, wanted ? &names : nullptr);
+        DecodedBlock got = d.decode(std::string("\x84", 1) + lit);  // :path / and the literal
+        CHECK(as_block(got) == Block{{":path", "/"}});
+        CHECK(d.loss() == TableLoss::None);
+        // then an indexed reference to the entry it added (62)
+        got = d.decode(std::string("\xbe", 1));
+        CHECK(got.fields.empty());
+    }
+    // a table emptied while lost is known again: a reference past it is an
+    // error, not an entry to stand in for
+    HpackDecoder d(65536);
+    d.lose(TableLoss::Lost);
+    std::string block = std::string("\x20\x3f\xe1\x1f", 4);  // size updates to 0, then 4096
+    block += std::string("\x7f\x00\x01", 3) + "v";               // incremental, name at index 63: none
+    DecodedBlock got = d.decode(block);
+    CHECK(got.unknown >= 1);
+    CHECK(d.loss() == TableLoss::DecodeError);
+    got = d.decode(std::string("\xbe", 1));  // index 62
+    for (const auto& f : got.fields) CHECK(f.name != ":unknown");
+}
+
 TEST_CASE("hpack: blocks split into their representations", "[hpack]") {
     std::mt19937 r(3);
     Encoder e;
