@@ -137,6 +137,7 @@ __attribute__((noinline)) int as_hook_h2_end(struct as_conn *c, struct as_scratc
 					     __u32 stream, __u32 why)
 {
 	struct as_h2_end *e;
+	__u8 held;
 
 	if (!c || !s || !st)
 		return 0;
@@ -145,26 +146,24 @@ __attribute__((noinline)) int as_hook_h2_end(struct as_conn *c, struct as_scratc
 			as_hook_h2_held(c, s);
 		as_h2_genai_rec(c, s, st, stream);
 	}
-	if (c->h2_nheld) {
+	held = c->h2_nheld;
+	if (held)
 		e = bpf_ringbuf_reserve(&h2_events, sizeof(*e) + sizeof(c->h2_held), 0);
-		if (e) {
-			as_h2_end_fill(e, c, &s->key, s->now, st, stream, why);
-			as_h2_put_held(&e->h, e + 1, c);
-			as_h2_submit(e, sizeof(*e) + sizeof(c->h2_held));
-			c->h2_lost = 0;
-			return 0;
-		}
-		c->h2_nheld = 0;
-	} else {
+	else
 		e = bpf_ringbuf_reserve(&h2_events, sizeof(*e), 0);
-		if (e) {
-			as_h2_end_fill(e, c, &s->key, s->now, st, stream, why);
-			as_h2_submit(e, sizeof(*e));
-			c->h2_lost = 0;
-			return 0;
-		}
+	if (!e) {
+		c->h2_nheld = 0;
+		as_h2_lost_rec(c);
+		return 0;
 	}
-	as_h2_lost_rec(c);
+	as_h2_end_fill(e, c, &s->key, s->now, st, stream, why);
+	if (held) {
+		as_h2_put_held(&e->h, e + 1, c);
+		as_h2_submit(e, sizeof(*e) + sizeof(c->h2_held));
+	} else {
+		as_h2_submit(e, sizeof(*e));
+	}
+	c->h2_lost = 0;
 	return 0;
 }
 

@@ -104,9 +104,12 @@ static __always_inline struct as_h2_stream *as_h2_spill(struct as_conn *c, struc
 		return &v->st;
 	if (!create)
 		return NULL;
-	v = as_lookup_or_init(&h2_streams, &k, &as_zero_h2_spilled, BPF_ANY);
-	if (!v)
-		return NULL;
+	if (!v) { /* else an earlier connection's entry, taken over */
+		bpf_map_update_elem(&h2_streams, &k, &as_zero_h2_spilled, BPF_ANY);
+		v = bpf_map_lookup_elem(&h2_streams, &k);
+		if (!v)
+			return NULL;
+	}
 	v->conn = c->id;
 	return &v->st;
 }

@@ -141,18 +141,15 @@ void H2Tracker::held(Conn& c, const as_h2_rec& h, const char* bytes) {
 void H2Tracker::block(Conn& c, const as_h2_rec& h, const char* bytes) {
     int dir = (h.flags & kIn) ? 1 : 0;
     std::string& b = c.block[dir];
-    DecodedBlock d;
-    if ((h.flags & (AS_H2R_FIRST | AS_H2R_END_HEADERS)) == (AS_H2R_FIRST | AS_H2R_END_HEADERS)) {
-        if (!b.empty()) b.clear();  // a whole block in one record, as most are: decoded where it lies
+    if (h.flags & AS_H2R_FIRST) {
+        if (!b.empty()) b.clear();
         c.block_stream[dir] = h.stream;
         c.block_flags[dir] = h.flags;
-        d = c.dec[dir].decode(std::string_view(bytes, h.len));
+    }
+    DecodedBlock d;
+    if ((h.flags & AS_H2R_FIRST) && (h.flags & AS_H2R_END_HEADERS)) {
+        d = c.dec[dir].decode(std::string_view(bytes, h.len));  // a whole block, as most are: read where it lies
     } else {
-        if (h.flags & AS_H2R_FIRST) {
-            b.clear();
-            c.block_stream[dir] = h.stream;
-            c.block_flags[dir] = h.flags;
-        }
         if (b.size() + h.len > kMaxBlock) {  // past any header list a peer would accept
             b.clear();
             c.dec[dir].lose(TableLoss::DecodeError);
