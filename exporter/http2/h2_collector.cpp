@@ -6,6 +6,7 @@
 #include <cstring>
 #include <ctime>
 #include <optional>
+#include <type_traits>
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -296,28 +297,34 @@ std::vector<std::string> H2Collector::header_labels(const H2Exchange& x, const s
     return out;
 }
 
+H2Collector::CallKey H2Collector::call_key(const H2Exchange& x, bool client) {
+    static_assert(std::has_unique_object_representations_v<CallKey>, "no padding");
+    const as_call& c = x.call;
+    CallKey k{};
+    k.route_id = c.route_id;
+    k.code = x.code;
+    k.client = client;
+    k.tls = c.tls;
+    k.method = c.method;
+    k.error = c.error;
+    memcpy(k.comm, c.comm, sizeof(k.comm));
+    if (client) {
+        k.peer_port = c.peer_port;
+        memcpy(k.peer_addr, c.peer_addr, sizeof(k.peer_addr));
+    }
+    return k;
+}
+
 // What a request's labels are made from, in one string: requests that agree
 // on it are counted in the same series.
-const std::string& H2Collector::http_key(const H2Exchange& x, bool client) {
+const std::string& H2Collector::http_key(const H2Exchange& x, const CallKey& call) {
     std::string& k = key_;
-    k.clear();
-    auto put = [&k](const auto& v) { k.append(reinterpret_cast<const char*>(&v), sizeof(v)); };
-    auto put_field = [&k, &put](const std::string* v) {
-        put(static_cast<uint32_t>(v ? v->size() + 1 : 0));  // absent differs from empty
+    k.assign(reinterpret_cast<const char*>(&call), sizeof(call));
+    auto put_field = [&k](const std::string* v) {
+        uint32_t n = v ? v->size() + 1 : 0;  // absent differs from empty
+        k.append(reinterpret_cast<const char*>(&n), sizeof(n));
         if (v) k += *v;
     };
-    const as_call& c = x.call;
-    put(client);
-    put(c.comm);
-    put(c.tls);
-    put(c.method);
-    put(c.error);
-    put(x.code);
-    put(c.route_id);
-    if (client) {
-        put(c.peer_addr);
-        put(c.peer_port);
-    }
     put_field(field(x.request, ":method"));
     put_field(field(x.request, ":path"));
     put_field(field(x.response, ":status"));
@@ -367,17 +374,30 @@ H2Collector::HttpSeries H2Collector::http_series(const H2Exchange& x, bool clien
 void H2Collector::http(const H2Exchange& x, bool client, const std::shared_ptr<const Workload>& where) {
     uint64_t duration = x.call.duration_ns ? x.call.duration_ns
                                            : (x.end_ns > x.call.start_ns ? x.end_ns - x.call.start_ns : 0);
-    const std::string& key = http_key(x, client);
-    auto it = http_series_.find(key);
-    if (it == http_series_.end() || it->second.where != where ||
-        !series_.observe(it->second.ref, duration, x.call.req_bytes, x.call.resp_bytes)) {
-        if (http_series_.size() >= kMaxHttpSeries) http_series_.clear();
-        it = http_series_.insert_or_assign(key, http_series(x, client, where)).first;
-        series_.observe(it->second.ref, duration, x.call.req_bytes, x.call.resp_bytes);
+    CallKey call = call_key(x, client);
+    size_t slot = (reinterpret_cast<uintptr_t>(x.request.id()) * 31 + reinterpret_cast<uintptr_t>(x.response.id())) /
+                  alignof(std::max_align_t) % recent_.size();
+    Recent& r = recent_[slot];
+    HttpSeries* s = r.series && r.request.id() == x.request.id() && r.response.id() == x.response.id() &&
+                            r.call == call
+                        ? r.series
+                        : nullptr;
+    bool recent = s;
+    if (!s) {
+        auto it = http_series_.find(http_key(x, call));
+        if (it != http_series_.end()) s = &it->second;
     }
-    const HttpSeries& s = it->second;
-    if (log_) log(x, s.code, duration, s.method, s.route, s.error, {});
-    if (genai_) genai(x, s.genai);
+    if (!s || s->where != where || !series_.observe(s->ref, duration, x.call.req_bytes, x.call.resp_bytes)) {
+        if (http_series_.size() >= kMaxHttpSeries) {
+            http_series_.clear();
+            recent_ = {};
+        }
+        s = &http_series_.insert_or_assign(http_key(x, call), http_series(x, client, where)).first->second;
+        series_.observe(s->ref, duration, x.call.req_bytes, x.call.resp_bytes);
+    }
+    if (!recent) r = {x.request, x.response, call, s};
+    if (log_) log(x, s->code, duration, s->method, s->route, s->error, {});
+    if (genai_) genai(x, s->genai);
 }
 
 void H2Collector::rpc(const H2Exchange& x, const std::string& service, bool client, const std::string* path_route,

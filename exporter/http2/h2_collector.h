@@ -9,7 +9,9 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <array>
 #include <atomic>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -57,7 +59,20 @@ private:
         uint16_t code = 0;
         int genai = -1;  // its route's in the GenAI routes (genai_route)
     };
-    const std::string& http_key(const H2Exchange& x, bool client);
+    // What of the call itself a request's labels are made from (bytes with no
+    // padding: they start http_key).
+    struct CallKey {
+        uint64_t route_id;
+        uint32_t code;  // RST_STREAM's
+        uint16_t peer_port;
+        uint8_t client, tls, method, error;
+        uint8_t peer_addr[16];
+        char comm[AS_COMM_LEN];
+        uint8_t pad[6];
+        bool operator==(const CallKey& o) const { return !memcmp(this, &o, sizeof(o)); }  // no padding
+    };
+    static CallKey call_key(const H2Exchange& x, bool client);
+    const std::string& http_key(const H2Exchange& x, const CallKey& call);
     HttpSeries http_series(const H2Exchange& x, bool client, std::shared_ptr<const Workload> where);
     void http(const H2Exchange& x, bool client, const std::shared_ptr<const Workload>& where);
     void rpc(const H2Exchange& x, const std::string& service, bool client, const std::string* path_route,
@@ -90,6 +105,17 @@ private:
     mutable PodSeries pods_;  // RPC series of pods, removed when they are gone
     std::unordered_map<std::string, HttpSeries> http_series_;  // by http_key
     std::string key_;                                           // http_key's
+    // The series of recent requests by the very lists of fields their blocks
+    // decoded to: the decoder gives a repeated block's list again, so a
+    // request like an earlier one on its connection finds its series without
+    // reading a field. Holding the lists keeps their addresses from being
+    // reused for others.
+    struct Recent {
+        HeaderList request, response;
+        CallKey call{};
+        HttpSeries* series = nullptr;  // in http_series_
+    };
+    std::array<Recent, 64> recent_;
     std::map<TableLoss, uint64_t> unknown_;  // requests counted with fields not known, by why
     ring_buffer* rb_ = nullptr;
     int epoll_fd_ = -1, stop_fd_ = -1;  // the ring's wake-ups and the stop

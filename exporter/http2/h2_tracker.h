@@ -24,7 +24,7 @@ struct H2Exchange {
     as_call call;    // times, body bytes, peer, process, side; status 0 (see headers)
     uint64_t end_ns;  // the response's end, or the reset, or the connection's close
     uint32_t stream, code;  // code: RST_STREAM's (call.error == AS_ERR_H2_RESET)
-    std::vector<HeaderField> request, response, trailers;
+    HeaderList request, response, trailers;
     bool request_seen = false, response_seen = false;
     size_t unknown = 0;  // fields of its blocks that referred to an unknown table
     TableLoss loss = TableLoss::None;  // why they did (the connection's reason)
@@ -62,7 +62,7 @@ public:
 
 private:
     struct Stream {
-        std::vector<HeaderField> request, response, trailers;
+        HeaderList request, response, trailers;
         bool request_seen = false, response_seen = false;
         size_t unknown = 0;
         std::shared_ptr<const as_genai_call> genai;

@@ -85,7 +85,7 @@ size_t HpackDecoder::dynamic_entries() const {
     return n > kStaticEntries ? n - kStaticEntries : 0;
 }
 
-bool HpackDecoder::feed(std::string_view in, DecodedBlock* out) {
+bool HpackDecoder::feed(std::string_view in, std::vector<HeaderField>* out) {
     if (!inflater_) return false;
     std::string primed;
     if (!primed_) {
@@ -110,7 +110,7 @@ bool HpackDecoder::feed(std::string_view in, DecodedBlock* out) {
         // (a malformed pseudo-header): dropped, so that it is never taken for one
         if ((flags & NGHTTP2_HD_INFLATE_EMIT) && out && want(name) &&
             (loss_ != TableLoss::None || name != kUnknownName))
-            out->fields.push_back({std::string(name), std::string(reinterpret_cast<char*>(nv.value), nv.valuelen)});
+            out->push_back({std::string(name), std::string(reinterpret_cast<char*>(nv.value), nv.valuelen)});
         if (flags & NGHTTP2_HD_INFLATE_FINAL) {
             nghttp2_hd_inflate_end_headers(inflater_);
             return true;
@@ -143,10 +143,11 @@ DecodedBlock HpackDecoder::decode(std::string_view block) {
             return decode_partly(block);
         }
     }
-    DecodedBlock out;
-    out.fields.reserve(8);
+    std::vector<HeaderField> fields;
+    fields.reserve(8);
     bool moved = true;  // not known not to
-    if (feed(split ? wanted_block(block, moved) : block, &out)) {
+    if (feed(split ? wanted_block(block, moved) : block, &fields)) {
+        DecodedBlock out{std::move(fields)};
         if (moved) {
             last_.clear();  // the table changed: what was kept no longer holds
         } else if (block.size() <= kMaxRemembered) {
@@ -188,7 +189,7 @@ bool HpackDecoder::catch_up() { return pending_.empty() || feed(pending_.take(),
 // A block that does not refer to the table: its wanted fields decoded, its
 // insertions decoded as literals not indexed (the same fields) and kept for later.
 DecodedBlock HpackDecoder::decode_alone(std::string_view block) {
-    DecodedBlock out;
+    std::vector<HeaderField> fields;
     std::string inserts;
     size_t min = 0;
     kept_.clear();
@@ -206,10 +207,11 @@ DecodedBlock HpackDecoder::decode_alone(std::string_view block) {
             kept_.append(bytes.substr(1));
         }
     }
-    if (!kept_.empty() && !feed(kept_, &out)) {
+    if (!kept_.empty() && !feed(kept_, &fields)) {
         lose(TableLoss::DecodeError);
         return decode_partly(block);
     }
+    DecodedBlock out{std::move(fields)};
     insert_later(inserts, min);
     if (block.size() <= kMaxRemembered) {
         alone_.assign(block);
@@ -222,12 +224,10 @@ DecodedBlock HpackDecoder::decode_alone(std::string_view block) {
 
 // Field by field, each one the inflater can know about fed to it on its own.
 DecodedBlock HpackDecoder::decode_partly(std::string_view block) {
-    DecodedBlock out;
+    std::vector<HeaderField> fields;
+    size_t unknown = 0;
     std::vector<Rep> reps;
-    if (!split_block(block, reps)) {
-        out.unknown = 1;
-        return out;
-    }
+    if (!split_block(block, reps)) return {{}, 1};
     for (const auto& r : reps) {
         std::string_view bytes = block.substr(r.begin, r.end - r.begin);
         bool known_ref = r.index <= kStaticEntries || r.index - kStaticEntries <= dynamic_entries();
@@ -236,7 +236,7 @@ DecodedBlock HpackDecoder::decode_partly(std::string_view block) {
             // emptied by a size update, the table is known again: a reference
             // past it is the peer's error, not an entry to stand in for
             lose(TableLoss::DecodeError);
-            out.unknown++;
+            unknown++;
             break;
         }
         switch (r.kind) {
@@ -248,18 +248,18 @@ DecodedBlock HpackDecoder::decode_partly(std::string_view block) {
             break;
         case RepKind::Indexed:
             if (r.index == 0 || !known_ref) {
-                out.unknown++;
+                unknown++;
                 break;
             }
-            ok = feed(bytes, &out);
+            ok = feed(bytes, &fields);
             break;
         case RepKind::Incremental:
         case RepKind::Literal:
             if (known_ref) {
-                ok = feed(bytes, &out);
+                ok = feed(bytes, &fields);
                 break;
             }
-            out.unknown++;
+            unknown++;
             if (r.kind == RepKind::Incremental) {
                 // the peer added it to its table: add it under a name of our own
                 std::string stand_in = hpack_integer(0, 6, 0x40);
@@ -272,16 +272,16 @@ DecodedBlock HpackDecoder::decode_partly(std::string_view block) {
         }
         if (!ok) {
             lose(TableLoss::DecodeError);
-            out.unknown++;
+            unknown++;
             break;
         }
     }
     // entries added under the stand-in name are fields not known
-    auto unknown = std::remove_if(out.fields.begin(), out.fields.end(),
-                                  [](const HeaderField& f) { return f.name == kUnknownName; });
-    out.unknown += out.fields.end() - unknown;
-    out.fields.erase(unknown, out.fields.end());
-    return out;
+    auto stand_ins = std::remove_if(fields.begin(), fields.end(),
+                                    [](const HeaderField& f) { return f.name == kUnknownName; });
+    unknown += fields.end() - stand_ins;
+    fields.erase(stand_ins, fields.end());
+    return {std::move(fields), unknown};
 }
 
 }  // namespace apiscope

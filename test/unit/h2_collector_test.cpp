@@ -89,3 +89,45 @@ TEST_CASE("http2 series: past the series bound every request is counted as dropp
     CHECK(requests(got, "GET", "/b", "200") == 10);
     CHECK(dropped == 10);
 }
+
+TEST_CASE("http2 series: the very same decoded fields with another call go to that call's series", "[http2]") {
+    // A repeated block decodes to the same list of fields, which the
+    // collector recognises; what the call itself says must still count.
+    Config cfg;
+    cfg.service_name = "api";
+    RouteTable routes(cfg.route_templates, cfg.routes_max_per_service);
+    UserSeries series(cfg);
+    H2Collector collector(nullptr, cfg, routes, series);
+    apiscope::HeaderList request(std::vector<HeaderField>{{":method", "GET"}, {":path", "/a"}});
+    apiscope::HeaderList response(std::vector<HeaderField>{{":status", "200"}});
+    auto send = [&](bool client, uint8_t tls, uint8_t error, uint16_t port) {
+        H2Exchange x{};
+        x.call.direction = client ? AS_DIR_CLIENT : AS_DIR_SERVER;
+        x.call.tls = tls;
+        x.call.error = error;
+        x.call.peer_port = port;
+        x.call.duration_ns = 1000;
+        x.request = request;
+        x.response = response;
+        x.request_seen = x.response_seen = true;
+        collector.handle(std::move(x));
+    };
+    for (int i = 0; i < 3; i++) send(false, 0, 0, 0);
+    send(false, 1, 0, 0);
+    send(false, 0, AS_ERR_H2_RESET, 0);
+    send(false, 0, 0, 0);
+    send(true, 0, 0, 8080);
+    send(true, 0, 0, 8081);
+    send(true, 0, 0, 8080);
+    SeriesMap server_side, client_side;
+    series.merge_into(server_side, client_side);
+    std::map<std::pair<std::string, std::string>, uint64_t> by_error_scheme;
+    for (const auto& [labels, agg] : server_side) by_error_scheme[{labels.at(4), labels.at(5)}] += agg.count;
+    CHECK(by_error_scheme.size() == 3);
+    CHECK(by_error_scheme[{"", "http"}] == 4);
+    CHECK(by_error_scheme[{"", "https"}] == 1);
+    CHECK(requests(server_side, "GET", "/a", "200") == 6);
+    std::map<std::string, uint64_t> by_port;
+    for (const auto& [labels, agg] : client_side) by_port[labels.at(8)] += agg.count;
+    CHECK(by_port == std::map<std::string, uint64_t>{{"8080", 2}, {"8081", 1}});
+}
