@@ -240,7 +240,7 @@ void H2Collector::handle(H2Exchange&& x) {
     unknown(x);
     bool grpc = starts_with(field(x.request, "content-type"), "application/grpc") ||
                 starts_with(field(x.response, "content-type"), "application/grpc");
-    auto where = meta_ ? meta_->lookup(x.call.cgroup) : nullptr;
+    const auto& where = workload(x.call);
     if (grpc) {
         static const Workload nowhere;
         const std::string* path = field(x.request, ":path");
@@ -252,6 +252,19 @@ void H2Collector::handle(H2Exchange&& x) {
     } else {
         http(x, client, where);
     }
+}
+
+// The last cgroup's answer is used again for a second of the kernel's time
+// (a pod's names come a little after its first requests): one lookup a
+// second, not one a request, while a target's requests come from one cgroup.
+const std::shared_ptr<const Workload>& H2Collector::workload(const as_call& c) {
+    constexpr uint64_t kReuseNs = 1000000000ULL;
+    if (meta_ && (!where_ || c.cgroup != where_cgroup_ || c.start_ns >= where_ns_ + kReuseNs)) {
+        where_ = meta_->lookup(c.cgroup);
+        where_cgroup_ = c.cgroup;
+        where_ns_ = c.start_ns;
+    }
+    return where_;
 }
 
 int H2Collector::genai_route(const std::string& route) const {

@@ -81,6 +81,7 @@ private:
     void log(const H2Exchange& x, uint16_t status, uint64_t duration_ns, std::string method, std::string route,
              std::string error, std::vector<LogField> extra);
     void unknown(const H2Exchange& x);
+    const std::shared_ptr<const Workload>& workload(const as_call& c);
     // The index of a route (in the kernel's form) among the GenAI routes, -1 if none.
     int genai_route(const std::string& path_route) const;
     void genai(const H2Exchange& x, int route);
@@ -116,6 +117,8 @@ private:
         HttpSeries* series = nullptr;  // in http_series_
     };
     std::array<Recent, 64> recent_;
+    std::shared_ptr<const Workload> where_;  // workload()'s last answer: for where_cgroup_, at where_ns_
+    uint64_t where_cgroup_ = 0, where_ns_ = 0;
     std::map<TableLoss, uint64_t> unknown_;  // requests counted with fields not known, by why
     ring_buffer* rb_ = nullptr;
     int epoll_fd_ = -1, stop_fd_ = -1;  // the ring's wake-ups and the stop
