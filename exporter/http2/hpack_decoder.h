@@ -15,45 +15,17 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "http2/header_list.h"
 #include "http2/hpack_pending.h"
 #include "http2/hpack_split.h"
 
 struct nghttp2_hd_inflater;
 
 namespace apiscope {
-
-struct HeaderField {
-    std::string name, value;  // name lowercase, as HTTP/2 sends it
-};
-
-// A block's decoded fields, shared and never changed: a block repeated
-// against an unchanged table (a client asking for the same URL again) gives
-// the same list again, not a copy of it.
-class HeaderList {
-public:
-    HeaderList() = default;
-    HeaderList(std::vector<HeaderField> v)
-        : p_(v.empty() ? nullptr : std::make_shared<const std::vector<HeaderField>>(std::move(v))) {}
-    operator const std::vector<HeaderField>&() const { return p_ ? *p_ : none(); }
-    auto begin() const { return static_cast<const std::vector<HeaderField>&>(*this).begin(); }
-    auto end() const { return static_cast<const std::vector<HeaderField>&>(*this).end(); }
-    size_t size() const { return p_ ? p_->size() : 0; }
-    bool empty() const { return !p_; }
-    // The same list, not only equal ones.
-    const void* id() const { return p_.get(); }
-
-private:
-    static const std::vector<HeaderField>& none() {
-        static const std::vector<HeaderField> empty;
-        return empty;
-    }
-    std::shared_ptr<const std::vector<HeaderField>> p_;
-};
 
 struct DecodedBlock {
     HeaderList fields;
