@@ -394,7 +394,7 @@ def h2load(url, seconds, conns=16, streams=1):
     """Runs h2load (HTTP/2) on CPU 1; returns requests/s and the mean request time in µs."""
     out = subprocess.run(["taskset", "-c", "1", "h2load", "-t1", "-c%d" % conns, "-m%d" % streams,
                           "-D%d" % seconds, url], capture_output=True, text=True, check=True).stdout
-    done = re.search(r"finished in [\d.]+s, ([\d.]+) req/s", out)
+    done = re.search(r"finished in [\d.]+(?:ms|s), ([\d.]+) req/s", out)  # ms when under a second
     if not done:
         raise RuntimeError("h2load %s gave no result:\n%s" % (url, out[-2000:]))
     rps = float(done.group(1))
