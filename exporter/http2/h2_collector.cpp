@@ -396,8 +396,10 @@ void H2Collector::http(const H2Exchange& x, bool client, const std::shared_ptr<c
                         ? r.series
                         : nullptr;
     bool recent = s;
-    if (!s) {
-        auto it = http_series_.find(http_key(x, call));
+    const std::string* key = nullptr;  // http_key, made only when needed
+    if (!recent) {
+        key = &http_key(x, call);
+        auto it = http_series_.find(*key);
         if (it != http_series_.end()) s = &it->second;
     }
     if (!s || s->where != where || !series_.observe(s->ref, duration, x.call.req_bytes, x.call.resp_bytes)) {
@@ -405,7 +407,8 @@ void H2Collector::http(const H2Exchange& x, bool client, const std::shared_ptr<c
             http_series_.clear();
             recent_ = {};
         }
-        s = &http_series_.insert_or_assign(http_key(x, call), http_series(x, client, where)).first->second;
+        if (!key) key = &http_key(x, call);
+        s = &http_series_.insert_or_assign(*key, http_series(x, client, where)).first->second;
         series_.observe(s->ref, duration, x.call.req_bytes, x.call.resp_bytes);
     }
     if (!recent) r = {x.request, x.response, call, s};
