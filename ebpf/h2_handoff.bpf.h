@@ -74,11 +74,12 @@ __attribute__((noinline)) int as_hook_h2_block(struct as_conn *c, struct as_scra
 	return 0;
 }
 
-/* The held blocks after a record's fixed part at r (room for all of them
- * reserved); its header's len says how many bytes of them. */
-static __always_inline void as_h2_put_held(struct as_h2_rec *h, void *r, struct as_conn *c)
+/* The held blocks after a record's fixed part, at to (room for all of them
+ * reserved); its header's len says how many bytes of them. to is typed: a
+ * copy through void * would be made a byte at a time. */
+static __always_inline void as_h2_put_held(struct as_h2_rec *h, struct as_h2_held *to, struct as_conn *c)
 {
-	__builtin_memcpy(r, c->h2_held, sizeof(c->h2_held));
+	__builtin_memcpy(to, c->h2_held, sizeof(c->h2_held));
 	h->len = (c->h2_nheld & (AS_H2_HELD * 2 - 1)) * sizeof(struct as_h2_held);
 	c->h2_nheld = 0;
 }
@@ -96,7 +97,7 @@ __attribute__((noinline)) int as_hook_h2_held(struct as_conn *c, struct as_scrat
 		return 0;
 	}
 	as_h2_rec_fill(r, c, &s->key, s->now, 0, AS_H2R_HELD, 0);
-	as_h2_put_held(r, r + 1, c);
+	as_h2_put_held(r, (struct as_h2_held *)(r + 1), c);
 	as_h2_submit(r, sizeof(*r) + sizeof(c->h2_held));
 	c->h2_lost = 0;
 	return 0;
@@ -158,7 +159,7 @@ __attribute__((noinline)) int as_hook_h2_end(struct as_conn *c, struct as_scratc
 	}
 	as_h2_end_fill(e, c, &s->key, s->now, st, stream, why);
 	if (held) {
-		as_h2_put_held(&e->h, e + 1, c);
+		as_h2_put_held(&e->h, (struct as_h2_held *)(e + 1), c);
 		as_h2_submit(e, sizeof(*e) + sizeof(c->h2_held));
 	} else {
 		as_h2_submit(e, sizeof(*e));
@@ -178,7 +179,7 @@ static __always_inline void as_h2_close_rec(struct as_conn_key *key, struct as_c
 		return;
 	}
 	as_h2_end_fill(e, c, key, bpf_ktime_get_ns(), 0, 0, 0);
-	as_h2_put_held(&e->h, e + 1, c);
+	as_h2_put_held(&e->h, (struct as_h2_held *)(e + 1), c);
 	as_h2_submit(e, size);
 }
 
