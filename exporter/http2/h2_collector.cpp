@@ -223,6 +223,7 @@ void H2Collector::run() {
 
 int H2Collector::drain() const {
     std::lock_guard<std::mutex> g(mu_);
+    auto counting = series_.hold();  // one lock for the whole drain, not one a request
     return rb_ ? ring_buffer__consume(rb_) : 0;
 }
 
@@ -238,9 +239,21 @@ void H2Collector::unknown(const H2Exchange& x) {
 void H2Collector::handle(H2Exchange&& x) {
     bool client = x.call.direction == AS_DIR_CLIENT;
     unknown(x);
+    const auto& where = workload(x.call);
+    CallKey call = call_key(x, client);
+    size_t slot = (reinterpret_cast<uintptr_t>(x.request.id()) * 31 + reinterpret_cast<uintptr_t>(x.response.id())) /
+                  alignof(std::max_align_t) % recent_.size();
+    Recent& r = recent_[slot];
+    // blocks that decoded to the very lists of a recent request, in the same
+    // call: an HTTP request (gRPC calls are not kept there) of that one's
+    // series, found without reading a field
+    if (r.series && r.request.id() == x.request.id() && r.response.id() == x.response.id() && r.call == call &&
+        r.series->where == where && series_.observe(r.series->ref, duration(x), x.call.req_bytes, x.call.resp_bytes)) {
+        http_done(x, *r.series);
+        return;
+    }
     bool grpc = starts_with(field(x.request, "content-type"), "application/grpc") ||
                 starts_with(field(x.response, "content-type"), "application/grpc");
-    const auto& where = workload(x.call);
     if (grpc) {
         static const Workload nowhere;
         const std::string* path = field(x.request, ":path");
@@ -250,7 +263,7 @@ void H2Collector::handle(H2Exchange&& x) {
         rpc(x, service_label(cfg_, x.call.comm), client, route ? &*route : nullptr, where ? *where : nowhere);
         if (genai_ && route) genai(x, genai_route(*route));
     } else {
-        http(x, client, where);
+        http(x, client, where, call, r);
     }
 }
 
@@ -384,36 +397,35 @@ H2Collector::HttpSeries H2Collector::http_series(const H2Exchange& x, bool clien
 
 // Labels are made once for each new combination of what they are made from;
 // requests like an earlier one are counted straight into its series.
-void H2Collector::http(const H2Exchange& x, bool client, const std::shared_ptr<const Workload>& where) {
-    uint64_t duration = x.call.duration_ns ? x.call.duration_ns
-                                           : (x.end_ns > x.call.start_ns ? x.end_ns - x.call.start_ns : 0);
-    CallKey call = call_key(x, client);
-    size_t slot = (reinterpret_cast<uintptr_t>(x.request.id()) * 31 + reinterpret_cast<uintptr_t>(x.response.id())) /
-                  alignof(std::max_align_t) % recent_.size();
-    Recent& r = recent_[slot];
-    HttpSeries* s = r.series && r.request.id() == x.request.id() && r.response.id() == x.response.id() &&
-                            r.call == call
-                        ? r.series
-                        : nullptr;
-    bool recent = s;
-    const std::string* key = nullptr;  // http_key, made only when needed
-    if (!recent) {
-        key = &http_key(x, call);
-        auto it = http_series_.find(*key);
-        if (it != http_series_.end()) s = &it->second;
-    }
-    if (!s || s->where != where || !series_.observe(s->ref, duration, x.call.req_bytes, x.call.resp_bytes)) {
+// From the request's first header byte to the response's, or if no response
+// began, to the end.
+uint64_t H2Collector::duration(const H2Exchange& x) {
+    return x.call.duration_ns ? x.call.duration_ns : (x.end_ns > x.call.start_ns ? x.end_ns - x.call.start_ns : 0);
+}
+
+// An HTTP request no recent one told the series of (r: the recent entry it
+// takes).
+void H2Collector::http(const H2Exchange& x, bool client, const std::shared_ptr<const Workload>& where,
+                       const CallKey& call, Recent& r) {
+    const std::string& key = http_key(x, call);
+    auto it = http_series_.find(key);
+    HttpSeries* s = it != http_series_.end() ? &it->second : nullptr;
+    if (!s || s->where != where || !series_.observe(s->ref, duration(x), x.call.req_bytes, x.call.resp_bytes)) {
         if (http_series_.size() >= kMaxHttpSeries) {
             http_series_.clear();
             recent_ = {};
         }
-        if (!key) key = &http_key(x, call);
-        s = &http_series_.insert_or_assign(*key, http_series(x, client, where)).first->second;
-        series_.observe(s->ref, duration, x.call.req_bytes, x.call.resp_bytes);
+        s = &http_series_.insert_or_assign(key, http_series(x, client, where)).first->second;
+        series_.observe(s->ref, duration(x), x.call.req_bytes, x.call.resp_bytes);
     }
-    if (!recent) r = {x.request, x.response, call, s};
-    if (log_) log(x, s->code, duration, s->method, s->route, s->error, {});
-    if (genai_) genai(x, s->genai);
+    r = {x.request, x.response, call, s};
+    http_done(x, *s);
+}
+
+// What an HTTP request counted in series s goes on to.
+void H2Collector::http_done(const H2Exchange& x, const HttpSeries& s) {
+    if (log_) log(x, s.code, duration(x), s.method, s.route, s.error, {});
+    if (genai_) genai(x, s.genai);
 }
 
 void H2Collector::rpc(const H2Exchange& x, const std::string& service, bool client, const std::string* path_route,

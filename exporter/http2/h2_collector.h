@@ -74,7 +74,11 @@ private:
     static CallKey call_key(const H2Exchange& x, bool client);
     const std::string& http_key(const H2Exchange& x, const CallKey& call);
     HttpSeries http_series(const H2Exchange& x, bool client, std::shared_ptr<const Workload> where);
-    void http(const H2Exchange& x, bool client, const std::shared_ptr<const Workload>& where);
+    struct Recent;
+    static uint64_t duration(const H2Exchange& x);
+    void http(const H2Exchange& x, bool client, const std::shared_ptr<const Workload>& where, const CallKey& call,
+              Recent& r);
+    void http_done(const H2Exchange& x, const HttpSeries& s);
     void rpc(const H2Exchange& x, const std::string& service, bool client, const std::string* path_route,
              const Workload& w);
     std::vector<std::string> header_labels(const H2Exchange& x, const std::string& service);

@@ -78,7 +78,7 @@ void H2Tracker::record(const void* data, size_t size) {
     case AS_H2R_GENAI: {  // comes just before the stream's end record
         if (size < sizeof(h) + sizeof(as_genai_call)) break;
         if (!c) return;
-        Stream* s = c->stream(h.stream);
+        H2Exchange* s = c->stream(h.stream);
         if (!s) return;  // its headers were not followed: its route is not known
         auto g = std::make_shared<as_genai_call>();
         memcpy(g.get(), static_cast<const char*>(data) + sizeof(h), sizeof(*g));
@@ -105,12 +105,9 @@ void H2Tracker::record(const void* data, size_t size) {
         if (c) {
             end(*c, e);
         } else {  // a connection past the bound: counted, its headers unknown
-            Stream none;
-            none.unknown = 1;
-            Conn scratch(0, nullptr);
-            H2Exchange x = exchange(scratch, h.stream, std::move(none), e.call);
-            x.end_ns = e.end_ns;
-            x.code = e.code;
+            H2Exchange x{};
+            x.unknown = 1;
+            finish(nullptr, x, h.stream, e.call, e.end_ns, e.code);
             x.loss = TableLoss::Untracked;
             sink_(std::move(x));
         }
@@ -163,15 +160,15 @@ void H2Tracker::block(Conn& c, const as_h2_rec& h, const char* bytes) {
     uint8_t flags = c.block_flags[dir];
     if (flags & AS_H2R_PUSH) return;  // only its effect on the table matters
     uint32_t id = c.block_stream[dir];
-    Stream* found = c.stream(id);
+    H2Exchange* found = c.stream(id);
     if (!found) {
         if (c.streams.size() >= kMaxStreams) {
             stats_.streams_dropped++;
             return;
         }
-        found = &c.streams.emplace_back(id, Stream{}).second;
+        found = &c.streams.emplace_back(id, H2Exchange{}).second;
     }
-    Stream& s = *found;
+    H2Exchange& s = *found;
     s.unknown += d.unknown;
     bool request = (flags & AS_H2R_REQUEST) || has(d.fields, ":method");
     if (request) {
@@ -189,36 +186,30 @@ void H2Tracker::block(Conn& c, const as_h2_rec& h, const char* bytes) {
     }
 }
 
-H2Exchange H2Tracker::exchange(Conn& c, uint32_t stream, Stream&& s, const as_call& call) const {
-    H2Exchange x;
+void H2Tracker::finish(const Conn* c, H2Exchange& x, uint32_t stream, const as_call& call, uint64_t end_ns,
+                       uint32_t code) const {
     x.call = call;
     x.stream = stream;
-    x.end_ns = 0;
-    x.code = 0;
-    x.request = std::move(s.request);
-    x.response = std::move(s.response);
-    x.trailers = std::move(s.trailers);
-    x.request_seen = s.request_seen;
-    x.response_seen = s.response_seen;
-    x.unknown = s.unknown;
-    x.genai = std::move(s.genai);
+    x.end_ns = end_ns;
+    x.code = code;
     // a block never came: lost, or before apiscope (the request of stream 1
     // after an h2c upgrade was HTTP/1: the kernel sent its method and route)
     if ((!x.request_seen && !call.route_id) || (!x.response_seen && !call.error)) x.unknown++;
-    if (x.unknown)
-        for (const auto& d : c.dec)
+    if (x.unknown && c)
+        for (const auto& d : c->dec)
             if (d.loss() != TableLoss::None) x.loss = d.loss();
     if (x.unknown && x.loss == TableLoss::None) x.loss = TableLoss::Lost;
-    return x;
 }
 
 void H2Tracker::end(Conn& c, const as_h2_end& e) {
     c.who = e.call;
     c.have_who = true;
-    H2Exchange x = exchange(c, e.h.stream, c.take(e.h.stream), e.call);
-    x.end_ns = e.end_ns;
-    x.code = e.code;
+    size_t i = c.find(e.h.stream);
+    if (i == c.streams.size()) c.streams.emplace_back(e.h.stream, H2Exchange{});  // none of its blocks came
+    H2Exchange& x = c.streams[i].second;
+    finish(&c, x, e.h.stream, e.call, e.end_ns, e.code);
     sink_(std::move(x));
+    c.drop(i);
 }
 
 // Streams still open when the connection went: what the kernel measured of
@@ -235,9 +226,8 @@ void H2Tracker::close(Conn& c, const Key& key, uint64_t end_ns) {
         call.req_bytes = st->req_bytes;
         call.resp_bytes = st->resp_bytes;
         call.error = AS_ERR_CONN_CLOSED;
-        H2Exchange x = exchange(c, stream, std::move(s), call);
-        x.end_ns = end_ns;
-        sink_(std::move(x));
+        finish(&c, s, stream, call, end_ns, 0);
+        sink_(std::move(s));
     }
     c.streams.clear();
 }

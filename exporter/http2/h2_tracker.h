@@ -19,11 +19,12 @@
 
 namespace apiscope {
 
-// A finished HTTP/2 stream: what the kernel measured and what its headers say.
+// An HTTP/2 stream: what its headers say, as they come; once it is finished,
+// what the kernel measured.
 struct H2Exchange {
-    as_call call;    // times, body bytes, peer, process, side; status 0 (see headers)
-    uint64_t end_ns;  // the response's end, or the reset, or the connection's close
-    uint32_t stream, code;  // code: RST_STREAM's (call.error == AS_ERR_H2_RESET)
+    as_call call{};  // times, body bytes, peer, process, side; status 0 (see headers)
+    uint64_t end_ns = 0;  // the response's end, or the reset, or the connection's close
+    uint32_t stream = 0, code = 0;  // code: RST_STREAM's (call.error == AS_ERR_H2_RESET)
     HeaderList request, response, trailers;
     bool request_seen = false, response_seen = false;
     size_t unknown = 0;  // fields of its blocks that referred to an unknown table
@@ -61,12 +62,6 @@ public:
     size_t open_connections() const { return conns_.size(); }
 
 private:
-    struct Stream {
-        HeaderList request, response, trailers;
-        bool request_seen = false, response_seen = false;
-        size_t unknown = 0;
-        std::shared_ptr<const as_genai_call> genai;
-    };
     struct Conn {
         Conn(size_t max_table, const std::vector<std::string>* wanted)
             : dec{HpackDecoder(max_table, wanted), HpackDecoder(max_table, wanted)} {}
@@ -74,26 +69,22 @@ private:
         std::string block[2];      // a block being put together
         uint32_t block_stream[2] = {};
         uint8_t block_flags[2] = {};
-        // the open streams: a few at a time, so a vector searched in turn
-        // (no node allocated and freed per request)
-        std::vector<std::pair<uint32_t, Stream>> streams;
+        // the open streams, each filled as its blocks come and handed on as
+        // it is at its end: a few at a time, so a vector searched in turn (no
+        // node allocated and freed per request)
+        std::vector<std::pair<uint32_t, H2Exchange>> streams;
         size_t find(uint32_t id) const {  // streams.size() if it is not open
             size_t i = 0;
             while (i < streams.size() && streams[i].first != id) i++;
             return i;
         }
-        Stream* stream(uint32_t id) {
+        H2Exchange* stream(uint32_t id) {
             size_t i = find(id);
             return i < streams.size() ? &streams[i].second : nullptr;
         }
-        // The stream, out of the open ones (empty if it was not open).
-        Stream take(uint32_t id) {
-            size_t i = find(id);
-            if (i == streams.size()) return {};
-            Stream out = std::move(streams[i].second);
-            if (i + 1 != streams.size()) streams[i] = std::move(streams.back());  // their order does not matter
+        void drop(size_t i) {  // their order does not matter
+            if (i + 1 != streams.size()) streams[i] = std::move(streams.back());
             streams.pop_back();
-            return out;
         }
         uint64_t last_ns = 0;
         as_call who{};             // process, peer, side: from its end and close records
@@ -113,7 +104,10 @@ private:
     void held(Conn& c, const as_h2_rec& h, const char* bytes);
     void end(Conn& c, const as_h2_end& e);
     void close(Conn& c, const Key& key, uint64_t end_ns);
-    H2Exchange exchange(Conn& c, uint32_t stream, Stream&& s, const as_call& call) const;
+    // What the kernel measured of stream x (c: its connection, if followed),
+    // and what is not known of it.
+    void finish(const Conn* c, H2Exchange& x, uint32_t stream, const as_call& call, uint64_t end_ns,
+                uint32_t code) const;
 
     size_t max_connections_, max_table_;
     Sink sink_;
