@@ -34,7 +34,8 @@ H2Tracker::H2Tracker(size_t max_connections, size_t max_table, Sink sink, Stream
 
 H2Tracker::Conn* H2Tracker::conn(const as_h2_rec& h) {
     Key key{h.tgid, h.fd, h.conn};
-    if (!last_ || key != last_key_) {  // a stream's records often come one after another
+    Near& n = near(key);
+    if (!n.conn || n.key != key) {
         auto it = conns_.find(key);
         if (it == conns_.end()) {
             if (h.kind == AS_H2R_CLOSE) return nullptr;
@@ -45,10 +46,9 @@ H2Tracker::Conn* H2Tracker::conn(const as_h2_rec& h) {
             it = conns_.emplace(key, std::make_unique<Conn>(max_table_, wanted_.empty() ? nullptr : &wanted_)).first;
             stats_.connections++;
         }
-        last_key_ = key;
-        last_ = it->second.get();
+        n = {key, it->second.get()};
     }
-    Conn& c = *last_;
+    Conn& c = *n.conn;
     if (h.flags & (AS_H2R_MIDSTREAM | AS_H2R_LOST))
         for (auto& d : c.dec) {
             if (d.loss() != TableLoss::None) continue;
@@ -98,7 +98,7 @@ void H2Tracker::record(const void* data, size_t size) {
                 Key key{h.tgid, h.fd, h.conn};
                 close(*c, key, e.end_ns);
                 conns_.erase(key);
-                last_ = nullptr;
+                near(key) = {};
             }
             return;
         }
@@ -238,7 +238,7 @@ void H2Tracker::sweep(uint64_t cutoff_ns, const std::function<bool(uint32_t, uin
         if (it->second->last_ns < cutoff_ns && !alive(tgid, fd, id)) {
             close(*it->second, it->first, cutoff_ns);
             it = conns_.erase(it);
-            last_ = nullptr;
+            near_ = {};
         } else {
             ++it;
         }

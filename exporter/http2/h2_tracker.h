@@ -5,6 +5,7 @@
 // Single-threaded: its owner serialises the calls.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -114,8 +115,15 @@ private:
     StreamLookup lookup_;
     std::vector<std::string> wanted_;
     std::unordered_map<Key, std::unique_ptr<Conn>, KeyHash> conns_;
-    Key last_key_{};
-    Conn* last_ = nullptr;  // conns_'s entry for last_key_ (null: none)
+    // Connections at hand, by a few bits of their key's hash: most records
+    // come from a few connections in turn, and a hash table's search costs
+    // more than this (the ring's records chase each other's cache lines).
+    struct Near {
+        Key key{};
+        Conn* conn = nullptr;  // conns_'s entry for key (null: none)
+    };
+    std::array<Near, 64> near_{};
+    Near& near(const Key& key) { return near_[KeyHash()(key) % near_.size()]; }
     H2Stats stats_;
 };
 
