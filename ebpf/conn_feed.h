@@ -12,8 +12,10 @@
 /*
  * A 101 answered the request at q_head. If HTTP/2 frames (h2c) begin the
  * bytes at s->off (the server's SETTINGS, or the client's preface), the
- * request becomes stream 1 and the connection HTTP/2; otherwise the exchange
- * was the 101 and the connection is no longer HTTP (WebSocket, ...).
+ * request becomes stream 1 and the connection HTTP/2 (returns 1: the caller
+ * feeds the frames, one call less deep for the verifier's stack bound);
+ * otherwise the exchange was the 101 and the connection is no longer HTTP
+ * (WebSocket, ...): 0.
  */
 AS_API int as_h1_upgraded(struct as_conn *c, struct as_scratch *s)
 {
@@ -47,7 +49,7 @@ AS_API int as_h1_upgraded(struct as_conn *c, struct as_scratch *s)
 		c->h2_up_route = p.route_id;
 		c->h2_up_method = p.method;
 	}
-	return as_h2_feed(c, s);
+	return 1;
 }
 
 /*
@@ -68,13 +70,13 @@ AS_API int as_feed(struct as_conn *c, struct as_scratch *s)
 	if (c->proto == AS_PROTO_H2)
 		return AS_H2_ON ? as_h2_feed(c, s) : 0;
 	if (c->upgrade)
-		return as_h1_upgraded(c, s);
+		return as_h1_upgraded(c, s) > 0 ? as_h2_feed(c, s) : 0;
 	for (i = 0; i < AS_MAX_ITEMS; i++) {
 		r = as_feed_step(c, s);
 		if (r == AS_STEP_H2)
 			return as_h2_feed(c, s);
 		if (c->upgrade && s->off < s->n) /* frames right after the 101 */
-			return as_h1_upgraded(c, s);
+			return as_h1_upgraded(c, s) > 0 ? as_h2_feed(c, s) : 0;
 		if (r != AS_STEP_MORE)
 			return r == AS_STEP_NOT_HTTP ? -1 : 0;
 	}
@@ -94,7 +96,7 @@ AS_INLINE void as_feed_opaque(struct as_conn *c, struct as_scratch *s, __u32 dir
 	} else if (d->phase == AS_H2P_BODY && !d->block && n <= d->left) {
 		d->left -= n;
 		if (!d->left)
-			as_h2_payload_end(c, s, d);
+			as_h2_payload_end(c, s, d, 0);
 	} else {
 		c->h2[dir_in & 1].phase = AS_H2P_HEAD;
 		as_h2_lost();

@@ -17,7 +17,7 @@
 #define AS_MAX_HEAD 16384  /* longer heads are given up on */
 #define AS_CHUNK_WINDOW 64 /* bytes copied to read a chunk-size line */
 #define AS_H2_SLOTS 8      /* HTTP/2 streams open at once kept in the connection's own state */
-#define AS_H2_RA 128       /* HTTP/2 bytes read ahead: a frame header and a short block after it */
+#define AS_H2_RA 64        /* HTTP/2 bytes read ahead: a frame header and a short block after it */
 
 /* State of the header scanner, carried across buffers. */
 enum as_head_state {
@@ -205,6 +205,14 @@ struct as_route_memo {
 	__u32 pad;
 };
 
+/* HTTP/2: bytes of the buffer being fed read ahead (as_h2_ahead), len of
+ * them from offset off. */
+struct as_h2_win {
+	__u32 off;
+	__u32 len;
+	__u8 b[AS_H2_RA + AS_H2_FRAME_HEAD]; /* a masked index plus a frame header's length stays inside */
+};
+
 /* Per-CPU working memory: too big for the 512-byte BPF stack. It outlives a
  * program run only for last_route. */
 struct as_scratch {
@@ -225,9 +233,6 @@ struct as_scratch {
 	__u64 msg_ns; /* as_feed_start: when the message's first byte came */
 	struct as_conn_key key; /* the connection being fed */
 	__u32 genai; /* as_hook_route: the route's genai value */
-	__u32 ra_off; /* HTTP/2: s->ra holds ra_len bytes of the buffer from ra_off (as_h2_ahead) */
-	__u32 ra_len;
-	__u8 ra[2 * AS_H2_RA]; /* twice: a masked index plus a length stays inside */
 	struct as_route_memo last_route;
 };
 

@@ -251,22 +251,24 @@ AS_INLINE __u32 as_h2_block_flags(struct as_conn *c, struct as_scratch *s, struc
 }
 
 /*
- * Are the len bytes at offset off of the buffer being fed in s->ra? If not,
- * its next AS_H2_RA bytes from off are read there first (0 if that read
- * failed). A frame header and a short header block after it, the
- * usual buffer, then cost one read of the process's memory, not two.
+ * Are the len bytes at offset off of the buffer being fed in w (the
+ * buffer's bytes read ahead, on the stack: a copy into a map costs more)?
+ * If not, its next AS_H2_RA bytes from off are read there first. 0 if that
+ * read failed, or there is no w.
  */
-AS_INLINE int as_h2_ahead(struct as_scratch *s, __u32 off, __u32 len)
+AS_INLINE int as_h2_ahead(struct as_scratch *s, struct as_h2_win *w, __u32 off, __u32 len)
 {
 	__u32 m;
 
-	if (off >= s->ra_off && off - s->ra_off + len <= s->ra_len)
+	if (!w)
+		return 0;
+	if (off >= w->off && off - w->off + len <= w->len)
 		return 1;
 	m = as_min(s->n - off, AS_H2_RA);
-	if (len > m || AS_READ_USER(s->ra, m & (2 * AS_H2_RA - 1), s->ubuf + off))
+	if (len > m || m > AS_H2_RA || AS_READ_USER(w->b, m, s->ubuf + off))
 		return 0;
-	s->ra_off = off;
-	s->ra_len = m;
+	w->off = off;
+	w->len = m;
 	return 1;
 }
 
@@ -276,7 +278,8 @@ AS_INLINE int as_h2_ahead(struct as_scratch *s, __u32 off, __u32 len)
  * goes with the connection's next record; anything else goes at once, after
  * the held blocks (the exporter reads a connection's records in order).
  */
-AS_INLINE void as_h2_block(struct as_conn *c, struct as_scratch *s, __u32 off, __u32 len, __u32 flags)
+AS_INLINE void as_h2_block(struct as_conn *c, struct as_scratch *s, struct as_h2_win *w, __u32 off, __u32 len,
+				 __u32 flags)
 {
 	const __u32 whole = AS_H2R_FIRST | AS_H2R_END_HEADERS;
 	struct as_h2_held *h;
@@ -285,9 +288,8 @@ AS_INLINE void as_h2_block(struct as_conn *c, struct as_scratch *s, __u32 off, _
 		if (c->h2_nheld >= AS_H2_HELD)
 			as_hook_h2_held(c, s);
 		h = &c->h2_held[as_mask(c->h2_nheld, AS_H2_HELD - 1)];
-		if (!len || (as_h2_ahead(s, off, len) &&
-			     !AS_COPY(h->b, as_mask(len, AS_H2_HELD_BYTES - 1),
-				      s->ra + ((off - s->ra_off) & (AS_H2_RA - 1))))) {
+		if (!len || (as_h2_ahead(s, w, off, len) &&
+			     !AS_COPY(h->b, as_mask(len, AS_H2_HELD_BYTES - 1), w->b + ((off - w->off) & (AS_H2_RA - 1))))) {
 			h->ns = s->now;
 			h->stream = c->h2[s->dir_in & 1].stream;
 			h->len = len;
@@ -301,14 +303,15 @@ AS_INLINE void as_h2_block(struct as_conn *c, struct as_scratch *s, __u32 off, _
 	as_hook_h2_block(c, s, off, len, flags);
 }
 
-/* d's payload is all read: a header block may end, a stream may end. */
-AS_INLINE void as_h2_payload_end(struct as_conn *c, struct as_scratch *s, struct as_h2_dir *d)
+/* d's payload is all read: a header block may end, a stream may end. w:
+ * the window as_h2_block reads from (an empty block needs none). */
+AS_INLINE void as_h2_payload_end(struct as_conn *c, struct as_scratch *s, struct as_h2_dir *d, struct as_h2_win *w)
 {
 	if (d->type == AS_H2_DATA) {
 		as_h2_data(c, s, d, d->frame - d->padlen);
 	} else if (d->block && (d->flags & AS_H2_END_HEADERS)) {
 		if (d->first) /* an empty block still ends: the exporter's decoder is told */
-			as_h2_block(c, s, s->off, 0, as_h2_block_flags(c, s, d, 1));
+			as_h2_block(c, s, w, s->off, 0, as_h2_block_flags(c, s, d, 1));
 		d->block = 0;
 		if ((d->block_flags & AS_H2R_END_STREAM) && c->role != AS_ROLE_UNKNOWN &&
 		    !as_h2_is_request(c, s->dir_in & 1))
@@ -319,7 +322,7 @@ AS_INLINE void as_h2_payload_end(struct as_conn *c, struct as_scratch *s, struct
 }
 
 /* The payload (without padding) of d's frame starts at s->off. */
-AS_INLINE int as_h2_payload(struct as_conn *c, struct as_scratch *s, struct as_h2_dir *d)
+AS_INLINE int as_h2_payload(struct as_conn *c, struct as_scratch *s, struct as_h2_dir *d, struct as_h2_win *w)
 {
 	d->left = d->frame - d->padlen;
 	d->phase = AS_H2P_BODY;
@@ -333,12 +336,12 @@ AS_INLINE int as_h2_payload(struct as_conn *c, struct as_scratch *s, struct as_h
 			as_h2_headers(c, s, d);
 	}
 	if (!d->left) /* an empty payload ends at once, even at the buffer's end */
-		as_h2_payload_end(c, s, d);
+		as_h2_payload_end(c, s, d, w);
 	return AS_STEP_MORE;
 }
 
 /* A frame header is in d->hdr: what its payload holds, and where it starts. */
-AS_INLINE int as_h2_frame(struct as_conn *c, struct as_scratch *s, struct as_h2_dir *d)
+AS_INLINE int as_h2_frame(struct as_conn *c, struct as_scratch *s, struct as_h2_dir *d, struct as_h2_win *w)
 {
 	struct as_h2_head h = as_h2_head_of(d->hdr);
 	__u32 pad = (h.flags & AS_H2_PADDED) ? 1 : 0, need = 0;
@@ -373,11 +376,11 @@ AS_INLINE int as_h2_frame(struct as_conn *c, struct as_scratch *s, struct as_h2_
 		d->phase = AS_H2P_FIELDS;
 		return AS_STEP_MORE;
 	}
-	return as_h2_payload(c, s, d);
+	return as_h2_payload(c, s, d, w);
 }
 
 /* The fixed fields of d's frame are in d->hdr. */
-AS_INLINE int as_h2_fields(struct as_conn *c, struct as_scratch *s, struct as_h2_dir *d)
+AS_INLINE int as_h2_fields(struct as_conn *c, struct as_scratch *s, struct as_h2_dir *d, struct as_h2_win *w)
 {
 	__u32 pad = 0;
 
@@ -393,7 +396,7 @@ AS_INLINE int as_h2_fields(struct as_conn *c, struct as_scratch *s, struct as_h2
 	if (pad > d->frame)
 		return as_h2_lost();
 	d->padlen = pad;
-	return as_h2_payload(c, s, d);
+	return as_h2_payload(c, s, d, w);
 }
 
 /*
@@ -401,13 +404,13 @@ AS_INLINE int as_h2_fields(struct as_conn *c, struct as_scratch *s, struct as_h2
  * header or of its fixed fields, a payload part, or padding. A global
  * function: the verifier checks it once.
  */
-AS_API int as_h2_step(struct as_conn *c, struct as_scratch *s)
+AS_API int as_h2_step(struct as_conn *c, struct as_scratch *s, struct as_h2_win *w)
 {
 	struct as_h2_dir *d;
 	__u32 off, avail, take, want, i;
 	const __u8 *win;
 
-	if (!c || !s)
+	if (!c || !s || !w)
 		return AS_STEP_DONE;
 	off = s->off;
 	if (off >= s->n || c->proto != AS_PROTO_H2)
@@ -421,9 +424,9 @@ AS_API int as_h2_step(struct as_conn *c, struct as_scratch *s)
 		if (d->have >= want || want > AS_H2_FRAME_HEAD)
 			return as_h2_lost();
 		take = as_min(want - d->have, avail);
-		if (!as_h2_ahead(s, off, take))
+		if (!as_h2_ahead(s, w, off, take))
 			return AS_STEP_DONE;
-		win = s->ra + ((off - s->ra_off) & (AS_H2_RA - 1));
+		win = w->b + ((off - w->off) & (AS_H2_RA - 1));
 		for (i = 0; i < AS_H2_FRAME_HEAD; i++) {
 			__u32 at = d->have + i;
 
@@ -437,13 +440,13 @@ AS_API int as_h2_step(struct as_conn *c, struct as_scratch *s)
 			return AS_STEP_DONE; /* the rest comes in the next read */
 		d->have = 0;
 		d->seen = 1;
-		return d->phase == AS_H2P_HEAD ? as_h2_frame(c, s, d) : as_h2_fields(c, s, d);
+		return d->phase == AS_H2P_HEAD ? as_h2_frame(c, s, d, w) : as_h2_fields(c, s, d, w);
 	case AS_H2P_BODY:
 		take = as_min(d->left, avail);
 		if (d->block) {
 			take = as_min(take, AS_H2_CHUNK);
 			if (take)
-				as_h2_block(c, s, off, take, as_h2_block_flags(c, s, d, take == d->left));
+				as_h2_block(c, s, w, off, take, as_h2_block_flags(c, s, d, take == d->left));
 			d->first = 0;
 		} else if (AS_GENAI_ON && d->type == AS_H2_DATA && take) {
 			as_hook_h2_body(c, s, off, take);
@@ -451,7 +454,7 @@ AS_API int as_h2_step(struct as_conn *c, struct as_scratch *s)
 		d->left -= take;
 		s->off = off + take;
 		if (!d->left)
-			as_h2_payload_end(c, s, d);
+			as_h2_payload_end(c, s, d, w);
 		return AS_STEP_MORE;
 	default: /* padding */
 		take = as_min(d->left, avail);
@@ -467,13 +470,14 @@ struct as_h2_loop {
 	struct as_conn *c;
 	struct as_scratch *s;
 	int r;
+	struct as_h2_win w;
 };
 
 static long as_h2_loop_step(__u64 k, void *vctx)
 {
 	struct as_h2_loop *x = (struct as_h2_loop *)vctx;
 
-	x->r = as_h2_step(x->c, x->s);
+	x->r = as_h2_step(x->c, x->s, &x->w);
 	return x->r != AS_STEP_MORE || x->s->off >= x->s->n;
 }
 
@@ -503,12 +507,13 @@ AS_API int as_h2_feed(struct as_conn *c, struct as_scratch *s)
 		}
 		s->off += AS_H2_PREFACE_LEN;
 	}
-	s->ra_len = 0;
+	x.w.off = 0;
+	x.w.len = 0;
 	/* most buffers are one frame (its header, then its payload): two steps
 	 * called here cost less than the loop helper */
 	x.r = AS_STEP_MORE;
 	for (i = 0; i < 2 && x.r == AS_STEP_MORE && s->off < s->n; i++)
-		x.r = as_h2_step(c, s);
+		x.r = as_h2_step(c, s, &x.w);
 	if (x.r == AS_STEP_MORE && s->off < s->n)
 		AS_LOOP(AS_H2_MAX_STEPS - 2, as_h2_loop_step, &x);
 	if (x.r == AS_STEP_MORE && s->off < s->n)
