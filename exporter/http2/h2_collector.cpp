@@ -224,12 +224,18 @@ void H2Collector::run() {
 int H2Collector::drain() const {
     std::lock_guard<std::mutex> g(mu_);
     auto counting = series_.hold();  // one lock for the whole drain, not one a request
-    return rb_ ? ring_buffer__consume(rb_) : 0;
+    held_ = true;
+    int n = rb_ ? ring_buffer__consume(rb_) : 0;
+    held_ = false;
+    return n;
 }
 
-void H2Collector::record(const void* data, size_t size) {
+void H2Collector::records(const std::vector<std::string>& ring) {
     std::lock_guard<std::mutex> g(mu_);
-    tracker_.record(data, size);
+    auto counting = series_.hold();
+    held_ = true;
+    for (const auto& r : ring) tracker_.record(r.data(), r.size());
+    held_ = false;
 }
 
 void H2Collector::unknown(const H2Exchange& x) {
@@ -248,7 +254,7 @@ void H2Collector::handle(H2Exchange&& x) {
     // call: an HTTP request (gRPC calls are not kept there) of that one's
     // series, found without reading a field
     if (r.series && r.request.id() == x.request.id() && r.response.id() == x.response.id() && r.call == call &&
-        r.series->where == where && series_.observe(r.series->ref, duration(x), x.call.req_bytes, x.call.resp_bytes)) {
+        r.series->where == where && series_.observe(r.series->ref, duration(x), x.call.req_bytes, x.call.resp_bytes, held_)) {
         http_done(x, *r.series);
         return;
     }
@@ -391,7 +397,7 @@ H2Collector::HttpSeries H2Collector::http_series(const H2Exchange& x, bool clien
     }
     for (auto& v : header_labels(x, service)) labels.push_back(std::move(v));
     labels.insert(labels.end(), w.values.begin(), w.values.end());
-    s.ref = series_.place(client, labels, w.pod_uid);
+    s.ref = series_.place(client, labels, w.pod_uid, held_);
     return s;
 }
 
@@ -410,13 +416,13 @@ void H2Collector::http(const H2Exchange& x, bool client, const std::shared_ptr<c
     const std::string& key = http_key(x, call);
     auto it = http_series_.find(key);
     HttpSeries* s = it != http_series_.end() ? &it->second : nullptr;
-    if (!s || s->where != where || !series_.observe(s->ref, duration(x), x.call.req_bytes, x.call.resp_bytes)) {
+    if (!s || s->where != where || !series_.observe(s->ref, duration(x), x.call.req_bytes, x.call.resp_bytes, held_)) {
         if (http_series_.size() >= kMaxHttpSeries) {
             http_series_.clear();
             recent_ = {};
         }
         s = &http_series_.insert_or_assign(key, http_series(x, client, where)).first->second;
-        series_.observe(s->ref, duration(x), x.call.req_bytes, x.call.resp_bytes);
+        series_.observe(s->ref, duration(x), x.call.req_bytes, x.call.resp_bytes, held_);
     }
     r = {x.request, x.response, call, s};
     http_done(x, *s);

@@ -41,8 +41,9 @@ public:
     // The RPC histograms and HTTP/2's self-metrics, after draining the ring.
     std::vector<prometheus::MetricFamily> Collect() const override;
 
-    // One record of the ring, and one finished stream (public for tests).
-    void record(const void* data, size_t size);
+    // Records of the ring, as one drain reads them, and one finished stream
+    // (public for tests and benchmarks).
+    void records(const std::vector<std::string>& ring);
     void handle(H2Exchange&& x);
 
 private:
@@ -103,6 +104,7 @@ private:
     KernelBounds bounds_;
 
     mutable std::mutex mu_;  // the tracker, the ring and what handle() touches
+    mutable bool held_ = false;  // the series' lock is held (a drain of the ring): series_ calls take no other
     H2Tracker tracker_;
     ValueCap rpc_methods_, label_values_;
     std::shared_ptr<prometheus::Registry> registry_;

@@ -26,14 +26,14 @@ public:
         Agg* agg = nullptr;  // null: the series bound was reached
         uint64_t epoch = 0;
     };
+    // For a thread about to count many requests: while it holds this, it
+    // passes held to the calls below, which then take no lock of their own.
+    std::unique_lock<std::mutex> hold() const { return std::unique_lock<std::mutex>(mu_); }
     // pod_uid: the pod the series belongs to ("" none), dropped when it is gone
-    Ref place(bool client, const std::vector<std::string>& labels, const std::string& pod_uid);
+    Ref place(bool client, const std::vector<std::string>& labels, const std::string& pod_uid, bool held = false);
     // One request into ref's series (past the bound: counted as dropped).
     // False if ref is no longer valid: place() again.
-    bool observe(const Ref& ref, uint64_t duration_ns, uint64_t req_bytes, uint64_t resp_bytes);
-    // For a thread about to count many requests: while it holds this, its
-    // own calls take the lock again without an atomic operation.
-    std::unique_lock<std::recursive_mutex> hold() const { return std::unique_lock<std::recursive_mutex>(mu_); }
+    bool observe(const Ref& ref, uint64_t duration_ns, uint64_t req_bytes, uint64_t resp_bytes, bool held = false);
     void forget_gone_pods(const WorkloadMeta& meta);
     // Adds every series to the scrape's server and client maps.
     void merge_into(SeriesMap& server, SeriesMap& client) const;
@@ -42,7 +42,7 @@ public:
 private:
     KernelBounds bounds_;
     size_t max_;
-    mutable std::recursive_mutex mu_;
+    mutable std::mutex mu_;
     SeriesMap server_, client_;
     PodSeries pods_;
     uint64_t epoch_ = 0;  // counts removals of series, which end Refs

@@ -35,7 +35,7 @@ SeriesMap count(const Config& cfg, const std::vector<Sent>& sent, uint64_t* drop
     UserSeries series(cfg);
     {
         H2Collector collector(nullptr, cfg, routes, series);
-        for (const auto& r : Harness::h2_ring) collector.record(r.data(), r.size());
+        collector.records(Harness::h2_ring);
     }
     SeriesMap server_side, client_side;
     series.merge_into(server_side, client_side);
