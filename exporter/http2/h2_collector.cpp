@@ -254,7 +254,8 @@ void H2Collector::handle(H2Exchange&& x) {
     // call: an HTTP request (gRPC calls are not kept there) of that one's
     // series, found without reading a field
     if (r.series && r.request.id() == x.request.id() && r.response.id() == x.response.id() && r.call == call &&
-        r.series->where == where && series_.observe(r.series->ref, duration(x), x.call.req_bytes, x.call.resp_bytes, held_)) {
+        r.series->where == where &&
+        series_.observe(r.series->ref, duration(x), x.call.req_bytes, x.call.resp_bytes, held_)) {
         http_done(x, *r.series);
         return;
     }
@@ -416,7 +417,8 @@ void H2Collector::http(const H2Exchange& x, bool client, const std::shared_ptr<c
     const std::string& key = http_key(x, call);
     auto it = http_series_.find(key);
     HttpSeries* s = it != http_series_.end() ? &it->second : nullptr;
-    if (!s || s->where != where || !series_.observe(s->ref, duration(x), x.call.req_bytes, x.call.resp_bytes, held_)) {
+    if (!s || s->where != where ||
+        !series_.observe(s->ref, duration(x), x.call.req_bytes, x.call.resp_bytes, held_)) {
         if (http_series_.size() >= kMaxHttpSeries) {
             http_series_.clear();
             recent_ = {};
