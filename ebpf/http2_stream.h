@@ -254,14 +254,12 @@ AS_INLINE __u32 as_h2_block_flags(struct as_conn *c, struct as_scratch *s, struc
  * Are the len bytes at offset off of the buffer being fed in w (the
  * buffer's bytes read ahead, on the stack: a copy into a map costs more)?
  * If not, its next AS_H2_RA bytes from off are read there first. 0 if that
- * read failed, or there is no w.
+ * read failed.
  */
 AS_INLINE int as_h2_ahead(struct as_scratch *s, struct as_h2_win *w, __u32 off, __u32 len)
 {
 	__u32 m;
 
-	if (!w)
-		return 0;
 	if (off >= w->off && off - w->off + len <= w->len)
 		return 1;
 	m = as_min(s->n - off, AS_H2_RA);
@@ -304,7 +302,8 @@ AS_INLINE void as_h2_block(struct as_conn *c, struct as_scratch *s, struct as_h2
 }
 
 /* d's payload is all read: a header block may end, a stream may end. w:
- * the window as_h2_block reads from (an empty block needs none). */
+ * the window as_h2_block reads from (NULL only for a DATA payload ended
+ * outside a feed, as_feed_opaque). */
 AS_INLINE void as_h2_payload_end(struct as_conn *c, struct as_scratch *s, struct as_h2_dir *d, struct as_h2_win *w)
 {
 	if (d->type == AS_H2_DATA) {

@@ -221,21 +221,27 @@ void H2Collector::run() {
     }
 }
 
-int H2Collector::drain() const {
+// read() under the tracker's lock and the series' lock, held once for all
+// the requests it counts (which then take no lock of their own).
+template <class Read>
+int H2Collector::counting(Read&& read) const {
     std::lock_guard<std::mutex> g(mu_);
-    auto counting = series_.hold();  // one lock for the whole drain, not one a request
+    auto series = series_.hold();
     held_ = true;
-    int n = rb_ ? ring_buffer__consume(rb_) : 0;
+    int n = read();
     held_ = false;
     return n;
 }
 
+int H2Collector::drain() const {
+    return counting([this] { return rb_ ? ring_buffer__consume(rb_) : 0; });
+}
+
 void H2Collector::records(const std::vector<std::string>& ring) {
-    std::lock_guard<std::mutex> g(mu_);
-    auto counting = series_.hold();
-    held_ = true;
-    for (const auto& r : ring) tracker_.record(r.data(), r.size());
-    held_ = false;
+    counting([&] {
+        for (const auto& r : ring) tracker_.record(r.data(), r.size());
+        return 0;
+    });
 }
 
 void H2Collector::unknown(const H2Exchange& x) {

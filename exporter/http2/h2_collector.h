@@ -49,6 +49,8 @@ public:
 private:
     void run();
     int drain() const;  // records read
+    template <class Read>
+    int counting(Read&& read) const;
     // path_route: the request's :path in the kernel's route form (null: none)
     // w: the pod or container the call's process runs in
     // The HTTP series of a request: what its labels are made from, and the
